@@ -1,0 +1,54 @@
+package dev.cloudwarden.common;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * An expected failure with a status, a stable code and a message for humans. Messages are written
+ * by us and never contain input values, secrets or internal details; stack traces are not kept.
+ */
+public final class ApiProblem extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String code;
+    private final String field;
+
+    private ApiProblem(HttpStatus status, String code, String field, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.field = field;
+    }
+
+    public static ApiProblem invalid(String field, String message) {
+        return new ApiProblem(HttpStatus.BAD_REQUEST, "validation_failed", field, field + ": " + message);
+    }
+
+    /** The one answer for unknown, foreign and malformed IDs alike, so IDs cannot be probed. */
+    public static ApiProblem notFound() {
+        return new ApiProblem(HttpStatus.NOT_FOUND, "not_found", null, "No such resource.");
+    }
+
+    public static ApiProblem conflict(String code, String message) {
+        return new ApiProblem(HttpStatus.CONFLICT, code, null, message);
+    }
+
+    public static ApiProblem forbidden(String message) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", null, message);
+    }
+
+    public static ApiProblem unauthorized(String code, String message) {
+        return new ApiProblem(HttpStatus.UNAUTHORIZED, code, null, message);
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String field() {
+        return field;
+    }
+}

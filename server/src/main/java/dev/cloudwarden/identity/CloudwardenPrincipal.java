@@ -1,0 +1,31 @@
+package dev.cloudwarden.identity;
+
+import dev.cloudwarden.tenancy.TenantPrincipal;
+import java.io.Serializable;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.Authentication;
+
+/**
+ * A signed-in tenant user. The tenant of every request comes from here and from nowhere else.
+ *
+ * @param sessionId the API session the request authenticated with, or null for a console session
+ */
+public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled, UUID sessionId)
+        implements TenantPrincipal, Serializable {
+
+    public Authentication toAuthentication() {
+        return UsernamePasswordAuthenticationToken.authenticated(this, null, List.of(role.authority()));
+    }
+
+    CloudwardenPrincipal withSession(UUID session) {
+        return new CloudwardenPrincipal(userId, tenantId, email, role, mfaEnabled, session);
+    }
+
+    /** Ids only: an email address is personal data and stays out of log lines. */
+    @Override
+    public String toString() {
+        return "CloudwardenPrincipal[user=" + userId + ", tenant=" + tenantId + ", role=" + role + "]";
+    }
+}

@@ -1,0 +1,108 @@
+package dev.cloudwarden.identity;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The identity part of /api/v1 (SPEC section 3). Who may call what is decided in SecurityConfiguration. */
+@RestController
+@RequestMapping(path = "/api/v1", produces = "application/json")
+class IdentityApiController {
+
+    private final IdentityService identity;
+
+    IdentityApiController(IdentityService identity) {
+        this.identity = identity;
+    }
+
+    record SignupRequest(String organization, String email, Secret password) {
+    }
+
+    record SessionRequest(String email, Secret password, Secret otp) {
+    }
+
+    record SessionCreated(String token, Instant expiresAt) {
+    }
+
+    record Me(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled) {
+    }
+
+    record RoleChange(Role role) {
+    }
+
+    @PostMapping(path = "/signup", consumes = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    IdentityService.SignedUp signUp(@RequestBody SignupRequest request) {
+        return identity.signUp(request.organization(), request.email(), request.password());
+    }
+
+    @PostMapping(path = "/sessions", consumes = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    SessionCreated signIn(@RequestBody SessionRequest request) {
+        return identity.openSession(request.email(), request.password())
+                .map(issued -> new SessionCreated(issued.token().reveal(), issued.expiresAt()))
+                .orElseThrow(() -> ApiProblem.unauthorized("invalid_credentials", "Invalid email or password."));
+    }
+
+    @DeleteMapping("/sessions/current")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void signOut(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        identity.closeSession(principal);
+    }
+
+    @GetMapping("/me")
+    Me me(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        return new Me(principal.userId(), principal.tenantId(), principal.email(), principal.role(), principal.mfaEnabled());
+    }
+
+    @GetMapping("/users")
+    List<IdentityService.UserView> users() {
+        return identity.listUsers();
+    }
+
+    @GetMapping("/users/{id}")
+    IdentityService.UserView user(@PathVariable String id) {
+        return identity.user(parseId(id));
+    }
+
+    @PatchMapping(path = "/users/{id}", consumes = "application/json")
+    IdentityService.UserView changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal,
+                                        @PathVariable String id, @RequestBody RoleChange change) {
+        UUID userId = parseId(id);
+        if (change.role() == null) {
+            throw ApiProblem.invalid("role", "is required");
+        }
+        return identity.changeRole(principal, userId, change.role());
+    }
+
+    @DeleteMapping("/users/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
+        identity.disable(principal, parseId(id));
+    }
+
+    /** A malformed id names no object: the same 404 as an unknown or foreign one. */
+    static UUID parseId(String id) {
+        try {
+            if (id.length() == 36) {
+                return UUID.fromString(id);
+            }
+        } catch (IllegalArgumentException e) {
+            // not a UUID: answered like an unknown one
+        }
+        throw ApiProblem.notFound();
+    }
+}

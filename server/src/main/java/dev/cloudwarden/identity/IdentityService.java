@@ -1,0 +1,168 @@
+package dev.cloudwarden.identity;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.tenancy.TenantContext;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Sign-up, sign-in and the tenant's users. */
+@Service
+public class IdentityService {
+
+    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+
+    private final UserRepository users;
+    private final PasswordHasher hasher;
+    private final PasswordPolicy policy;
+    private final SessionTokens sessions;
+    private final TenantContext tenants;
+    private final TransactionTemplate tx;
+
+    IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
+                    TenantContext tenants, TransactionTemplate tx) {
+        this.users = users;
+        this.hasher = hasher;
+        this.policy = policy;
+        this.sessions = sessions;
+        this.tenants = tenants;
+        this.tx = tx;
+    }
+
+    public record SignedUp(UUID tenantId, UUID userId) {
+    }
+
+    public record UserView(UUID id, String email, Role role, String status, boolean mfaEnabled, java.time.Instant createdAt) {
+    }
+
+    /** Creates an organisation and its first OWNER. 409 when the email is taken anywhere on the platform. */
+    public SignedUp signUp(String organization, String email, Secret password) {
+        String name = organization == null ? "" : organization.strip();
+        if (name.isEmpty()) {
+            throw ApiProblem.invalid("organization", "is required");
+        }
+        if (name.length() > 200) {
+            throw ApiProblem.invalid("organization", "must be at most 200 characters long");
+        }
+        if (CONTROL.matcher(name).find()) {
+            throw ApiProblem.invalid("organization", "must not contain control characters");
+        }
+        if (email == null || email.isBlank()) {
+            throw ApiProblem.invalid("email", "is required");
+        }
+        String canonicalEmail = Emails.normalize(email);
+        if (canonicalEmail == null) {
+            throw ApiProblem.invalid("email", "must be a valid email address");
+        }
+        policy.check(password);
+
+        UUID tenantId = UUID.randomUUID();
+        UUID userId = UUID.randomUUID();
+        String hash = hasher.hash(tenantId, password);
+        try {
+            tenants.runAs(tenantId, () -> tx.executeWithoutResult(s -> {
+                users.insertTenant(tenantId, name);
+                users.insert(userId, tenantId, canonicalEmail, hash, Role.OWNER);
+            }));
+        } catch (DuplicateKeyException e) {
+            throw ApiProblem.conflict("email_taken", "An account with this email already exists.");
+        }
+        return new SignedUp(tenantId, userId);
+    }
+
+    /**
+     * Checks an email and password. Every failure looks the same to the caller; unknown accounts
+     * cost one Argon2id verification like known ones, over-long passwords cost none for anyone.
+     */
+    public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
+        if (password == null || password.length() > PasswordPolicy.MAX_LENGTH) {
+            return Optional.empty();
+        }
+        String canonicalEmail = Emails.normalize(email);
+        Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
+        if (target.isEmpty()) {
+            hasher.matchDummy(password);
+            return Optional.empty();
+        }
+        UUID tenantId = target.get().tenantId();
+        return tenants.callAs(tenantId, () -> {
+            Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
+            if (user.isEmpty() || !hasher.matches(tenantId, password, user.get().passwordHash())) {
+                return Optional.empty();
+            }
+            UserRepository.UserRow row = user.get();
+            boolean tenantActive = tx.execute(s -> users.tenantStatus()).filter("ACTIVE"::equals).isPresent();
+            if (!row.active() || !tenantActive) {
+                return Optional.empty();
+            }
+            if (hasher.needsUpgrade(row.passwordHash())) {
+                String upgraded = hasher.hash(tenantId, password);
+                tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
+            }
+            return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
+        });
+    }
+
+    /** Signs in for the API: a new session token for the authenticated user. */
+    public Optional<SessionTokens.Issued> openSession(String email, Secret password) {
+        return authenticate(email, password)
+                .map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+    }
+
+    public Optional<CloudwardenPrincipal> resolveSession(Secret token) {
+        return sessions.resolve(token);
+    }
+
+    public void closeSession(CloudwardenPrincipal principal) {
+        if (principal.sessionId() != null) {
+            tx.executeWithoutResult(s -> sessions.revoke(principal.sessionId()));
+        }
+    }
+
+    public List<UserView> listUsers() {
+        return tx.execute(s -> users.list().stream().map(IdentityService::view).toList());
+    }
+
+    public UserView user(UUID id) {
+        return tx.execute(s -> users.find(id).map(IdentityService::view).orElseThrow(ApiProblem::notFound));
+    }
+
+    /** Changes a user's role. Only an OWNER may grant or take away OWNER; the last active OWNER stays. */
+    public UserView changeRole(CloudwardenPrincipal actor, UUID id, Role role) {
+        return tx.execute(s -> {
+            UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
+            if ((role == Role.OWNER || target.role() == Role.OWNER) && actor.role() != Role.OWNER) {
+                throw ApiProblem.forbidden("Only an OWNER may grant or remove the OWNER role.");
+            }
+            if (target.role() == Role.OWNER && role != Role.OWNER && target.active() && users.countActiveOwners() <= 1) {
+                throw ApiProblem.conflict("last_owner", "The organisation must keep at least one active OWNER.");
+            }
+            users.updateRole(id, role);
+            return view(users.find(id).orElseThrow(ApiProblem::notFound));
+        });
+    }
+
+    /** Disables a user: they cannot sign in and their sessions die in the same transaction. */
+    public void disable(CloudwardenPrincipal actor, UUID id) {
+        tx.executeWithoutResult(s -> {
+            UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
+            if (target.role() == Role.OWNER && actor.role() != Role.OWNER) {
+                throw ApiProblem.forbidden("Only an OWNER may disable an OWNER.");
+            }
+            if (target.role() == Role.OWNER && target.active() && users.countActiveOwners() <= 1) {
+                throw ApiProblem.conflict("last_owner", "The organisation must keep at least one active OWNER.");
+            }
+            users.updateStatus(id, "DISABLED");
+            sessions.revokeAllOf(id);
+        });
+    }
+
+    private static UserView view(UserRepository.UserRow row) {
+        return new UserView(row.id(), row.email(), row.role(), row.status(), row.mfaEnabled(), row.createdAt());
+    }
+}

@@ -1,0 +1,33 @@
+package dev.cloudwarden.identity;
+
+import dev.cloudwarden.common.Secret;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.Authentication;
+import org.springframework.stereotype.Component;
+
+/** Console sign-in through Spring Security's form login, checked by the same code as the API. */
+@Component
+class PasswordAuthenticationProvider implements AuthenticationProvider {
+
+    private final IdentityService identity;
+
+    PasswordAuthenticationProvider(IdentityService identity) {
+        this.identity = identity;
+    }
+
+    @Override
+    public Authentication authenticate(Authentication authentication) {
+        Object credentials = authentication.getCredentials();
+        Secret password = Secret.of(credentials == null ? "" : credentials.toString());
+        return identity.authenticate(authentication.getName(), password)
+                .map(CloudwardenPrincipal::toAuthentication)
+                .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
+    }
+
+    @Override
+    public boolean supports(Class<?> authentication) {
+        return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+    }
+}

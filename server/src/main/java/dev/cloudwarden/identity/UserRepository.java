@@ -1,0 +1,87 @@
+package dev.cloudwarden.identity;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Users of the tenant in scope. No method takes a tenant id for reading: row-level security
+ * limits every query to the transaction's tenant. Inserts name the tenant explicitly, and the
+ * policy's WITH CHECK refuses any tenant other than the one in scope.
+ */
+@Repository
+class UserRepository {
+
+    record UserRow(UUID id, UUID tenantId, String email, String passwordHash, Role role, String status,
+                   boolean mfaEnabled, Instant createdAt) {
+        boolean active() {
+            return "ACTIVE".equals(status);
+        }
+    }
+
+    private static final String COLUMNS = "id, tenant_id, email, password_hash, role, status, mfa_enabled, created_at";
+
+    private final JdbcClient jdbc;
+
+    UserRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void insertTenant(UUID tenantId, String name) {
+        jdbc.sql("insert into tenants (id, name) values (?, ?)").params(tenantId, name).update();
+    }
+
+    Optional<String> tenantStatus() {
+        return jdbc.sql("select status from tenants").query(String.class).optional();
+    }
+
+    void insert(UUID id, UUID tenantId, String email, String passwordHash, Role role) {
+        jdbc.sql("insert into users (id, tenant_id, email, password_hash, role) values (?, ?, ?, ?, ?)")
+                .params(id, tenantId, email, passwordHash, role.name()).update();
+        jdbc.sql("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")
+                .params(email, tenantId, id).update();
+    }
+
+    Optional<UserRow> find(UUID id) {
+        return jdbc.sql("select " + COLUMNS + " from users where id = ?").param(id).query(this::row).optional();
+    }
+
+    List<UserRow> list() {
+        return jdbc.sql("select " + COLUMNS + " from users order by created_at, id").query(this::row).list();
+    }
+
+    long countActiveOwners() {
+        return jdbc.sql("select count(*) from users where role = 'OWNER' and status = 'ACTIVE'").query(Long.class).single();
+    }
+
+    void updatePasswordHash(UUID id, String hash) {
+        jdbc.sql("update users set password_hash = ? where id = ?").params(hash, id).update();
+    }
+
+    void updateRole(UUID id, Role role) {
+        jdbc.sql("update users set role = ? where id = ?").params(role.name(), id).update();
+    }
+
+    void updateStatus(UUID id, String status) {
+        jdbc.sql("update users set status = ? where id = ?").params(status, id).update();
+    }
+
+    /** The one cross-tenant read: which tenant and user an exact email belongs to (login_lookup, SECURITY DEFINER). */
+    Optional<LoginTarget> lookupLogin(String canonicalEmail) {
+        return jdbc.sql("select tenant_id, user_id from login_lookup(?)").param(canonicalEmail)
+                .query((rs, n) -> new LoginTarget(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
+                .optional();
+    }
+
+    record LoginTarget(UUID tenantId, UUID userId) {
+    }
+
+    private UserRow row(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        return new UserRow(rs.getObject("id", UUID.class), rs.getObject("tenant_id", UUID.class),
+                rs.getString("email"), rs.getString("password_hash"), Role.valueOf(rs.getString("role")),
+                rs.getString("status"), rs.getBoolean("mfa_enabled"), rs.getTimestamp("created_at").toInstant());
+    }
+}

@@ -1,0 +1,52 @@
+package dev.cloudwarden.tenancy;
+
+import dev.cloudwarden.common.Secret;
+import java.util.regex.Pattern;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * {@code cloudwarden.database.*}: where the platform's database is and which roles use it.
+ * Migrations run as {@code ownerUser}; the server runs as {@code appUser}, which owns nothing and
+ * is subject to row-level security. With {@code bootstrap} (dev only) the server creates the
+ * database and both roles through the admin connection when they are missing.
+ */
+@ConfigurationProperties("cloudwarden.database")
+public record DatabaseSettings(
+        String host, int port, String name,
+        String ownerUser, Secret ownerPassword,
+        String appUser, Secret appPassword,
+        String sslMode, int poolSize,
+        boolean bootstrap, String adminUrl, String adminUser, Secret adminPassword) {
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    public DatabaseSettings {
+        if (host == null) host = "127.0.0.1";
+        if (port == 0) port = 5432;
+        if (name == null) name = "cloudwarden";
+        if (ownerUser == null) ownerUser = "cloudwarden_owner";
+        if (appUser == null) appUser = "cloudwarden_app";
+        if (sslMode == null) sslMode = "prefer";
+        if (poolSize <= 0) poolSize = 10;
+        if (adminUrl == null) adminUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
+        if (adminUser == null) adminUser = "postgres";
+        for (String[] id : new String[][] {{"name", name}, {"owner-user", ownerUser}, {"app-user", appUser}}) {
+            if (!IDENTIFIER.matcher(id[1]).matches()) {
+                throw new IllegalArgumentException("cloudwarden.database." + id[0]
+                        + " must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
+            }
+        }
+        if (ownerUser.equals(appUser)) {
+            throw new IllegalArgumentException("cloudwarden.database.app-user must differ from owner-user");
+        }
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + host + ":" + port + "/" + name + "?sslmode=" + sslMode
+                + "&ApplicationName=cloudwarden";
+    }
+
+    static String password(Secret secret) {
+        return secret == null ? null : secret.reveal();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.cloudwarden.tenancy;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.springframework.stereotype.Component;
+
+/**
+ * The tenant the current thread works for. It is opened once per request from the authenticated
+ * principal ({@link TenantScopeFilter}), or explicitly by the few flows that act before anyone is
+ * signed in (sign-up, sign-in). {@link TenantTransactionManager} copies it into every transaction;
+ * nothing else reads it for scoping.
+ */
+@Component
+public class TenantContext {
+
+    private final ThreadLocal<UUID> current = new ThreadLocal<>();
+
+    public Optional<UUID> current() {
+        return Optional.ofNullable(current.get());
+    }
+
+    public UUID require() {
+        UUID tenant = current.get();
+        if (tenant == null) {
+            throw new IllegalStateException("no tenant in scope");
+        }
+        return tenant;
+    }
+
+    /**
+     * Opens a scope for {@code tenant}. Re-entering the same tenant is allowed; switching to another
+     * tenant inside a scope is refused, so work for two tenants can never interleave on one thread.
+     */
+    public Scope open(UUID tenant) {
+        if (tenant == null) {
+            throw new IllegalArgumentException("tenant is required");
+        }
+        UUID previous = current.get();
+        if (previous != null && !previous.equals(tenant)) {
+            throw new IllegalStateException("a different tenant is already in scope");
+        }
+        current.set(tenant);
+        return previous == null ? current::remove : () -> { };
+    }
+
+    public <T> T callAs(UUID tenant, Supplier<T> work) {
+        try (Scope ignored = open(tenant)) {
+            return work.get();
+        }
+    }
+
+    public void runAs(UUID tenant, Runnable work) {
+        try (Scope ignored = open(tenant)) {
+            work.run();
+        }
+    }
+
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.cloudwarden.web;
+
+import dev.cloudwarden.identity.BearerTokenFilter;
+import dev.cloudwarden.identity.IdentityService;
+import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.tenancy.TenantContext;
+import dev.cloudwarden.tenancy.TenantScopeFilter;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.header.HeaderWriterFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Who may call what, in one place. Three chains: the JSON API (bearer tokens, no cookies, no
+ * CSRF surface), the public well-known files, and the console (form sign-in, CSRF on every form).
+ * Every chain sends the same strict security headers.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static final String[] ADMINS = {Role.OWNER.name(), Role.ADMIN.name()};
+
+    private final RequestBodyLimitFilter bodyLimit;
+
+    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors) {
+        // Inside every chain, after the header writer, so even a 413 carries the security headers.
+        this.bodyLimit = new RequestBodyLimitFilter(maxBodySize, errors);
+    }
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain api(HttpSecurity http, IdentityService identity, TenantContext tenants, ErrorResponses errors)
+            throws Exception {
+        AuthenticationEntryPoint unauthorized = (request, response, e) -> errors.write(response, 401,
+                new ApiError("unauthorized", "Sign in and send Authorization: Bearer <token>."));
+        AccessDeniedHandler forbidden = (request, response, e) -> errors.write(response, 403,
+                new ApiError("forbidden", "Your role does not allow this."));
+        http.securityMatcher("/api/**")
+                .csrf(csrf -> csrf.disable()) // no cookies are read on /api: a cross-site request carries no credential
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .formLogin(form -> form.disable())
+                .httpBasic(basic -> basic.disable())
+                .logout(logout -> logout.disable())
+                .anonymous(Customizer.withDefaults())
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/sessions").permitAll()
+                        .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
+                        .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
+                        .anyRequest().authenticated())
+                .addFilterAt(new BearerTokenFilter(identity, unauthorized), BasicAuthenticationFilter.class)
+                .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain wellKnown(HttpSecurity http) throws Exception {
+        http.securityMatcher("/.well-known/**")
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    /** Actuator: served only on the management port (localhost by default); health and metrics, nothing else. */
+    @Bean
+    @Order(3)
+    SecurityFilterChain actuator(HttpSecurity http) throws Exception {
+        http.securityMatcher("/actuator/**")
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers("/actuator/health", "/actuator/prometheus").permitAll()
+                        .anyRequest().denyAll())
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    @Bean
+    @Order(4)
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants) throws Exception {
+        http.authorizeHttpRequests(a -> a
+                        .requestMatchers("/signup", "/login", "/security-policy", "/css/**", "/error", "/favicon.ico").permitAll()
+                        .anyRequest().authenticated())
+                .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
+                        .defaultSuccessUrl("/console", true).failureUrl("/login?error").permitAll())
+                .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
+                .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    private static void headers(HeadersConfigurer<HttpSecurity> headers) {
+        headers.contentSecurityPolicy(csp -> csp.policyDirectives(CSP))
+                .httpStrictTransportSecurity(hsts -> hsts.includeSubDomains(true).maxAgeInSeconds(31_536_000))
+                .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
+                .frameOptions(f -> f.deny())
+                .contentTypeOptions(Customizer.withDefaults())
+                .permissionsPolicyHeader(p -> p.policy("camera=(), microphone=(), geolocation=(), payment=()"));
+    }
+}
