@@ -35,19 +35,16 @@ class ApiExceptionHandler {
     ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof RequestBodyLimitFilter.BodyTooLargeException) {
-                return tooLarge();
+                return tooLarge(); // may be wrapped in a JacksonIOException, so the whole chain is searched first
             }
-            if (cause instanceof UnrecognizedPropertyException unknown) {
-                String field = unknown.getPropertyName();
-                return respond(HttpStatus.BAD_REQUEST, new ApiError("unknown_field", field + ": is not a known field", field));
-            }
-            if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
-                String field = path(mismatch);
-                return respond(HttpStatus.BAD_REQUEST, new ApiError("validation_failed", field + ": has the wrong type or value", field));
-            }
-            if (cause instanceof JacksonException) {
-                break;
-            }
+        }
+        if (e.getCause() instanceof UnrecognizedPropertyException unknown) {
+            String field = unknown.getPropertyName();
+            return respond(HttpStatus.BAD_REQUEST, new ApiError("unknown_field", field + ": is not a known field", field));
+        }
+        if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+            String field = path(mismatch);
+            return respond(HttpStatus.BAD_REQUEST, new ApiError("validation_failed", field + ": has the wrong type or value", field));
         }
         return respond(HttpStatus.BAD_REQUEST, new ApiError("malformed_json", "The request body is not valid JSON of the expected shape."));
     }

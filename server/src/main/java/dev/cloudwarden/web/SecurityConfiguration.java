@@ -5,7 +5,10 @@ import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -115,6 +118,16 @@ class SecurityConfiguration {
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
         return http.build();
+    }
+
+    /** Tomcat's own error page (for requests refused before any filter) answers in JSON too. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonContainerErrors() {
+        return factory -> factory.addContextCustomizers(context -> {
+            if (context.getParent() instanceof StandardHost host) {
+                host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+            }
+        });
     }
 
     private static void headers(HeadersConfigurer<HttpSecurity> headers) {

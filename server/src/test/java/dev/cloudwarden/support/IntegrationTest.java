@@ -1,0 +1,37 @@
+package dev.cloudwarden.support;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole server on random HTTPS ports, against this run's own PostgreSQL database, connected as
+ * the real runtime role. Subclasses that add no properties share one running server.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class IntegrationTest {
+
+    @LocalServerPort
+    protected int port;
+
+    @LocalManagementPort
+    protected int managementPort;
+
+    protected Api api;
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        registry.add("cloudwarden.database.name", () -> TestDatabase.NAME);
+        registry.add("cloudwarden.database.host", () -> TestDatabase.HOST);
+        registry.add("cloudwarden.database.port", () -> TestDatabase.PORT);
+        registry.add("management.server.port", () -> 0);
+    }
+
+    @BeforeEach
+    void client() {
+        api = new Api(port);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.cloudwarden.support;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A database of this test run's own on the local PostgreSQL (never the dev database), dropped when
+ * the JVM exits. The server's own dev bootstrap creates it, with the real roles, on first use.
+ */
+public final class TestDatabase {
+
+    public static final String HOST = System.getProperty("cloudwarden.test.db.host", "127.0.0.1");
+    public static final int PORT = Integer.getInteger("cloudwarden.test.db.port", 5432);
+    public static final String NAME = "cloudwarden_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    public static final String OWNER = "cloudwarden_owner";
+    public static final String APP = "cloudwarden_app";
+    public static final String ADMIN = "postgres";
+    /** Set by Surefire as a system property, so the server's early TLS set-up sees it too. */
+    public static final Path DATA_DIR = Path.of(System.getProperty("cloudwarden.data-dir", "target/test-data")).toAbsolutePath();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Connection c = DriverManager.getConnection(url("postgres"), ADMIN, null); Statement st = c.createStatement()) {
+                st.execute("drop database if exists " + NAME + " with (force)");
+            } catch (SQLException e) {
+                System.err.println("could not drop test database " + NAME + ": " + e.getMessage());
+            }
+        }));
+    }
+
+    private TestDatabase() {
+    }
+
+    public static String url(String database) {
+        return "jdbc:postgresql://" + HOST + ":" + PORT + "/" + database;
+    }
+
+    /** A connection to the test database as the runtime role, exactly as the server connects. */
+    public static Connection asApp() throws SQLException {
+        return DriverManager.getConnection(url(NAME), APP, null);
+    }
+
+    /** A superuser connection, for catalog checks and for looking behind RLS in assertions. */
+    public static Connection asAdmin() throws SQLException {
+        return DriverManager.getConnection(url(NAME), ADMIN, null);
+    }
+}

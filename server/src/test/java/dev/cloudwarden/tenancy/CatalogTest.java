@@ -1,0 +1,89 @@
+package dev.cloudwarden.tenancy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Walks the migrated catalog, so a new table that forgets row-level security fails the build:
+ * every table is either tenant-scoped (tenant_id uuid not null, RLS enabled and forced, a policy on
+ * current_tenant_id()) or on the short list of global tables below.
+ */
+class CatalogTest extends IntegrationTest {
+
+    /** Tables without tenant_id, each with the reason it may exist. */
+    private static final Set<String> GLOBAL_TABLES = Set.of(
+            "flyway_schema_history", // migration bookkeeping; the runtime role has no grant on it
+            "tenants");              // keyed by id instead of tenant_id; checked like the others below
+
+    @Test
+    void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                       exists (select 1 from information_schema.columns col where col.table_schema = 'public'
+                               and col.table_name = c.relname and col.column_name = 'tenant_id'
+                               and col.data_type = 'uuid' and col.is_nullable = 'NO') as has_tenant,
+                       (select count(*) from pg_policies p where p.schemaname = 'public' and p.tablename = c.relname
+                               and p.policyname = 'tenant_isolation'
+                               and p.qual like '%current_tenant_id()%' and p.with_check like '%current_tenant_id()%') as policies
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'public' and c.relkind in ('r', 'p')
+                order by c.relname""")) {
+            int tenantTables = 0;
+            while (rs.next()) {
+                String table = rs.getString(1);
+                boolean scoped = rs.getBoolean(4) || table.equals("tenants");
+                if (!scoped) {
+                    if (!GLOBAL_TABLES.contains(table)) {
+                        problems.add(table + ": no tenant_id uuid not null column and not a known global table");
+                    }
+                    continue;
+                }
+                tenantTables++;
+                if (!rs.getBoolean(2)) problems.add(table + ": row level security not enabled");
+                if (!rs.getBoolean(3)) problems.add(table + ": row level security not forced");
+                if (rs.getLong(5) != 1) problems.add(table + ": no tenant_isolation policy on current_tenant_id()");
+            }
+            assertThat(tenantTables).isGreaterThanOrEqualTo(4);
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void theRuntimeRoleMayOnlyTouchTenantTablesAndTheLoginLookup() throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select table_name from information_schema.role_table_grants
+                where grantee = 'cloudwarden_app' and table_schema = 'public' group by table_name""")) {
+            List<String> granted = new ArrayList<>();
+            while (rs.next()) {
+                granted.add(rs.getString(1));
+            }
+            List<String> expected = new ArrayList<>(tenantTables());
+            expected.add("tenants");
+            assertThat(granted).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
+    /** Every table with a tenant_id column. */
+    static List<String> tenantTables() throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select table_name from information_schema.columns
+                where table_schema = 'public' and column_name = 'tenant_id' order by table_name""")) {
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+        }
+        return tables;
+    }
+}
