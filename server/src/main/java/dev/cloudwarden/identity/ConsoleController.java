@@ -51,6 +51,7 @@ class ConsoleController {
     @GetMapping("/console")
     String console(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
+        model.addAttribute("organization", identity.organizationName());
         model.addAttribute("users", identity.listUsers());
         return "console";
     }

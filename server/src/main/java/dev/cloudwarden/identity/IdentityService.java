@@ -2,6 +2,9 @@ package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.crypto.FieldCrypto;
+import dev.cloudwarden.crypto.TenantKeyring;
+import dev.cloudwarden.crypto.TenantKeys;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class IdentityService {
 
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+    static final FieldCrypto.Field TENANT_NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
 
     private final UserRepository users;
     private final PasswordHasher hasher;
@@ -23,9 +27,13 @@ public class IdentityService {
     private final SessionTokens sessions;
     private final TenantContext tenants;
     private final TransactionTemplate tx;
+    private final TenantKeyring keyring;
+    private final FieldCrypto crypto;
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
-                    TenantContext tenants, TransactionTemplate tx) {
+                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto) {
+        this.keyring = keyring;
+        this.crypto = crypto;
         this.users = users;
         this.hasher = hasher;
         this.policy = policy;
@@ -63,10 +71,12 @@ public class IdentityService {
 
         UUID tenantId = UUID.randomUUID();
         UUID userId = UUID.randomUUID();
-        String hash = hasher.hash(tenantId, password);
+        TenantKeys keys = keyring.generate(tenantId);
+        String hash = hasher.hash(keys, password);
         try {
             tenants.runAs(tenantId, () -> tx.executeWithoutResult(s -> {
-                users.insertTenant(tenantId, name);
+                keyring.store(keys);
+                users.insertTenant(tenantId, crypto.encryptString(tenantId, TENANT_NAME, tenantId, name));
                 users.insert(userId, tenantId, canonicalEmail, hash, Role.OWNER);
             }));
         } catch (DuplicateKeyException e) {
@@ -92,7 +102,8 @@ public class IdentityService {
         UUID tenantId = target.get().tenantId();
         return tenants.callAs(tenantId, () -> {
             Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
-            if (user.isEmpty() || !hasher.matches(tenantId, password, user.get().passwordHash())) {
+            TenantKeys keys = keyring.keys(tenantId);
+            if (user.isEmpty() || !hasher.matches(keys, password, user.get().passwordHash())) {
                 return Optional.empty();
             }
             UserRepository.UserRow row = user.get();
@@ -101,7 +112,7 @@ public class IdentityService {
                 return Optional.empty();
             }
             if (hasher.needsUpgrade(row.passwordHash())) {
-                String upgraded = hasher.hash(tenantId, password);
+                String upgraded = hasher.hash(keys, password);
                 tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
             }
             return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
@@ -122,6 +133,12 @@ public class IdentityService {
         if (principal.sessionId() != null) {
             tx.executeWithoutResult(s -> sessions.revoke(principal.sessionId()));
         }
+    }
+
+    /** The organisation name of the tenant in scope, decrypted. */
+    public String organizationName() {
+        UUID tenant = tenants.require();
+        return tx.execute(s -> crypto.decryptString(tenant, TENANT_NAME, tenant, users.tenantNameCiphertext()));
     }
 
     public List<UserView> listUsers() {

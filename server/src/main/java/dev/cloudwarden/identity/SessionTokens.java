@@ -1,11 +1,10 @@
 package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,9 +34,11 @@ public class SessionTokens {
     private final TransactionTemplate tx;
     private final TenantContext tenants;
     private final Duration ttl;
+    private final TenantKeyring keyring;
 
-    SessionTokens(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants,
+    SessionTokens(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, TenantKeyring keyring,
                   @Value("${cloudwarden.sessions.ttl:PT12H}") Duration ttl) {
+        this.keyring = keyring;
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(12)) > 0) {
             throw new IllegalArgumentException("cloudwarden.sessions.ttl must be positive and at most 12 hours");
         }
@@ -63,7 +64,7 @@ public class SessionTokens {
         tx.executeWithoutResult(s -> jdbc.sql("""
                         insert into api_sessions (id, tenant_id, user_id, token_hash, created_at, expires_at)
                         values (?, ?, ?, ?, ?, ?)""")
-                .params(UUID.randomUUID(), tenant, userId, hash(token), java.sql.Timestamp.from(now),
+                .params(UUID.randomUUID(), tenant, userId, hash(tenant, token), java.sql.Timestamp.from(now),
                         java.sql.Timestamp.from(expiresAt))
                 .update());
         return new Issued(token, expiresAt);
@@ -72,7 +73,7 @@ public class SessionTokens {
     /** The principal a live token belongs to; empty for a malformed, unknown, expired or revoked token. */
     Optional<CloudwardenPrincipal> resolve(Secret token) {
         Optional<UUID> tenant = tenantOf(token);
-        if (tenant.isEmpty()) {
+        if (tenant.isEmpty() || keyring.find(tenant.get()).isEmpty()) {
             return Optional.empty();
         }
         return tenants.callAs(tenant.get(), () -> tx.execute(s -> jdbc.sql("""
@@ -82,7 +83,7 @@ public class SessionTokens {
                         join tenants t on t.id = s.tenant_id
                         where s.token_hash = ? and s.revoked_at is null and s.expires_at > now()
                           and u.status = 'ACTIVE' and t.status = 'ACTIVE'""")
-                .param(hash(token))
+                .param(hash(tenant.get(), token))
                 .query((rs, n) -> new CloudwardenPrincipal(rs.getObject("id", UUID.class),
                         rs.getObject("tenant_id", UUID.class), rs.getString("email"),
                         Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"),
@@ -117,11 +118,7 @@ public class SessionTokens {
         }
     }
 
-    private static byte[] hash(Secret token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.reveal().getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private byte[] hash(UUID tenant, Secret token) {
+        return keyring.keys(tenant).keyedHash("api-session-token", token.reveal().getBytes(StandardCharsets.UTF_8));
     }
 }

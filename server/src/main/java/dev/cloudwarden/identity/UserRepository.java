@@ -30,8 +30,12 @@ class UserRepository {
         this.jdbc = jdbc;
     }
 
-    void insertTenant(UUID tenantId, String name) {
-        jdbc.sql("insert into tenants (id, name) values (?, ?)").params(tenantId, name).update();
+    void insertTenant(UUID tenantId, byte[] nameCiphertext) {
+        jdbc.sql("insert into tenants (id, name_ciphertext) values (?, ?)").params(tenantId, nameCiphertext).update();
+    }
+
+    byte[] tenantNameCiphertext() {
+        return jdbc.sql("select name_ciphertext from tenants").query(byte[].class).single();
     }
 
     Optional<String> tenantStatus() {

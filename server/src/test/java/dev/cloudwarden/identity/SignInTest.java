@@ -95,10 +95,10 @@ class SignInTest extends IntegrationTest {
         Api.Tenant two = api.signUpAndSignIn("Hash two");
         String h1 = storedHash(one);
         String h2 = storedHash(two);
-        assertThat(h1).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(Api.PASSWORD);
-        assertThat(h2).startsWith("$argon2id$v=19$m=19456,t=2,p=1$");
+        assertThat(h1).startsWith("p1:$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(Api.PASSWORD);
+        assertThat(h2).startsWith("p1:$argon2id$v=19$m=19456,t=2,p=1$");
         assertThat(h1).as("same password, different salt").isNotEqualTo(h2);
-        assertThat(h1.split("\\$")[4]).isNotEqualTo(h2.split("\\$")[4]);
+        assertThat(h1.split("\\$")[4]).as("salt").isNotEqualTo(h2.split("\\$")[4]);
     }
 
     @Test

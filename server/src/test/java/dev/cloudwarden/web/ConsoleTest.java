@@ -35,7 +35,7 @@ class ConsoleTest extends IntegrationTest {
 
         Api.Response console = browser.get("/console", null);
         assertThat(console.status()).isEqualTo(200);
-        assertThat(console.body()).contains(email).contains("OWNER");
+        assertThat(console.body()).contains(email).contains("OWNER").contains("Console Org");
     }
 
     @Test
