@@ -20,14 +20,15 @@ import java.security.GeneralSecurityException;
  */
 final class LocalKek implements KeyEncryptionKey {
 
+    private record State(KeysetHandle keyset, Aead aead) {
+    }
+
     private final Path file;
-    private final KeysetHandle keyset;
-    private final Aead aead;
+    private volatile State state;
 
     private LocalKek(Path file, KeysetHandle keyset) throws GeneralSecurityException {
         this.file = file;
-        this.keyset = keyset;
-        this.aead = keyset.getPrimitive(ConfigurationV0.get(), Aead.class);
+        this.state = new State(keyset, keyset.getPrimitive(ConfigurationV0.get(), Aead.class));
     }
 
     static LocalKek loadOrCreate(Path file) {
@@ -48,14 +49,14 @@ final class LocalKek implements KeyEncryptionKey {
         }
     }
 
-    /** A new primary key in the file; the returned KEK encrypts with it and still decrypts with the old ones. */
-    LocalKek rotate() {
+    /** Adds a new primary key to the file and switches to it; the older keys stay to decrypt. */
+    synchronized void rotate() {
         try {
-            KeysetHandle rotated = KeysetHandle.newBuilder(keyset)
+            KeysetHandle rotated = KeysetHandle.newBuilder(state.keyset())
                     .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId().makePrimary())
                     .build();
             write(file, rotated);
-            return new LocalKek(file, rotated);
+            state = new State(rotated, rotated.getPrimitive(ConfigurationV0.get(), Aead.class));
         } catch (GeneralSecurityException | IOException e) {
             throw new CryptoException("Could not rotate the local KEK in " + file, e);
         }
@@ -63,17 +64,17 @@ final class LocalKek implements KeyEncryptionKey {
 
     @Override
     public String id() {
-        return "local:" + Integer.toUnsignedString(keyset.getPrimary().getId());
+        return "local:" + Integer.toUnsignedString(state.keyset().getPrimary().getId());
     }
 
     @Override
     public byte[] encrypt(byte[] plaintext, byte[] associatedData) throws GeneralSecurityException {
-        return aead.encrypt(plaintext, associatedData);
+        return state.aead().encrypt(plaintext, associatedData);
     }
 
     @Override
     public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
-        return aead.decrypt(ciphertext, associatedData);
+        return state.aead().decrypt(ciphertext, associatedData);
     }
 
     private static void write(Path file, KeysetHandle keyset) throws IOException, GeneralSecurityException {

@@ -2,6 +2,7 @@ package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.crypto.EncryptedColumn;
 import dev.cloudwarden.crypto.FieldCrypto;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.crypto.TenantKeys;
@@ -19,7 +20,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class IdentityService {
 
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
-    static final FieldCrypto.Field TENANT_NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
+    static final EncryptedColumn TENANT_NAME_COLUMN = new EncryptedColumn("tenants", "id", "name_ciphertext");
+    static final FieldCrypto.Field TENANT_NAME = TENANT_NAME_COLUMN.field();
 
     private final UserRepository users;
     private final PasswordHasher hasher;

@@ -7,6 +7,7 @@ import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -32,6 +33,7 @@ import org.springframework.util.unit.DataSize;
  * Every chain sends the same strict security headers.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnWebApplication // command-line runs (keys rotate-kek) start no web server
 class SecurityConfiguration {
 
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,0 +1,139 @@
+package dev.cloudwarden.crypto;
+
+import dev.cloudwarden.tenancy.TenantContext;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Key rotation. A KEK rotation re-wraps every tenant keyset and touches no data. A tenant data-key
+ * rotation adds a new primary key at once (old ciphertexts keep decrypting), then a background job
+ * re-encrypts every declared encrypted column under it and reports its progress; once nothing is
+ * left under an old key, the old keys can be retired.
+ */
+@Service
+public class KeyMaintenance implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(KeyMaintenance.class);
+
+    /** Progress of one tenant's re-encryption. */
+    public record Progress(UUID tenant, int total, int reencrypted, boolean done, String failure) {
+    }
+
+    private final TenantKeyring keyring;
+    private final FieldCrypto crypto;
+    private final List<EncryptedColumn> columns;
+    private final TenantContext tenants;
+    private final TransactionTemplate tx;
+    private final JdbcClient jdbc;
+    private final Map<UUID, Progress> progress = new ConcurrentHashMap<>();
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+
+    KeyMaintenance(TenantKeyring keyring, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
+                   TransactionTemplate tx, JdbcClient jdbc) {
+        this.keyring = keyring;
+        this.crypto = crypto;
+        this.columns = columns.orderedStream().toList();
+        this.tenants = tenants;
+        this.tx = tx;
+        this.jdbc = jdbc;
+    }
+
+    /** Re-wraps every tenant's keysets under the current KEK; returns how many tenants were done. */
+    public int rewrapAllTenantKeysets() {
+        List<UUID> all = keyring.allTenantIds();
+        int done = 0;
+        for (UUID tenant : all) {
+            keyring.rewrap(tenant);
+            done++;
+            if (done % 1000 == 0) {
+                log.info("KEK rotation: re-wrapped {} of {} tenant keysets", done, all.size());
+            }
+        }
+        log.info("KEK rotation: re-wrapped {} tenant keysets under {}", done, keyring.kekId());
+        return done;
+    }
+
+    /** Rotates the tenant's data key now and starts re-encrypting its values in the background. */
+    public Future<Progress> rotateDataKey(UUID tenant) {
+        keyring.rotateDataKey(tenant);
+        progress.put(tenant, new Progress(tenant, 0, 0, false, null));
+        return background.submit(() -> reencrypt(tenant));
+    }
+
+    public Optional<Progress> progress(UUID tenant) {
+        return Optional.ofNullable(progress.get(tenant));
+    }
+
+    /** Re-encrypts, one row per transaction, every value not under the tenant's current data key. */
+    Progress reencrypt(UUID tenant) {
+        int total = 0;
+        int reencrypted = 0;
+        try {
+            for (EncryptedColumn column : columns) {
+                List<UUID> stale = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
+                        .sql("select " + column.idColumn() + ", " + column.column() + " from " + column.table()
+                                + " where " + column.column() + " is not null")
+                        .query((rs, n) -> crypto.isCurrent(tenant, rs.getBytes(2)) ? null : rs.getObject(1, UUID.class))
+                        .list().stream().filter(java.util.Objects::nonNull).toList()));
+                total += stale.size();
+                for (UUID row : stale) {
+                    tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> reencryptRow(tenant, column, row)));
+                    reencrypted++;
+                    progress.put(tenant, new Progress(tenant, total, reencrypted, false, null));
+                }
+            }
+            Progress finished = new Progress(tenant, total, reencrypted, true, null);
+            progress.put(tenant, finished);
+            log.info("Re-encryption for tenant {}: {} values moved to the current data key", tenant, reencrypted);
+            return finished;
+        } catch (RuntimeException e) {
+            Progress failed = new Progress(tenant, total, reencrypted, true, e.getClass().getSimpleName());
+            progress.put(tenant, failed);
+            log.error("Re-encryption for tenant {} stopped after {} values", tenant, reencrypted, e);
+            return failed;
+        }
+    }
+
+    /** Drops the tenant's old data keys, refusing while any value still needs one of them. */
+    public void retireOldDataKeys(UUID tenant) {
+        for (EncryptedColumn column : columns) {
+            long stale = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
+                    .sql("select " + column.column() + " from " + column.table() + " where " + column.column() + " is not null")
+                    .query((rs, n) -> rs.getBytes(1)).list().stream().filter(c -> !crypto.isCurrent(tenant, c)).count()));
+            if (stale > 0) {
+                throw new IllegalStateException(stale + " values in " + column.field() + " still use an old data key; re-encrypt first");
+            }
+        }
+        keyring.retireOldDataKeys(tenant);
+    }
+
+    private void reencryptRow(UUID tenant, EncryptedColumn column, UUID row) {
+        byte[] current = jdbc.sql("select " + column.column() + " from " + column.table() + " where " + column.idColumn() + " = ? for update")
+                .param(row).query(byte[].class).optional().orElse(null);
+        if (current == null || crypto.isCurrent(tenant, current)) {
+            return; // deleted or already moved meanwhile
+        }
+        byte[] plaintext = crypto.decrypt(tenant, column.field(), row, current);
+        jdbc.sql("update " + column.table() + " set " + column.column() + " = ? where " + column.idColumn() + " = ?")
+                .params(crypto.encrypt(tenant, column.field(), row, plaintext), row).update();
+        java.util.Arrays.fill(plaintext, (byte) 0);
+    }
+
+    @Override
+    public void destroy() {
+        background.shutdownNow();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.cloudwarden.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** KEK and tenant-key rotation with data present: everything keeps decrypting, old keys can be retired. */
+class KeyRotationTest extends IntegrationTest {
+
+    private static final FieldCrypto.Field NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
+
+    @Autowired
+    KeyMaintenance maintenance;
+    @Autowired
+    TenantKeyring keyring;
+    @Autowired
+    FieldCrypto crypto;
+    @Autowired
+    KeyEncryptionKey kek;
+
+    @Test
+    void kekRotationRewrapsEveryTenantKeysetWithoutTouchingData() throws Exception {
+        Api.Tenant a = api.signUpAndSignIn("KEK A");
+        Api.Tenant b = api.signUpAndSignIn("KEK B");
+        byte[] nameBefore = nameCiphertext(a.tenantId());
+        String oldKek = kek.id();
+
+        ((LocalKek) kek).rotate();
+        int rewrapped = maintenance.rewrapAllTenantKeysets();
+
+        assertThat(rewrapped).isGreaterThanOrEqualTo(2);
+        assertThat(kek.id()).isNotEqualTo(oldKek);
+        for (Api.Tenant t : List.of(a, b)) {
+            assertThat(kekIdOf(t.tenantId())).isEqualTo(kek.id());
+            keyring.forget(t.tenantId()); // force an unwrap under the new KEK
+            assertThat(api.get("/api/v1/me", t.token()).status()).isEqualTo(200);
+            assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
+        }
+        assertThat(nameCiphertext(a.tenantId())).as("data untouched").isEqualTo(nameBefore);
+    }
+
+    @Test
+    void tenantKeyRotationReencryptsInTheBackgroundAndOldKeysRetireAfterwards() throws Exception {
+        Api.Tenant a = api.signUpAndSignIn("Rotation Org");
+        UUID tenant = a.tenantId();
+        byte[] old = nameCiphertext(tenant);
+        int oldKey = FieldCrypto.keyId(old);
+
+        KeyMaintenance.Progress done = maintenance.rotateDataKey(tenant).get(30, TimeUnit.SECONDS);
+        assertThat(done.done()).isTrue();
+        assertThat(done.failure()).isNull();
+        assertThat(done.reencrypted()).isEqualTo(done.total()).isGreaterThanOrEqualTo(1);
+        assertThat(maintenance.progress(tenant)).contains(done);
+
+        byte[] current = nameCiphertext(tenant);
+        assertThat(FieldCrypto.keyId(current)).isNotEqualTo(oldKey);
+        assertThat(crypto.decryptString(tenant, NAME, tenant, current)).isEqualTo("Rotation Org");
+        assertThat(crypto.decryptString(tenant, NAME, tenant, old)).as("old versions still decrypt").isEqualTo("Rotation Org");
+
+        maintenance.retireOldDataKeys(tenant);
+        assertThatThrownBy(() -> crypto.decryptString(tenant, NAME, tenant, old)).isInstanceOf(CryptoException.class);
+        assertThat(crypto.decryptString(tenant, NAME, tenant, nameCiphertext(tenant))).isEqualTo("Rotation Org");
+        assertThat(api.get("/api/v1/me", a.token()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void oldKeysCannotBeRetiredWhileDataStillUsesThem() throws Exception {
+        Api.Tenant a = api.signUpAndSignIn("Not yet");
+        keyring.rotateDataKey(a.tenantId()); // no re-encryption run
+        assertThatThrownBy(() -> maintenance.retireOldDataKeys(a.tenantId()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("re-encrypt first");
+        assertThat(crypto.decryptString(a.tenantId(), NAME, a.tenantId(), nameCiphertext(a.tenantId()))).isEqualTo("Not yet");
+    }
+
+    private static byte[] nameCiphertext(UUID tenant) throws Exception {
+        return single("select name_ciphertext from tenants where id = ?", tenant, ResultSet::getBytes);
+    }
+
+    private static String kekIdOf(UUID tenant) throws Exception {
+        return single("select kek_id from tenant_keysets where tenant_id = ?", tenant, ResultSet::getString);
+    }
+
+    private interface Column<T> {
+        T get(ResultSet rs, int index) throws java.sql.SQLException;
+    }
+
+    private static <T> T single(String sql, UUID id, Column<T> column) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return column.get(rs, 1);
+            }
+        }
+    }
+}
