@@ -1,0 +1,218 @@
+package dev.cloudwarden.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudwarden.CloudwardenApplication;
+import dev.cloudwarden.web.DevTlsCertificate;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.mock.env.MockEnvironment;
+
+class EnvironmentGuardTest {
+
+    static final String STRONG = "q7Vn2xLr9TzKp4WmA8sD";
+
+    /** A production configuration that satisfies every rule; each refusal test breaks one setting. */
+    static Map<String, String> validProd() {
+        return new HashMap<>(Map.of(
+                "cloudwarden.environment", "prod",
+                "cloudwarden.kek.provider", "aws-kms",
+                "server.ssl.bundle", "web",
+                "cloudwarden.database.ssl-mode", "verify-full",
+                "cloudwarden.database.bootstrap", "false",
+                "cloudwarden.database.owner-password", STRONG + "-owner",
+                "cloudwarden.database.app-password", STRONG + "-app"));
+    }
+
+    /** The settings with one changed; a null value removes the setting. */
+    static Map<String, String> with(Map<String, String> settings, String key, String value) {
+        settings.remove(key);
+        if (value != null) {
+            settings.put(key, value);
+        }
+        return settings;
+    }
+
+    static void guard(Map<String, String> settings) {
+        MockEnvironment env = new MockEnvironment();
+        settings.forEach(env::setProperty);
+        guard(env);
+    }
+
+    static void guard(MockEnvironment env) {
+        new EnvironmentGuard().postProcessEnvironment(env, new SpringApplication());
+    }
+
+    @Test
+    void validProdStarts() {
+        assertThatCode(() -> guard(validProd())).doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(with(validProd(), "cloudwarden.kek.provider", "vault-transit"),
+                "cloudwarden.kek.vault-transit.token", "hvs." + STRONG))).doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(validProd(), "cloudwarden.kek.aws-kms.secret-access-key", STRONG + STRONG)))
+                .as("static AWS keys are allowed when strong").doesNotThrowAnyException();
+    }
+
+    @Test
+    void devPassesWithDefaults() {
+        assertThatCode(() -> guard(new MockEnvironment())).doesNotThrowAnyException();
+        assertThatCode(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "dev")
+                .withProperty("cloudwarden.demo.enabled", "true"))).doesNotThrowAnyException();
+    }
+
+    static Stream<Arguments> prodRefusals() {
+        return Stream.of(
+                refusal("cloudwarden.kek.provider", "local"),
+                refusal("cloudwarden.kek.provider", null),
+                refusal("cloudwarden.kek.provider", "plaintext"),
+                refusal("server.ssl.enabled", "false"),
+                refusal("server.ssl.bundle", null),
+                refusal("server.ssl.bundle", ""),
+                refusal("cloudwarden.database.ssl-mode", "prefer"),
+                refusal("cloudwarden.database.ssl-mode", "require"),
+                refusal("cloudwarden.database.ssl-mode", null),
+                refusal("cloudwarden.database.bootstrap", "true"),
+                refusal("cloudwarden.database.bootstrap", null),
+                refusal("cloudwarden.database.bootstrap", "maybe"),
+                refusal("cloudwarden.demo.enabled", "true"),
+                refusal("cloudwarden.database.owner-password", null),
+                refusal("cloudwarden.database.owner-password", "   "),
+                refusal("cloudwarden.database.owner-password", "Postgres"),
+                refusal("cloudwarden.database.owner-password", "CHANGEME"),
+                refusal("cloudwarden.database.owner-password", "change-me-before-production"),
+                refusal("cloudwarden.database.owner-password", "cloudwarden_owner"),
+                refusal("cloudwarden.database.owner-password", "Xy7!short"),
+                refusal("cloudwarden.database.app-password", null),
+                refusal("cloudwarden.database.app-password", "password"),
+                refusal("cloudwarden.database.app-password", "change-me-app-password"),
+                refusal("cloudwarden.kek.aws-kms.secret-access-key", "secret"),
+                refusal("cloudwarden.kek.aws-kms.secret-access-key", "changeme-aws-secret-key"),
+                refusal("cloudwarden.kek.aws-kms.endpoint", "http://localhost:4566"));
+    }
+
+    static Arguments refusal(String setting, String value) {
+        return Arguments.of(setting, value);
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @MethodSource("prodRefusals")
+    void prodRefusesOneUnsafeSetting(String setting, String value) {
+        assertThatThrownBy(() -> guard(with(validProd(), setting, value))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining(" - " + setting + ": ");
+    }
+
+    @ParameterizedTest(name = "token={0}")
+    @NullSource
+    @ValueSource(strings = {"", "root", "demo", "Change-Me-Vault-Root-Token"})
+    void vaultTransitNeedsARealToken(String token) {
+        Map<String, String> settings = with(validProd(), "cloudwarden.kek.provider", "vault-transit");
+        assertThatThrownBy(() -> guard(with(settings, "cloudwarden.kek.vault-transit.token", token))).hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining(" - cloudwarden.kek.vault-transit.token: ");
+    }
+
+    @Test
+    void messagesNeverEchoTheSecret() {
+        String weak = "change-me-really-secret-value";
+        Map<String, String> settings = validProd();
+        settings.put("cloudwarden.database.owner-password", weak);
+        settings.put("cloudwarden.database.app-password", "hunter2");
+        settings.put("cloudwarden.kek.aws-kms.secret-access-key", "changeme-AKIA-demo-key");
+        assertThatThrownBy(() -> guard(settings))
+                .hasMessageContaining("3 unsafe settings")
+                .hasMessageContaining("cloudwarden.database.owner-password")
+                .hasMessageNotContaining(weak)
+                .hasMessageNotContaining("hunter2")
+                .hasMessageNotContaining("changeme-AKIA-demo-key");
+    }
+
+    @Test
+    void everyViolationIsReportedAtOnce() {
+        MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "prod");
+        assertThatThrownBy(() -> guard(env)).hasMessageContaining("6 unsafe settings")
+                .hasMessageContaining("cloudwarden.kek.provider")
+                .hasMessageContaining("server.ssl.bundle")
+                .hasMessageContaining("cloudwarden.database.ssl-mode")
+                .hasMessageContaining("cloudwarden.database.bootstrap")
+                .hasMessageContaining("cloudwarden.database.owner-password")
+                .hasMessageContaining("cloudwarden.database.app-password");
+    }
+
+    @Test
+    void stagingRefusesALocalKekAndDemoDataOnly() {
+        MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "staging")
+                .withProperty("cloudwarden.demo.enabled", "true");
+        assertThatThrownBy(() -> guard(env)).hasMessageContaining("Refusing to start in staging: 2 unsafe settings")
+                .hasMessageContaining("cloudwarden.kek.provider")
+                .hasMessageContaining("cloudwarden.demo.enabled");
+        assertThatCode(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
+                .withProperty("cloudwarden.kek.provider", "vault-transit"))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anUnknownEnvironmentIsRefused() {
+        for (String name : new String[] {"production", "PROD", "", "dev "}) {
+            assertThatThrownBy(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", name)))
+                    .hasMessageContaining("cloudwarden.environment: must be one of dev, staging, prod");
+        }
+    }
+
+    @Test
+    void settingsGivenAsEnvironmentVariablesAreSeen() {
+        // Production is configured through environment variables; the guard must read them the way
+        // the application binds them, or it would miss e.g. CLOUDWARDEN_DEMO_ENABLED.
+        StandardEnvironment env = new StandardEnvironment();
+        env.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
+                        "CLOUDWARDEN_ENVIRONMENT", "staging",
+                        "CLOUDWARDEN_KEK_PROVIDER", "aws-kms",
+                        "CLOUDWARDEN_DEMO_ENABLED", "true")));
+        ConfigurationPropertySources.attach(env); // as SpringApplication does before post-processing
+        assertThatThrownBy(() -> new EnvironmentGuard().postProcessEnvironment(env, new SpringApplication()))
+                .hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining("cloudwarden.demo.enabled");
+    }
+
+    @Test
+    void aRealProdStartWithALocalKekFailsBeforeTouchingTheDatabase(@TempDir Path dir) {
+        // A real certificate and an otherwise valid prod configuration, so that without the guard the
+        // start would go on to the database at 127.0.0.1:1 and fail with a connection error instead.
+        new DevTlsCertificate().postProcessEnvironment(new MockEnvironment().withProperty("cloudwarden.data-dir",
+                dir.toString()), new SpringApplication());
+        // Command-line arguments, as an operator would pass them: they override application.yaml
+        // (SpringApplicationBuilder.properties() would not, and would silently start in dev).
+        SpringApplicationBuilder app = new SpringApplicationBuilder(CloudwardenApplication.class);
+        String[] args = {
+                "--cloudwarden.environment=prod",
+                "--cloudwarden.kek.provider=local",
+                "--server.port=0",
+                "--management.server.port=0",
+                "--server.ssl.certificate=file:" + dir.resolve("tls/server.crt"),
+                "--server.ssl.certificate-private-key=file:" + dir.resolve("tls/server.key"),
+                "--cloudwarden.database.host=127.0.0.1",
+                "--cloudwarden.database.port=1",
+                "--cloudwarden.database.ssl-mode=verify-full",
+                "--cloudwarden.database.bootstrap=false",
+                "--cloudwarden.database.owner-password=" + STRONG + "-owner",
+                "--cloudwarden.database.app-password=" + STRONG + "-app"};
+        assertThatThrownBy(() -> app.run(args)).isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("Refusing to start in prod: 1 unsafe setting")
+                .hasMessageContaining("cloudwarden.kek.provider")
+                .hasNoCause();
+    }
+}
