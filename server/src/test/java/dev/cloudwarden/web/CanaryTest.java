@@ -1,0 +1,83 @@
+package dev.cloudwarden.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+/**
+ * Canary values planted in every sensitive field the platform has so far (password, organisation
+ * name, session token; later issues add theirs here) must appear in no log line, in no HTTP
+ * response other than the one that hands the token out, and nowhere in a pg_dump of the database.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class CanaryTest extends IntegrationTest {
+
+    @Test
+    void canariesNeverLeakIntoLogsResponsesOrTheDatabase(CapturedOutput output) throws Exception {
+        String tag = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String password = "canary-password-" + tag + "-Zq9";
+        String organization = "Canary Org " + tag;
+        String email = Api.uniqueEmail("canary");
+        List<Api.Response> responses = new ArrayList<>();
+
+        responses.add(api.post("/api/v1/signup", Map.of("organization", organization, "email", email, "password", password), null));
+        assertThat(responses.get(0).status()).isEqualTo(201);
+        Api.Response session = api.post("/api/v1/sessions", Map.of("email", email, "password", password), null);
+        assertThat(session.status()).isEqualTo(201);
+        String token = session.json().get("token").asString();
+
+        // normal use and the error paths, each carrying the canaries
+        responses.add(api.get("/api/v1/me", token));
+        responses.add(api.get("/api/v1/users", token));
+        responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password + "x"), null));
+        responses.add(api.post("/api/v1/sessions", Map.of("email", "nobody-" + email, "password", password), null));
+        responses.add(api.post("/api/v1/signup", Map.of("organization", organization, "email", email, "password", password), null));
+        responses.add(api.post("/api/v1/signup", Map.of("organization", organization, "email", "x" + email, "password", password, "token", token), null));
+        responses.add(api.post("/api/v1/signup", "{\"organization\":\"" + organization + "\",\"password\":\"" + password + "\"", null));
+        responses.add(api.send(api.request("/api/v1/sessions", null).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("password=" + password)).build()));
+        responses.add(api.get("/api/v1/me", token + "tampered"));
+        responses.add(api.get("/api/v1/users/" + password, token));
+        responses.add(api.get("/api/v1/does-not-exist?password=" + password, token));
+        responses.add(api.send(api.request("/api/v1/me", null).header("Authorization", "Basic " + password).GET().build()));
+        responses.add(api.delete("/api/v1/sessions/current", token));
+
+        for (Api.Response r : responses) {
+            assertThat(r.body()).as("response %d", r.status()).doesNotContain(password).doesNotContain(organization).doesNotContain(token)
+                    .doesNotContain(tag);
+            r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(password).doesNotContain(token));
+        }
+        org.slf4j.LoggerFactory.getLogger(CanaryTest.class).warn("log capture check {}", tag.length());
+        assertThat(output.getAll()).as("the capture sees the server's log lines").contains("log capture check 16");
+        assertThat(output.getAll()).as("log output").doesNotContain(password).doesNotContain(organization).doesNotContain(token)
+                .doesNotContain(tag);
+
+        String dump = pgDump();
+        assertThat(dump).contains(email); // the dump is real and complete enough to hold this tenant's rows
+        assertThat(dump).as("pg_dump").doesNotContain(password).doesNotContain(organization).doesNotContain(token)
+                .doesNotContain(token.substring(4)).doesNotContain(tag);
+    }
+
+    private static String pgDump() throws Exception {
+        Process p = new ProcessBuilder("pg_dump", "-h", TestDatabase.HOST, "-p", String.valueOf(TestDatabase.PORT),
+                "-U", TestDatabase.ADMIN, "--no-owner", TestDatabase.NAME).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(new String(out, StandardCharsets.UTF_8)).isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+}
