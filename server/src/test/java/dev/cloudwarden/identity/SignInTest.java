@@ -102,6 +102,25 @@ class SignInTest extends IntegrationTest {
     }
 
     @Test
+    void hashesFromBeforeThePepperOrWithWeakerParametersUpgradeAtTheNextSignIn() throws Exception {
+        for (String legacy : new String[] {
+                new org.springframework.security.crypto.argon2.Argon2PasswordEncoder(16, 32, 1, 19456, 2).encode(Api.PASSWORD),
+                new org.springframework.security.crypto.argon2.Argon2PasswordEncoder(16, 32, 1, 4096, 1).encode(Api.PASSWORD)}) {
+            Api.Tenant t = api.signUpAndSignIn("Legacy hash");
+            try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement("update users set password_hash = ? where id = ?")) {
+                ps.setString(1, legacy);
+                ps.setObject(2, t.userId());
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            assertThat(api.post("/api/v1/sessions", Map.of("email", t.email(), "password", "wrong-password-1234"), null).status()).isEqualTo(401);
+            assertThat(storedHash(t)).as("a failed sign-in changes nothing").isEqualTo(legacy);
+            assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
+            assertThat(storedHash(t)).startsWith("p1:$argon2id$v=19$m=19456,t=2,p=1$");
+            assertThat(api.signIn(t.email(), Api.PASSWORD)).as("the upgraded hash works").isNotBlank();
+        }
+    }
+
+    @Test
     void tokensAreStoredOnlyAsHashes() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Token hash");
         try (Connection c = TestDatabase.asAdmin();
