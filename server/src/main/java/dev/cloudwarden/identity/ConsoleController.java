@@ -56,6 +56,69 @@ class ConsoleController {
         return "console";
     }
 
+    @PostMapping("/console/invite")
+    String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
+                  @RequestParam(defaultValue = "") String role, Model model) {
+        try {
+            Role chosen = Role.valueOf(role);
+            identity.invite(principal, email, chosen);
+            return "redirect:/console?invited";
+        } catch (IllegalArgumentException e) {
+            model.addAttribute("inviteError", "role: choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+        } catch (ApiProblem problem) {
+            model.addAttribute("inviteError", problem.getMessage());
+        }
+        return console(principal, model);
+    }
+
+    @GetMapping("/invitations/accept")
+    String acceptForm() {
+        return "accept-invitation";
+    }
+
+    @PostMapping("/invitations/accept")
+    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+        try {
+            identity.acceptInvitation(Secret.of(token.strip()), Secret.of(password));
+            return "redirect:/login?accepted";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "accept-invitation";
+        }
+    }
+
+    @GetMapping("/password-reset")
+    String resetRequestForm() {
+        return "password-reset";
+    }
+
+    @PostMapping("/password-reset")
+    String resetRequest(@RequestParam(defaultValue = "") String email, Model model) {
+        try {
+            identity.requestPasswordReset(email);
+            model.addAttribute("sent", true);
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+        }
+        return "password-reset";
+    }
+
+    @GetMapping("/password-reset/confirm")
+    String resetConfirmForm() {
+        return "password-reset-confirm";
+    }
+
+    @PostMapping("/password-reset/confirm")
+    String resetConfirm(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+        try {
+            identity.confirmPasswordReset(Secret.of(token.strip()), Secret.of(password));
+            return "redirect:/login?passwordReset";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "password-reset-confirm";
+        }
+    }
+
     @GetMapping("/security-policy")
     String securityPolicy() {
         return "security-policy";

@@ -40,7 +40,22 @@ class IdentityApiController {
     record Me(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled) {
     }
 
-    record RoleChange(Role role) {
+    record UserChange(Role role, String status) {
+    }
+
+    record Invitation(String email, Role role) {
+    }
+
+    record InvitationAcceptance(Secret token, Secret password) {
+    }
+
+    record ResetRequest(String email) {
+    }
+
+    record ResetConfirmation(Secret token, Secret password) {
+    }
+
+    record Accepted(String message) {
     }
 
     @PostMapping(path = "/signup", consumes = "application/json")
@@ -78,14 +93,49 @@ class IdentityApiController {
         return identity.user(parseId(id));
     }
 
+    @PostMapping(path = "/users", consumes = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    IdentityService.UserView invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody Invitation invitation) {
+        return identity.invite(principal, invitation.email(), invitation.role());
+    }
+
+    /** Changes a user's role, or re-enables a disabled user with {@code "status":"ACTIVE"}. */
     @PatchMapping(path = "/users/{id}", consumes = "application/json")
-    IdentityService.UserView changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal,
-                                        @PathVariable String id, @RequestBody RoleChange change) {
+    IdentityService.UserView change(@AuthenticationPrincipal CloudwardenPrincipal principal,
+                                    @PathVariable String id, @RequestBody UserChange change) {
         UUID userId = parseId(id);
-        if (change.role() == null) {
-            throw ApiProblem.invalid("role", "is required");
+        if (change.role() == null && change.status() == null) {
+            throw ApiProblem.invalid("role", "is required (or status)");
         }
-        return identity.changeRole(principal, userId, change.role());
+        if (change.status() != null && !"ACTIVE".equals(change.status())) {
+            throw ApiProblem.invalid("status", "can only be set to ACTIVE here; DELETE disables a user");
+        }
+        IdentityService.UserView result = null;
+        if (change.status() != null) {
+            result = identity.enable(principal, userId);
+        }
+        if (change.role() != null) {
+            result = identity.changeRole(principal, userId, change.role());
+        }
+        return result;
+    }
+
+    @PostMapping(path = "/invitations/accept", consumes = "application/json")
+    IdentityService.SignedUp acceptInvitation(@RequestBody InvitationAcceptance acceptance) {
+        return identity.acceptInvitation(acceptance.token(), acceptance.password());
+    }
+
+    @PostMapping(path = "/password-resets", consumes = "application/json")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    Accepted requestPasswordReset(@RequestBody ResetRequest request) {
+        identity.requestPasswordReset(request.email());
+        return new Accepted("If the address belongs to an active account, a reset link is on its way.");
+    }
+
+    @PostMapping(path = "/password-resets/confirm", consumes = "application/json")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void confirmPasswordReset(@RequestBody ResetConfirmation confirmation) {
+        identity.confirmPasswordReset(confirmation.token(), confirmation.password());
     }
 
     @DeleteMapping("/users/{id}")

@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.EncryptedColumn;
 import dev.cloudwarden.crypto.FieldCrypto;
@@ -9,15 +10,25 @@ import dev.cloudwarden.crypto.TenantKeys;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Sign-up, sign-in and the tenant's users. */
 @Service
-public class IdentityService {
+public class IdentityService implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(IdentityService.class);
+    static final Duration INVITATION_TTL = Duration.ofHours(72);
+    static final Duration RESET_TTL = Duration.ofMinutes(30);
 
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
     static final EncryptedColumn TENANT_NAME_COLUMN = new EncryptedColumn("tenants", "id", "name_ciphertext");
@@ -31,11 +42,19 @@ public class IdentityService {
     private final TransactionTemplate tx;
     private final TenantKeyring keyring;
     private final FieldCrypto crypto;
+    private final OneTimeTokens oneTimeTokens;
+    private final Mailer mailer;
+    private final String publicUrl;
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
-                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto) {
+                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
+                    OneTimeTokens oneTimeTokens, Mailer mailer, CloudwardenProperties platform) {
         this.keyring = keyring;
         this.crypto = crypto;
+        this.oneTimeTokens = oneTimeTokens;
+        this.mailer = mailer;
+        this.publicUrl = platform.publicUrl();
         this.users = users;
         this.hasher = hasher;
         this.policy = policy;
@@ -105,7 +124,11 @@ public class IdentityService {
         return tenants.callAs(tenantId, () -> {
             Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
             TenantKeys keys = keyring.keys(tenantId);
-            if (user.isEmpty() || !hasher.matches(keys, password, user.get().passwordHash())) {
+            if (user.isEmpty() || user.get().passwordHash() == null) {
+                hasher.matchDummy(password); // an invited user has no password yet: same work, same answer
+                return Optional.empty();
+            }
+            if (!hasher.matches(keys, password, user.get().passwordHash())) {
                 return Optional.empty();
             }
             UserRepository.UserRow row = user.get();
@@ -179,6 +202,130 @@ public class IdentityService {
             users.updateStatus(id, "DISABLED");
             sessions.revokeAllOf(id);
         });
+    }
+
+    /**
+     * Invites someone into the tenant in scope: an INVITED user (no password yet) and a single-use
+     * link by email. Only an OWNER may invite an OWNER. The email goes out inside the transaction,
+     * so a failed send leaves no half-invited user behind.
+     */
+    public UserView invite(CloudwardenPrincipal actor, String email, Role role) {
+        if (role == null) {
+            throw ApiProblem.invalid("role", "is required");
+        }
+        if (email == null || email.isBlank()) {
+            throw ApiProblem.invalid("email", "is required");
+        }
+        String canonicalEmail = Emails.normalize(email);
+        if (canonicalEmail == null) {
+            throw ApiProblem.invalid("email", "must be a valid email address");
+        }
+        if (role == Role.OWNER && actor.role() != Role.OWNER) {
+            throw ApiProblem.forbidden("Only an OWNER may invite an OWNER.");
+        }
+        UUID tenant = tenants.require();
+        UUID userId = UUID.randomUUID();
+        try {
+            return tx.execute(s -> {
+                users.insertInvited(userId, tenant, canonicalEmail, role);
+                Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.INVITATION, userId, INVITATION_TTL);
+                String organization = crypto.decryptString(tenant, TENANT_NAME, tenant, users.tenantNameCiphertext());
+                mailer.send(canonicalEmail, "You are invited to " + organization + " on Cloudwarden",
+                        "You have been invited to join " + organization + " on Cloudwarden as " + role + ".\n\n"
+                                + "Set your password within 72 hours at:\n" + publicUrl + "/invitations/accept#" + token.reveal() + "\n\n"
+                                + "If the link does not open the form, go to " + publicUrl + "/invitations/accept and paste this code:\n"
+                                + token.reveal() + "\n");
+                return view(users.find(userId).orElseThrow());
+            });
+        } catch (DuplicateKeyException e) {
+            throw ApiProblem.conflict("email_taken", "An account with this email already exists.");
+        }
+    }
+
+    /** Accepts an invitation: sets the password and activates the user. Any bad token gets the same answer. */
+    public SignedUp acceptInvitation(Secret token, Secret password) {
+        policy.check(password);
+        UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.INVITATION, nullToEmpty(token)).orElseThrow(IdentityService::invalidToken);
+        TenantKeys keys = keyring.keys(tenant);
+        String hash = hasher.hash(keys, password);
+        return tenants.callAs(tenant, () -> tx.execute(s -> {
+            UUID userId = oneTimeTokens.consume(OneTimeTokens.Purpose.INVITATION, token).orElseThrow(IdentityService::invalidToken);
+            UserRepository.UserRow user = users.find(userId).filter(u -> "INVITED".equals(u.status())).orElseThrow(IdentityService::invalidToken);
+            users.activateWithPassword(user.id(), hash);
+            return new SignedUp(tenant, user.id());
+        }));
+    }
+
+    /**
+     * Starts a password reset. The answer never depends on whether the email exists: the lookup, the
+     * token and the email happen in the background for every request.
+     */
+    public void requestPasswordReset(String email) {
+        String canonicalEmail = Emails.normalize(email);
+        if (canonicalEmail == null) {
+            throw ApiProblem.invalid("email", "must be a valid email address");
+        }
+        background.submit(() -> {
+            try {
+                users.lookupLogin(canonicalEmail).ifPresent(target -> tenants.runAs(target.tenantId(), () -> tx.executeWithoutResult(s -> {
+                    UserRepository.UserRow user = users.find(target.userId()).filter(UserRepository.UserRow::active).orElse(null);
+                    if (user == null) {
+                        return;
+                    }
+                    oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.id());
+                    Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.id(), RESET_TTL);
+                    mailer.send(user.email(), "Reset your Cloudwarden password",
+                            "Someone asked to reset the password of your Cloudwarden account.\n\n"
+                                    + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + token.reveal() + "\n\n"
+                                    + "Or go to " + publicUrl + "/password-reset/confirm and paste this code:\n" + token.reveal() + "\n\n"
+                                    + "If you did not ask for this, ignore this email; your password stays as it is.\n");
+                })));
+            } catch (RuntimeException e) {
+                log.warn("A password reset request could not be completed ({})", e.getClass().getSimpleName());
+            }
+        });
+    }
+
+    /** Completes a reset: new password, the token used up, every session of the user revoked. */
+    public void confirmPasswordReset(Secret token, Secret password) {
+        policy.check(password);
+        UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.PASSWORD_RESET, nullToEmpty(token)).orElseThrow(IdentityService::invalidToken);
+        String hash = hasher.hash(keyring.keys(tenant), password);
+        tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
+            UUID userId = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, token).orElseThrow(IdentityService::invalidToken);
+            UserRepository.UserRow user = users.find(userId).filter(UserRepository.UserRow::active).orElseThrow(IdentityService::invalidToken);
+            users.updatePasswordHash(user.id(), hash);
+            sessions.revokeAllOf(user.id());
+        }));
+    }
+
+    /** Re-enables a disabled user; they sign in again with their existing password. */
+    public UserView enable(CloudwardenPrincipal actor, UUID id) {
+        return tx.execute(s -> {
+            UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
+            if (target.role() == Role.OWNER && actor.role() != Role.OWNER) {
+                throw ApiProblem.forbidden("Only an OWNER may re-enable an OWNER.");
+            }
+            if ("DISABLED".equals(target.status())) {
+                users.updateStatus(id, "ACTIVE");
+            } else if (!"ACTIVE".equals(target.status())) {
+                throw ApiProblem.invalid("status", "an invited user becomes ACTIVE by accepting the invitation");
+            }
+            return view(users.find(id).orElseThrow());
+        });
+    }
+
+    private static Secret nullToEmpty(Secret token) {
+        return token == null ? Secret.of("") : token;
+    }
+
+    private static ApiProblem invalidToken() {
+        return ApiProblem.invalid("token", "is invalid, expired or already used");
+    }
+
+    @Override
+    public void destroy() {
+        background.shutdown();
     }
 
     private static UserView view(UserRepository.UserRow row) {

@@ -3,12 +3,9 @@ package dev.cloudwarden.identity;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.tenancy.TenantContext;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
@@ -26,10 +23,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class SessionTokens {
 
     private static final String PREFIX = "cws_";
-    private static final int RANDOM_BYTES = 32;
-    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
-
-    private final SecureRandom random = new SecureRandom();
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final TenantContext tenants;
@@ -54,11 +47,7 @@ public class SessionTokens {
     /** Issues a token for a user of the tenant in scope. */
     Issued issue(UUID userId) {
         UUID tenant = tenants.require();
-        byte[] secretPart = new byte[RANDOM_BYTES];
-        random.nextBytes(secretPart);
-        ByteBuffer raw = ByteBuffer.allocate(16 + RANDOM_BYTES)
-                .putLong(tenant.getMostSignificantBits()).putLong(tenant.getLeastSignificantBits()).put(secretPart);
-        Secret token = Secret.of(PREFIX + ENCODER.encodeToString(raw.array()));
+        Secret token = TenantTokenFormat.mint(PREFIX, tenant);
         Instant now = Instant.now();
         Instant expiresAt = now.plus(ttl);
         tx.executeWithoutResult(s -> jdbc.sql("""
@@ -72,7 +61,7 @@ public class SessionTokens {
 
     /** The principal a live token belongs to; empty for a malformed, unknown, expired or revoked token. */
     Optional<CloudwardenPrincipal> resolve(Secret token) {
-        Optional<UUID> tenant = tenantOf(token);
+        Optional<UUID> tenant = TenantTokenFormat.tenantOf(PREFIX, token);
         if (tenant.isEmpty() || keyring.find(tenant.get()).isEmpty()) {
             return Optional.empty();
         }
@@ -99,23 +88,6 @@ public class SessionTokens {
     /** Revokes every session of a user of the tenant in scope. */
     void revokeAllOf(UUID userId) {
         jdbc.sql("update api_sessions set revoked_at = now() where user_id = ? and revoked_at is null").param(userId).update();
-    }
-
-    private static Optional<UUID> tenantOf(Secret token) {
-        String value = token.reveal();
-        if (!value.startsWith(PREFIX) || value.length() > 100) {
-            return Optional.empty();
-        }
-        try {
-            byte[] raw = Base64.getUrlDecoder().decode(value.substring(PREFIX.length()));
-            if (raw.length != 16 + RANDOM_BYTES) {
-                return Optional.empty();
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(raw);
-            return Optional.of(new UUID(buffer.getLong(), buffer.getLong()));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private byte[] hash(UUID tenant, Secret token) {

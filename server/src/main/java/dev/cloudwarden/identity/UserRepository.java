@@ -49,6 +49,17 @@ class UserRepository {
                 .params(email, tenantId, id).update();
     }
 
+    void insertInvited(UUID id, UUID tenantId, String email, Role role) {
+        jdbc.sql("insert into users (id, tenant_id, email, password_hash, role, status) values (?, ?, ?, null, ?, 'INVITED')")
+                .params(id, tenantId, email, role.name()).update();
+        jdbc.sql("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")
+                .params(email, tenantId, id).update();
+    }
+
+    void activateWithPassword(UUID id, String passwordHash) {
+        jdbc.sql("update users set password_hash = ?, status = 'ACTIVE' where id = ?").params(passwordHash, id).update();
+    }
+
     Optional<UserRow> find(UUID id) {
         return jdbc.sql("select " + COLUMNS + " from users where id = ?").param(id).query(this::row).optional();
     }

@@ -66,7 +66,9 @@ class SecurityConfiguration {
                 .anonymous(Customizer.withDefaults())
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeHttpRequests(a -> a
-                        .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/sessions").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/sessions", "/api/v1/invitations/accept",
+                                "/api/v1/password-resets", "/api/v1/password-resets/confirm").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/api/v1/users").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
@@ -110,7 +112,9 @@ class SecurityConfiguration {
     @Order(4)
     SecurityFilterChain console(HttpSecurity http, TenantContext tenants) throws Exception {
         http.authorizeHttpRequests(a -> a
-                        .requestMatchers("/signup", "/login", "/security-policy", "/css/**", "/error", "/favicon.ico").permitAll()
+                        .requestMatchers("/signup", "/login", "/security-policy", "/invitations/accept", "/password-reset",
+                                "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
+                        .requestMatchers(HttpMethod.POST, "/console/invite").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
                         .defaultSuccessUrl("/console", true).failureUrl("/login?error").permitAll())

@@ -28,6 +28,8 @@ public abstract class IntegrationTest {
         registry.add("cloudwarden.database.host", () -> TestDatabase.HOST);
         registry.add("cloudwarden.database.port", () -> TestDatabase.PORT);
         registry.add("management.server.port", () -> 0);
+        registry.add("spring.mail.host", () -> "127.0.0.1");
+        registry.add("spring.mail.port", TestMail::port);
     }
 
     @BeforeEach
