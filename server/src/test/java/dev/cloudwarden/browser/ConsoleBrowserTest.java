@@ -1,0 +1,88 @@
+package dev.cloudwarden.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.Browser;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestMail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The console in a real headless Chromium: what a new user does first, end to end. */
+@ExtendWith(Browser.ScreenshotOnFailure.class)
+class ConsoleBrowserTest extends IntegrationTest {
+
+    private Browser browser;
+
+    @BeforeEach
+    void openBrowser() {
+        browser = new Browser(port);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    @Test
+    void signUpSignInInviteAcceptAndAViewerIsDeniedTheAdminForm() {
+        String ownerEmail = Api.uniqueEmail("browser-owner");
+        browser.open("/signup");
+        browser.type("#organization", "Browser Org");
+        browser.type("#email", ownerEmail);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#signup-form");
+        assertThat(browser.path()).isEqualTo("/login");
+        assertThat(browser.text()).contains("Your organisation is ready");
+
+        signIn(ownerEmail);
+        assertThat(browser.path()).isEqualTo("/console");
+        assertThat(browser.find("#organization").getText()).isEqualTo("Browser Org");
+        assertThat(browser.find("#signed-in-as").getText()).contains(ownerEmail).contains("OWNER");
+        browser.screenshot("console-owner");
+
+        String viewerEmail = Api.uniqueEmail("browser-viewer");
+        browser.type("#invite-email", viewerEmail);
+        new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
+        browser.submit("#invite-form");
+        assertThat(browser.find("#invited").getText()).contains("Invitation sent");
+        assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("INVITED");
+        browser.find("#sign-out").click();
+        assertThat(browser.text()).contains("You are signed out");
+
+        // the emailed link carries its code after '#': the page moves it into the form and out of the address bar
+        String token = TestMail.token(TestMail.awaitMessageTo(viewerEmail), "cwi_");
+        browser.open("/invitations/accept", token);
+        assertThat(browser.find("#token").getAttribute("value")).isEqualTo(token);
+        assertThat(browser.driver().getCurrentUrl()).doesNotContain(token);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#accept-form");
+        assertThat(browser.text()).contains("Welcome aboard");
+
+        signIn(viewerEmail);
+        assertThat(browser.find("#signed-in-as").getText()).contains("VIEWER");
+        assertThat(browser.driver().findElements(org.openqa.selenium.By.id("invite-form"))).as("no admin form for a VIEWER").isEmpty();
+        browser.screenshot("console-viewer");
+    }
+
+    @Test
+    void aWrongPasswordShowsOneNeutralMessage() {
+        browser.open("/login");
+        browser.type("#email", Api.uniqueEmail("nobody"));
+        browser.type("#password", "not-the-password-123");
+        browser.submit("#login-form");
+        assertThat(browser.find("#login-error").getText()).isEqualTo("Invalid email or password.");
+        browser.open("/console");
+        assertThat(browser.path()).isEqualTo("/login");
+    }
+
+    private void signIn(String email) {
+        browser.open("/login");
+        browser.type("#email", email);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+    }
+}
