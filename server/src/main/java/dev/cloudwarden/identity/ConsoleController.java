@@ -6,8 +6,10 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /** The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). */
 @Controller
@@ -56,19 +58,57 @@ class ConsoleController {
         return "console";
     }
 
-    @PostMapping("/console/invite")
+    /** User management: OWNER and ADMIN only (SecurityConfiguration). */
+    @GetMapping("/console/users")
+    String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        model.addAttribute("me", principal);
+        model.addAttribute("users", identity.listUsers());
+        model.addAttribute("roles", Role.values());
+        return "users";
+    }
+
+    @PostMapping("/console/users/invite")
     String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
-                  @RequestParam(defaultValue = "") String role, Model model) {
+                  @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
+        return act(flash, "Invitation sent.", () -> identity.invite(principal, email, parseRole(role)));
+    }
+
+    @PostMapping("/console/users/{id}/role")
+    String changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id,
+                      @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
+        return act(flash, "Role changed.", () -> identity.changeRole(principal, IdentityApiController.parseId(id), parseRole(role)));
+    }
+
+    @PostMapping("/console/users/{id}/disable")
+    String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, "User disabled; their sessions are closed.", () -> identity.disable(principal, IdentityApiController.parseId(id)));
+    }
+
+    @PostMapping("/console/users/{id}/enable")
+    String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, "User enabled.", () -> identity.enable(principal, IdentityApiController.parseId(id)));
+    }
+
+    /** Runs a user-management action and returns to the page with its outcome; unknown ids stay 404. */
+    private static String act(RedirectAttributes flash, String done, Runnable action) {
         try {
-            Role chosen = Role.valueOf(role);
-            identity.invite(principal, email, chosen);
-            return "redirect:/console?invited";
-        } catch (IllegalArgumentException e) {
-            model.addAttribute("inviteError", "role: choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+            action.run();
+            flash.addFlashAttribute("notice", done);
         } catch (ApiProblem problem) {
-            model.addAttribute("inviteError", problem.getMessage());
+            if (problem.status().value() == 404) {
+                throw problem;
+            }
+            flash.addFlashAttribute("error", problem.getMessage());
         }
-        return console(principal, model);
+        return "redirect:/console/users";
+    }
+
+    private static Role parseRole(String role) {
+        try {
+            return Role.valueOf(role);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+        }
     }
 
     @GetMapping("/invitations/accept")

@@ -114,7 +114,7 @@ class SecurityConfiguration {
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/signup", "/login", "/security-policy", "/invitations/accept", "/password-reset",
                                 "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
-                        .requestMatchers(HttpMethod.POST, "/console/invite").hasAnyRole(ADMINS)
+                        .requestMatchers("/console/users", "/console/users/**").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
                         .defaultSuccessUrl("/console", true).failureUrl("/login?error").permitAll())

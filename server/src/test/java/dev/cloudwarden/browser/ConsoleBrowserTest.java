@@ -45,11 +45,15 @@ class ConsoleBrowserTest extends IntegrationTest {
         browser.screenshot("console-owner");
 
         String viewerEmail = Api.uniqueEmail("browser-viewer");
+        browser.find("#manage-users").click();
+        assertThat(browser.path()).isEqualTo("/console/users");
         browser.type("#invite-email", viewerEmail);
         new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
         browser.submit("#invite-form");
-        assertThat(browser.find("#invited").getText()).contains("Invitation sent");
+        assertThat(browser.find("#notice").getText()).contains("Invitation sent");
         assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("INVITED");
+        browser.screenshot("console-users");
+        browser.open("/console");
         browser.find("#sign-out").click();
         assertThat(browser.text()).contains("You are signed out");
 
@@ -64,8 +68,26 @@ class ConsoleBrowserTest extends IntegrationTest {
 
         signIn(viewerEmail);
         assertThat(browser.find("#signed-in-as").getText()).contains("VIEWER");
-        assertThat(browser.driver().findElements(org.openqa.selenium.By.id("invite-form"))).as("no admin form for a VIEWER").isEmpty();
-        browser.screenshot("console-viewer");
+        assertThat(browser.driver().findElements(org.openqa.selenium.By.id("manage-users"))).as("no admin link for a VIEWER").isEmpty();
+        browser.open("/console/users");
+        assertThat(browser.find("h1").getText()).isEqualTo("403 Forbidden");
+        assertThat(browser.text()).doesNotContain(ownerEmail);
+        browser.screenshot("console-viewer-denied");
+
+        // back as the owner: promote, then disable the new user from the users page
+        browser.open("/console");
+        browser.find("#sign-out").click();
+        signIn(ownerEmail);
+        browser.open("/console/users");
+        String row = "tr[data-email='" + viewerEmail + "']";
+        new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).selectByValue("OPERATOR");
+        browser.find(row + " form[action$='/role'] button").click();
+        assertThat(browser.find("#notice").getText()).isEqualTo("Role changed.");
+        assertThat(new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).getFirstSelectedOption().getText()).isEqualTo("OPERATOR");
+        browser.find(row + " form[action$='/disable'] button").click();
+        assertThat(browser.find("#notice").getText()).contains("User disabled");
+        assertThat(browser.find(row).getText()).contains("DISABLED");
+        assertThat(api.post("/api/v1/sessions", java.util.Map.of("email", viewerEmail, "password", Api.PASSWORD), null).status()).isEqualTo(401);
     }
 
     @Test
