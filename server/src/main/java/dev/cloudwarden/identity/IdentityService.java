@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity;
 
+import dev.cloudwarden.abuse.BruteForceProtection;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.EncryptedColumn;
@@ -31,9 +32,12 @@ public class IdentityService {
     private final TransactionTemplate tx;
     private final TenantKeyring keyring;
     private final FieldCrypto crypto;
+    private final BruteForceProtection bruteForce;
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
-                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto) {
+                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
+                    BruteForceProtection bruteForce) {
+        this.bruteForce = bruteForce;
         this.keyring = keyring;
         this.crypto = crypto;
         this.users = users;
@@ -90,6 +94,9 @@ public class IdentityService {
     /**
      * Checks an email and password. Every failure looks the same to the caller; unknown accounts
      * cost one Argon2id verification like known ones, over-long passwords cost none for anyone.
+     * After repeated failures the account, or the unknown email, is locked for a growing wait: then
+     * this throws a 429 {@code too_many_attempts} {@link ApiProblem}, for both alike, and no password
+     * is hashed (see {@link BruteForceProtection}).
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
         if (password == null || password.length() > PasswordPolicy.MAX_LENGTH) {
@@ -98,11 +105,15 @@ public class IdentityService {
         String canonicalEmail = Emails.normalize(email);
         Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
         if (target.isEmpty()) {
+            if (canonicalEmail != null) {
+                bruteForce.beginUnknownAttempt(canonicalEmail);
+            }
             hasher.matchDummy(password);
             return Optional.empty();
         }
         UUID tenantId = target.get().tenantId();
         return tenants.callAs(tenantId, () -> {
+            bruteForce.beginAttempt(target.get().userId());
             Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
             TenantKeys keys = keyring.keys(tenantId);
             if (user.isEmpty() || !hasher.matches(keys, password, user.get().passwordHash())) {
@@ -117,6 +128,7 @@ public class IdentityService {
                 String upgraded = hasher.hash(keys, password);
                 tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
             }
+            bruteForce.succeeded(row.id());
             return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
         });
     }
