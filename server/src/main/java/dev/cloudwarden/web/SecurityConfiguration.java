@@ -1,5 +1,7 @@
 package dev.cloudwarden.web;
 
+import dev.cloudwarden.abuse.RateLimitFilter;
+import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.Role;
@@ -44,10 +46,14 @@ class SecurityConfiguration {
     private static final String[] ADMINS = {Role.OWNER.name(), Role.ADMIN.name()};
 
     private final RequestBodyLimitFilter bodyLimit;
+    private final RateLimitFilter rateLimit;
 
-    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors) {
+    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors,
+                          RateLimitSettings rateLimits) {
         // Inside every chain, after the header writer, so even a 413 carries the security headers.
         this.bodyLimit = new RequestBodyLimitFilter(maxBodySize, errors);
+        // Likewise for 429; it runs before CSRF, authentication and body parsing (see RateLimitFilter.RULES).
+        this.rateLimit = new RateLimitFilter(rateLimits, errors);
     }
 
     @Bean
@@ -75,7 +81,8 @@ class SecurityConfiguration {
                 .addFilterAt(new BearerTokenFilter(identity, unauthorized), BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
     }
 
@@ -120,7 +127,8 @@ class SecurityConfiguration {
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
     }
 
