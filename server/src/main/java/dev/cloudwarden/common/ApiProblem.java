@@ -1,5 +1,6 @@
 package dev.cloudwarden.common;
 
+import java.time.Duration;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -11,12 +12,18 @@ public final class ApiProblem extends RuntimeException {
     private final HttpStatus status;
     private final String code;
     private final String field;
+    private final Duration retryAfter;
 
     private ApiProblem(HttpStatus status, String code, String field, String message) {
+        this(status, code, field, message, null);
+    }
+
+    private ApiProblem(HttpStatus status, String code, String field, String message, Duration retryAfter) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.field = field;
+        this.retryAfter = retryAfter;
     }
 
     public static ApiProblem invalid(String field, String message) {
@@ -40,6 +47,11 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.UNAUTHORIZED, code, null, message);
     }
 
+    /** 429 with a {@code Retry-After} header of {@code retryAfter}, rounded up to whole seconds (at least 1). */
+    public static ApiProblem tooManyRequests(String code, String message, Duration retryAfter) {
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, code, null, message, retryAfter);
+    }
+
     public HttpStatus status() {
         return status;
     }
@@ -50,5 +62,16 @@ public final class ApiProblem extends RuntimeException {
 
     public String field() {
         return field;
+    }
+
+    /** When the client may try again, or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+
+    /** A {@code Retry-After} value: whole seconds, rounded up, at least 1. */
+    public static long retryAfterSeconds(Duration wait) {
+        long seconds = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
+        return Math.max(1, seconds);
     }
 }

@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity;
 
+import dev.cloudwarden.abuse.BruteForceProtection;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
@@ -45,11 +46,14 @@ public class IdentityService implements DisposableBean {
     private final OneTimeTokens oneTimeTokens;
     private final Mailer mailer;
     private final String publicUrl;
+    private final BruteForceProtection bruteForce;
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
                     TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
-                    OneTimeTokens oneTimeTokens, Mailer mailer, CloudwardenProperties platform) {
+                    OneTimeTokens oneTimeTokens, Mailer mailer, CloudwardenProperties platform,
+                    BruteForceProtection bruteForce) {
+        this.bruteForce = bruteForce;
         this.keyring = keyring;
         this.crypto = crypto;
         this.oneTimeTokens = oneTimeTokens;
@@ -109,6 +113,9 @@ public class IdentityService implements DisposableBean {
     /**
      * Checks an email and password. Every failure looks the same to the caller; unknown accounts
      * cost one Argon2id verification like known ones, over-long passwords cost none for anyone.
+     * After repeated failures the account, or the unknown email, is locked for a growing wait: then
+     * this throws a 429 {@code too_many_attempts} {@link ApiProblem}, for both alike, and no password
+     * is hashed (see {@link BruteForceProtection}).
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
         if (password == null || password.length() > PasswordPolicy.MAX_LENGTH) {
@@ -117,11 +124,15 @@ public class IdentityService implements DisposableBean {
         String canonicalEmail = Emails.normalize(email);
         Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
         if (target.isEmpty()) {
+            if (canonicalEmail != null) {
+                bruteForce.beginUnknownAttempt(canonicalEmail);
+            }
             hasher.matchDummy(password);
             return Optional.empty();
         }
         UUID tenantId = target.get().tenantId();
         return tenants.callAs(tenantId, () -> {
+            bruteForce.beginAttempt(target.get().userId());
             Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
             TenantKeys keys = keyring.keys(tenantId);
             if (user.isEmpty() || user.get().passwordHash() == null) {
@@ -140,6 +151,7 @@ public class IdentityService implements DisposableBean {
                 String upgraded = hasher.hash(keys, password);
                 tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
             }
+            bruteForce.succeeded(row.id());
             return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
         });
     }

@@ -1,13 +1,19 @@
 package dev.cloudwarden.identity;
 
+import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 
-/** Console sign-in through Spring Security's form login, checked by the same code as the API. */
+/**
+ * Console sign-in through Spring Security's form login, checked by the same code as the API. A
+ * brute-force lockout (of an account or of an unknown email alike) becomes a {@link LockedException},
+ * which the console answers with {@code /login?locked}.
+ */
 @Component
 class PasswordAuthenticationProvider implements AuthenticationProvider {
 
@@ -21,9 +27,16 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
     public Authentication authenticate(Authentication authentication) {
         Object credentials = authentication.getCredentials();
         Secret password = Secret.of(credentials == null ? "" : credentials.toString());
-        return identity.authenticate(authentication.getName(), password)
-                .map(CloudwardenPrincipal::toAuthentication)
-                .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
+        try {
+            return identity.authenticate(authentication.getName(), password)
+                    .map(CloudwardenPrincipal::toAuthentication)
+                    .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
+        } catch (ApiProblem problem) {
+            if (problem.status().value() == 429) {
+                throw new LockedException("Too many failed sign-in attempts.");
+            }
+            throw problem;
+        }
     }
 
     @Override

@@ -28,6 +28,11 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(ApiProblem.class)
     ResponseEntity<ApiError> problem(ApiProblem e) {
+        if (e.retryAfter() != null) {
+            return ResponseEntity.status(e.status()).contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                    .header(org.springframework.http.HttpHeaders.RETRY_AFTER, Long.toString(ApiProblem.retryAfterSeconds(e.retryAfter())))
+                    .body(new ApiError(e.code(), e.getMessage(), e.field()));
+        }
         return respond(e.status(), new ApiError(e.code(), e.getMessage(), e.field()));
     }
 

@@ -38,6 +38,7 @@ class ErrorPageController implements ErrorController {
             case CONTENT_TOO_LARGE -> "payload_too_large";
             case UNSUPPORTED_MEDIA_TYPE -> "unsupported_media_type";
             case BAD_REQUEST -> "bad_request";
+            case TOO_MANY_REQUESTS -> "rate_limited";
             default -> status.is4xxClientError() ? "client_error" : "internal_error";
         };
         String message = status.is5xxServerError() ? "Something went wrong on our side." : status.getReasonPhrase() + ".";

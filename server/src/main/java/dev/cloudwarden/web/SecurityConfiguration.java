@@ -1,5 +1,7 @@
 package dev.cloudwarden.web;
 
+import dev.cloudwarden.abuse.RateLimitFilter;
+import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.Role;
@@ -14,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
@@ -22,6 +25,7 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -42,10 +46,14 @@ class SecurityConfiguration {
     private static final String[] ADMINS = {Role.OWNER.name(), Role.ADMIN.name()};
 
     private final RequestBodyLimitFilter bodyLimit;
+    private final RateLimitFilter rateLimit;
 
-    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors) {
+    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors,
+                          RateLimitSettings rateLimits) {
         // Inside every chain, after the header writer, so even a 413 carries the security headers.
         this.bodyLimit = new RequestBodyLimitFilter(maxBodySize, errors);
+        // Likewise for 429; it runs before CSRF, authentication and body parsing (see RateLimitFilter.RULES).
+        this.rateLimit = new RateLimitFilter(rateLimits, errors);
     }
 
     @Bean
@@ -75,7 +83,8 @@ class SecurityConfiguration {
                 .addFilterAt(new BearerTokenFilter(identity, unauthorized), BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
     }
 
@@ -117,13 +126,22 @@ class SecurityConfiguration {
                         .requestMatchers("/console/users", "/console/users/**").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureUrl("/login?error").permitAll())
+                        .defaultSuccessUrl("/console", true).failureHandler(consoleSignInFailure()).permitAll())
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
+    }
+
+    /** Wrong credentials: {@code /login?error}; a brute-force lockout (known or unknown email alike): {@code /login?locked}. */
+    private static ExceptionMappingAuthenticationFailureHandler consoleSignInFailure() {
+        ExceptionMappingAuthenticationFailureHandler handler = new ExceptionMappingAuthenticationFailureHandler();
+        handler.setDefaultFailureUrl("/login?error");
+        handler.setExceptionMappings(java.util.Map.of(LockedException.class.getName(), "/login?locked"));
+        return handler;
     }
 
     /** Tomcat's own error page (for requests refused before any filter) answers in JSON too. */

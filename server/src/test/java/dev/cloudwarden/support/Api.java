@@ -37,11 +37,22 @@ public final class Api {
     }
 
     public Api(int port, boolean cookies) {
+        this(port, cookies, null);
+    }
+
+    /**
+     * A client whose connections come from {@code localAddress} (e.g. 127.0.0.12: the whole 127/8
+     * reaches the server on Linux), so a test can act as a client address of its own.
+     */
+    public Api(int port, boolean cookies, java.net.InetAddress localAddress) {
         this.port = port;
         HttpClient.Builder builder = HttpClient.newBuilder().sslContext(trustServer()).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER);
         if (cookies) {
             builder.cookieHandler(new CookieManager());
+        }
+        if (localAddress != null) {
+            builder.localAddress(localAddress);
         }
         this.client = builder.build();
     }

@@ -11,7 +11,14 @@ import org.springframework.test.context.DynamicPropertySource;
  * The whole server on random HTTPS ports, against this run's own PostgreSQL database, connected as
  * the real runtime role. Subclasses that add no properties share one running server.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        // The suite signs up and signs in many times from 127.0.0.1, far more than one real client
+        // address may (application.yaml). RateLimitTest checks the real limits in a context of its own;
+        // a subclass's @TestPropertySource overrides these.
+        "cloudwarden.rate-limits.sign-in.requests=1000000",
+        "cloudwarden.rate-limits.sign-up.requests=1000000",
+        "cloudwarden.rate-limits.password-reset.requests=1000000",
+        "cloudwarden.rate-limits.mfa.requests=1000000"})
 public abstract class IntegrationTest {
 
     @LocalServerPort
