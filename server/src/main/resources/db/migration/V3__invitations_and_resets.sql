@@ -2,7 +2,9 @@
 alter table users alter column password_hash drop not null;
 alter table users drop constraint users_status_check;
 alter table users add constraint users_status_check check (status in ('INVITED', 'ACTIVE', 'DISABLED'));
-alter table users add constraint users_password_unless_invited check ((status = 'INVITED') = (password_hash is null));
+-- An active user always has a password; an invited one gets it on acceptance (a withdrawn invitation
+-- leaves a DISABLED user without one).
+alter table users add constraint users_active_has_password check (status <> 'ACTIVE' or password_hash is not null);
 
 -- Single-use, expiring tokens sent by email (invitations, password resets), stored only as a
 -- tenant-keyed hash of the token.

@@ -67,7 +67,9 @@ final class AwsKmsKek implements KeyEncryptionKey, AutoCloseable {
     @Override
     public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
         try {
-            return kms.decrypt(r -> r.keyId(keyId).ciphertextBlob(SdkBytes.fromByteArray(ciphertext)).encryptionContext(context(associatedData)))
+            // No KeyId: a symmetric ciphertext names its key, so keysets wrapped under a previous key
+            // (before a key-id change) still unwrap; the encryption context still binds them.
+            return kms.decrypt(r -> r.ciphertextBlob(SdkBytes.fromByteArray(ciphertext)).encryptionContext(context(associatedData)))
                     .plaintext().asByteArray();
         } catch (SdkException e) {
             throw failure("Decrypt", e);

@@ -80,6 +80,9 @@ public class TenantKeyring {
     }
 
     public Optional<TenantKeys> find(UUID tenant) {
+        tenants.current().filter(scope -> !scope.equals(tenant)).ifPresent(scope -> {
+            throw new IllegalStateException("keys of another tenant requested inside a tenant scope");
+        });
         TenantKeys cached = cache.getIfPresent(tenant);
         if (cached != null) {
             return Optional.of(cached);
@@ -95,7 +98,7 @@ public class TenantKeyring {
     /** Adds a new primary AEAD key for the tenant; values encrypted under older keys still decrypt. */
     public TenantKeys rotateDataKey(UUID tenant) {
         return tenants.callAs(tenant, () -> tx.execute(s -> {
-            TenantKeys current = keys(tenant);
+            TenantKeys current = lockedKeys(tenant);
             try {
                 KeysetHandle rotated = KeysetHandle.newBuilder(current.aeadKeyset())
                         .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId().makePrimary())
@@ -110,7 +113,7 @@ public class TenantKeyring {
     /** Drops every AEAD key but the primary. Call only after re-encryption left no value under them. */
     TenantKeys retireOldDataKeys(UUID tenant) {
         return tenants.callAs(tenant, () -> tx.execute(s -> {
-            TenantKeys current = keys(tenant);
+            TenantKeys current = lockedKeys(tenant);
             KeysetHandle.Builder builder = KeysetHandle.newBuilder(current.aeadKeyset());
             for (int i = builder.size() - 1; i >= 0; i--) {
                 if (!builder.getAt(i).isPrimary()) {
@@ -128,11 +131,21 @@ public class TenantKeyring {
     /** Re-wraps one tenant's keysets under the KEK's current key (KEK rotation); the keys themselves do not change. */
     void rewrap(UUID tenant) {
         tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
-            TenantKeys keys = keys(tenant);
+            TenantKeys keys = lockedKeys(tenant);
             jdbc.sql("update tenant_keysets set aead_keyset = ?, prf_keyset = ?, kek_id = ?, rotated_at = now() where tenant_id = ?")
                     .params(wrap(keys.aeadKeyset(), tenant, "aead"), wrap(keys.prfKeyset(), tenant, "prf"), kek.id(), tenant)
                     .update();
         }));
+    }
+
+    /**
+     * The tenant's keys read from its row under a row lock, never from the cache: concurrent rotations
+     * (a CLI re-wrap while a node rotates a data key) serialize on the row and none loses a key.
+     */
+    private TenantKeys lockedKeys(UUID tenant) {
+        return jdbc.sql("select aead_keyset, prf_keyset from tenant_keysets where tenant_id = ? for update").param(tenant)
+                .query((rs, n) -> new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")))
+                .optional().orElseThrow(() -> new CryptoException("No keys for tenant " + tenant));
     }
 
     /** Every tenant id (ids only, through a SECURITY DEFINER function): key maintenance walks all tenants. */

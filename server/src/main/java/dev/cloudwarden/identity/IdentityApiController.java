@@ -107,6 +107,9 @@ class IdentityApiController {
         if (change.role() == null && change.status() == null) {
             throw ApiProblem.invalid("role", "is required (or status)");
         }
+        if (change.role() != null && change.status() != null) {
+            throw ApiProblem.invalid("status", "send either role or status, not both, so a refused change changes nothing");
+        }
         if (change.status() != null && !"ACTIVE".equals(change.status())) {
             throw ApiProblem.invalid("status", "can only be set to ACTIVE here; DELETE disables a user");
         }

@@ -75,6 +75,10 @@ public class IdentityService implements DisposableBean {
 
     /** Creates an organisation and its first OWNER. 409 when the email is taken anywhere on the platform. */
     public SignedUp signUp(String organization, String email, Secret password) {
+        return tenants.detached(() -> signUpDetached(organization, email, password));
+    }
+
+    private SignedUp signUpDetached(String organization, String email, Secret password) {
         String name = organization == null ? "" : organization.strip();
         if (name.isEmpty()) {
             throw ApiProblem.invalid("organization", "is required");
@@ -118,8 +122,13 @@ public class IdentityService implements DisposableBean {
      * is hashed (see {@link BruteForceProtection}).
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
-        if (password == null || password.length() > PasswordPolicy.MAX_LENGTH) {
-            return Optional.empty();
+        return tenants.detached(() -> authenticateDetached(email, password));
+    }
+
+    private Optional<CloudwardenPrincipal> authenticateDetached(String email, Secret password) {
+        if (password == null || password.length() > 2 * PasswordPolicy.MAX_LENGTH
+                || password.reveal().codePointCount(0, password.length()) > PasswordPolicy.MAX_LENGTH) {
+            return Optional.empty(); // the policy counts code points; so does this refusal
         }
         String canonicalEmail = Emails.normalize(email);
         Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
@@ -159,7 +168,7 @@ public class IdentityService implements DisposableBean {
     /** Signs in for the API: a new session token for the authenticated user. */
     public Optional<SessionTokens.Issued> openSession(String email, Secret password) {
         return authenticate(email, password)
-                .map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+                .map(p -> tenants.detached(() -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId()))));
     }
 
     public Optional<CloudwardenPrincipal> resolveSession(Secret token) {
@@ -170,6 +179,17 @@ public class IdentityService implements DisposableBean {
         if (principal.sessionId() != null) {
             tx.executeWithoutResult(s -> sessions.revoke(principal.sessionId()));
         }
+    }
+
+    /**
+     * Whether a console principal still matches the user as stored: active, same role, tenant
+     * active. Checked on every console request, so disabling or demoting a user takes effect at once.
+     */
+    public boolean stillValid(CloudwardenPrincipal principal) {
+        return tenants.callAs(principal.tenantId(), () -> tx.execute(s -> users.find(principal.userId())
+                .filter(UserRepository.UserRow::active)
+                .filter(u -> u.role() == principal.role())
+                .isPresent() && users.tenantStatus().filter("ACTIVE"::equals).isPresent()));
     }
 
     /** The organisation name of the tenant in scope, decrypted. */
@@ -213,6 +233,8 @@ public class IdentityService implements DisposableBean {
             }
             users.updateStatus(id, "DISABLED");
             sessions.revokeAllOf(id);
+            oneTimeTokens.voidUnused(OneTimeTokens.Purpose.INVITATION, id); // a disabled invitee cannot accept
+            oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, id);
         });
     }
 
@@ -256,6 +278,10 @@ public class IdentityService implements DisposableBean {
 
     /** Accepts an invitation: sets the password and activates the user. Any bad token gets the same answer. */
     public SignedUp acceptInvitation(Secret token, Secret password) {
+        return tenants.detached(() -> acceptInvitationDetached(token, password));
+    }
+
+    private SignedUp acceptInvitationDetached(Secret token, Secret password) {
         policy.check(password);
         UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.INVITATION, nullToEmpty(token)).orElseThrow(IdentityService::invalidToken);
         TenantKeys keys = keyring.keys(tenant);
@@ -300,6 +326,13 @@ public class IdentityService implements DisposableBean {
 
     /** Completes a reset: new password, the token used up, every session of the user revoked. */
     public void confirmPasswordReset(Secret token, Secret password) {
+        tenants.detached(() -> {
+            confirmPasswordResetDetached(token, password);
+            return null;
+        });
+    }
+
+    private void confirmPasswordResetDetached(Secret token, Secret password) {
         policy.check(password);
         UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.PASSWORD_RESET, nullToEmpty(token)).orElseThrow(IdentityService::invalidToken);
         String hash = hasher.hash(keyring.keys(tenant), password);
@@ -317,6 +350,9 @@ public class IdentityService implements DisposableBean {
             UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
             if (target.role() == Role.OWNER && actor.role() != Role.OWNER) {
                 throw ApiProblem.forbidden("Only an OWNER may re-enable an OWNER.");
+            }
+            if ("DISABLED".equals(target.status()) && target.passwordHash() == null) {
+                throw ApiProblem.invalid("status", "this user never accepted their invitation; invite them again");
             }
             if ("DISABLED".equals(target.status())) {
                 users.updateStatus(id, "ACTIVE");

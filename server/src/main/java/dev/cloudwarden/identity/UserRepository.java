@@ -69,7 +69,8 @@ class UserRepository {
     }
 
     long countActiveOwners() {
-        return jdbc.sql("select count(*) from users where role = 'OWNER' and status = 'ACTIVE'").query(Long.class).single();
+        // Locks the active owners, so two owners demoting each other at once cannot both pass this check.
+        return jdbc.sql("select id from users where role = 'OWNER' and status = 'ACTIVE' for update").query(UUID.class).list().size();
     }
 
     void updatePasswordHash(UUID id, String hash) {

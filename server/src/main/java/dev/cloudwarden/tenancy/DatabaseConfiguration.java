@@ -57,8 +57,11 @@ public class DatabaseConfiguration {
 
     static void checkRuntimeRole(DataSource dataSource, String appUser) {
         String sql = """
-                select r.rolsuper, r.rolbypassrls,
-                       (select count(*) from pg_class c where c.relowner = r.oid) as owned
+                select r.rolsuper or exists (select 1 from pg_roles m where m.oid <> r.oid
+                           and pg_has_role(r.oid, m.oid, 'MEMBER') and m.rolsuper),
+                       r.rolbypassrls or exists (select 1 from pg_roles m where m.oid <> r.oid
+                           and pg_has_role(r.oid, m.oid, 'MEMBER') and m.rolbypassrls),
+                       (select count(*) from pg_class c where pg_has_role(r.oid, c.relowner, 'MEMBER')) as owned
                 from pg_roles r where r.rolname = current_user""";
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             if (!rs.next() || rs.getBoolean(1) || rs.getBoolean(2) || rs.getLong(3) > 0) {

@@ -43,7 +43,7 @@ public record DatabaseSettings(
 
     public String jdbcUrl() {
         return "jdbc:postgresql://" + host + ":" + port + "/" + name + "?sslmode=" + sslMode
-                + "&ApplicationName=cloudwarden";
+                + "&ApplicationName=cloudwarden&logServerErrorDetail=false";
     }
 
     static String password(Secret secret) {

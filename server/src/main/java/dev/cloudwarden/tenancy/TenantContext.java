@@ -56,6 +56,23 @@ public class TenantContext {
         }
     }
 
+    /**
+     * Runs work with no tenant in scope, restoring the caller's scope afterwards. Only for the public
+     * flows that find their own tenant (sign-up, sign-in, accepting an invitation, resetting a
+     * password), which a signed-in browser or token holder may also call.
+     */
+    public <T> T detached(Supplier<T> work) {
+        UUID previous = current.get();
+        current.remove();
+        try {
+            return work.get();
+        } finally {
+            if (previous != null) {
+                current.set(previous);
+            }
+        }
+    }
+
     @FunctionalInterface
     public interface Scope extends AutoCloseable {
         @Override

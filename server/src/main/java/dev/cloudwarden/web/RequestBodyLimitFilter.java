@@ -52,6 +52,12 @@ public class RequestBodyLimitFilter extends OncePerRequestFilter {
         }
 
         @Override
+        public java.io.BufferedReader getReader() throws IOException {
+            String charset = getCharacterEncoding() == null ? "UTF-8" : getCharacterEncoding();
+            return new java.io.BufferedReader(new java.io.InputStreamReader(getInputStream(), charset));
+        }
+
+        @Override
         public ServletInputStream getInputStream() throws IOException {
             if (stream == null) {
                 stream = new LimitedStream(super.getInputStream(), limit);

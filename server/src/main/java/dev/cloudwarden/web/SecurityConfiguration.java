@@ -3,6 +3,7 @@ package dev.cloudwarden.web;
 import dev.cloudwarden.abuse.RateLimitFilter;
 import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
+import dev.cloudwarden.identity.ConsolePrincipalCheck;
 import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
@@ -119,7 +120,7 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants) throws Exception {
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity) throws Exception {
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/signup", "/login", "/security-policy", "/invitations/accept", "/password-reset",
                                 "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
@@ -129,6 +130,7 @@ class SecurityConfiguration {
                         .defaultSuccessUrl("/console", true).failureHandler(consoleSignInFailure()).permitAll())
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .addFilterBefore(new ConsolePrincipalCheck(identity), AuthorizationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class)

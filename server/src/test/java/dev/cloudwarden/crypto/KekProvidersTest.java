@@ -73,6 +73,15 @@ class KekProvidersTest {
     }
 
     @Test
+    void keysetsWrappedUnderAPreviousKmsKeyStillUnwrapAfterAKeyIdChange() throws Exception {
+        wire.stubFor(post("/").willReturn(aResponse().withTransformers("fake-kms")));
+        byte[] wrappedUnderOld = kms(Duration.ofSeconds(5)).encrypt(SECRET, AD);
+        AwsKmsKek renamed = AwsKmsKek.create(new KekSettings.AwsKms("alias/cloudwarden-next", "eu-west-1", URI.create(wire.baseUrl()),
+                "AKIAFAKEFAKEFAKE1234", Secret.of("fake-secret-key-for-tests-only-0000000000"), Duration.ofSeconds(5)));
+        assertThat(renamed.decrypt(wrappedUnderOld, AD)).isEqualTo(SECRET);
+    }
+
+    @Test
     void awsKmsServerErrorsAndTimeoutsAreClearAndCarryNoPlaintext() {
         wire.stubFor(post("/").willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/x-amz-json-1.1")
                 .withBody("{\"__type\":\"KMSInternalException\",\"message\":\"boom\"}")));

@@ -101,6 +101,9 @@ public final class FakeKeyServices {
                     blob.get(keyId);
                     byte[] sealed = new byte[blob.remaining()];
                     blob.get(sealed);
+                    if (body.has("KeyId") && !body.path("KeyId").asString().equals(new String(keyId, StandardCharsets.UTF_8))) {
+                        return error(400, "IncorrectKeyException"); // as KMS does when the named key did not encrypt it
+                    }
                     byte[] plaintext;
                     try {
                         plaintext = sealer.open(sealed, context);

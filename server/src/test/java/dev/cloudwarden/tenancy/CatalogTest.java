@@ -30,6 +30,13 @@ class CatalogTest extends IntegrationTest {
             // the platform key for that HMAC, wrapped by the KEK; reached only through login_throttle_key_*()
             "login_throttle_key");
 
+    /** The only functions that read across tenants, each answering one narrow question. */
+    private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
+            "login_lookup",                      // which tenant and user one exact email belongs to (sign-in)
+            "tenant_ids_for_key_maintenance",    // tenant ids only, for KEK rotation
+            "login_throttle_lock", "login_throttle_save",      // brute-force counters for unknown emails (no tenant data)
+            "login_throttle_key_get", "login_throttle_key_put"); // the platform key for those counters, wrapped
+
     @Test
     void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {
         List<String> problems = new ArrayList<>();
@@ -77,6 +84,48 @@ class CatalogTest extends IntegrationTest {
             expected.add("tenants");
             assertThat(granted).containsExactlyInAnyOrderElementsOf(expected);
         }
+    }
+
+    /**
+     * Policies are permissive and OR together, so one broad extra policy would undo isolation. Every
+     * policy must either be the tenant predicate itself or apply to the owner role only (whose
+     * narrow SECURITY DEFINER functions are the documented cross-tenant reads).
+     */
+    @Test
+    void noPolicyIsBroaderThanTheTenantPredicate() throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select tablename, policyname, roles::text, coalesce(qual, ''), coalesce(with_check, '')
+                from pg_policies where schemaname = 'public' order by tablename, policyname""")) {
+            while (rs.next()) {
+                String table = rs.getString(1);
+                String roles = rs.getString(3);
+                String column = table.equals("tenants") ? "id" : "tenant_id";
+                String predicate = "(" + column + " = current_tenant_id())";
+                boolean tenantPredicate = rs.getString(4).equals(predicate) && rs.getString(5).equals(predicate);
+                boolean ownerOnly = roles.equals("{" + TestDatabase.OWNER + "}");
+                if (!tenantPredicate && !ownerOnly) {
+                    problems.add(table + "." + rs.getString(2) + " for " + roles + ": " + rs.getString(4) + " / " + rs.getString(5));
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    /** SECURITY DEFINER functions the runtime role may call: each is a cross-tenant door, so they are listed. */
+    @Test
+    void theRuntimeRoleCallsOnlyTheListedSecurityDefinerFunctions() throws Exception {
+        List<String> callable = new ArrayList<>();
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                where n.nspname = 'public' and p.prosecdef and has_function_privilege('cloudwarden_app', p.oid, 'EXECUTE')
+                order by 1""")) {
+            while (rs.next()) {
+                callable.add(rs.getString(1));
+            }
+        }
+        assertThat(callable).isSubsetOf(SECURITY_DEFINER_FUNCTIONS);
+        assertThat(callable).contains("login_lookup");
     }
 
     /** Every table with a tenant_id column. */
