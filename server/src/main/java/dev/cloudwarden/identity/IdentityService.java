@@ -31,9 +31,12 @@ public class IdentityService {
     private final TransactionTemplate tx;
     private final TenantKeyring keyring;
     private final FieldCrypto crypto;
+    private final ConsoleSessions consoleSessions;
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
-                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto) {
+                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
+                    ConsoleSessions consoleSessions) {
+        this.consoleSessions = consoleSessions;
         this.keyring = keyring;
         this.crypto = crypto;
         this.users = users;
@@ -166,7 +169,10 @@ public class IdentityService {
         });
     }
 
-    /** Disables a user: they cannot sign in and their sessions die in the same transaction. */
+    /**
+     * Disables a user: they cannot sign in, and their API and console sessions die in the same
+     * transaction (the next request with any of them is anonymous).
+     */
     public void disable(CloudwardenPrincipal actor, UUID id) {
         tx.executeWithoutResult(s -> {
             UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
@@ -178,6 +184,7 @@ public class IdentityService {
             }
             users.updateStatus(id, "DISABLED");
             sessions.revokeAllOf(id);
+            consoleSessions.deleteAllOf(id);
         });
     }
 

@@ -1,6 +1,8 @@
 package dev.cloudwarden.web;
 
+import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
 import dev.cloudwarden.identity.BearerTokenFilter;
+import dev.cloudwarden.identity.ConsoleSessions;
 import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
@@ -22,7 +24,9 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.util.unit.DataSize;
@@ -108,14 +112,22 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants) throws Exception {
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, ConsoleSessions consoleSessions) throws Exception {
+        // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The default
+        // failure handler would keep the AuthenticationException in the session, and with it the
+        // attempted password (Spring Security 6.5+ attaches the authentication request): redirect
+        // without keeping anything. The request cache would keep a refused request's headers, an
+        // Authorization header included: off (sign-in always leads to /console anyway).
+        AuthenticationFailureHandler failed = (request, response, e) -> response.sendRedirect(request.getContextPath() + "/login?error");
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/signup", "/login", "/security-policy", "/css/**", "/error", "/favicon.ico").permitAll()
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureUrl("/login?error").permitAll())
+                        .defaultSuccessUrl("/console", true).failureHandler(failed).permitAll())
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .requestCache(cache -> cache.disable())
+                .addFilterBefore(new AbsoluteSessionLifetimeFilter(consoleSessions), SecurityContextHolderFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
