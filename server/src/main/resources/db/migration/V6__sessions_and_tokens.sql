@@ -34,3 +34,28 @@ grant update (attribute_bytes) on spring_session_attributes to ${app_role};
 -- API sessions show when they were last used (to the minute).
 alter table api_sessions add column last_used_at timestamptz;
 grant update (last_used_at) on api_sessions to ${app_role};
+
+-- Personal access tokens: shown once, stored only as the tenant's keyed hash (HMAC-SHA256),
+-- scoped and always expiring (at most a year; the server's limit may be lower).
+create table personal_access_tokens (
+    id            uuid primary key,
+    tenant_id     uuid not null references tenants (id),
+    user_id       uuid not null references users (id),
+    name          text not null check (length(name) between 1 and 100),
+    scopes        text[] not null check (cardinality(scopes) between 1 and 3
+                                         and scopes <@ array['read', 'write', 'jobs:run']::text[]),
+    token_hash    bytea not null unique check (length(token_hash) = 32),
+    token_hint    text not null check (length(token_hint) <= 16),
+    created_at    timestamptz not null,
+    expires_at    timestamptz not null,
+    last_used_at  timestamptz,
+    revoked_at    timestamptz,
+    check (expires_at > created_at and expires_at <= created_at + interval '366 days')
+);
+create index personal_access_tokens_user on personal_access_tokens (tenant_id, user_id);
+alter table personal_access_tokens enable row level security;
+alter table personal_access_tokens force row level security;
+create policy tenant_isolation on personal_access_tokens
+    using (tenant_id = current_tenant_id()) with check (tenant_id = current_tenant_id());
+grant select, insert on personal_access_tokens to ${app_role};
+grant update (last_used_at, revoked_at) on personal_access_tokens to ${app_role};

@@ -16,6 +16,7 @@ import org.springframework.security.core.Authentication;
  * finds exactly their sessions.
  *
  * @param sessionId the API session the request authenticated with, or null for a console session
+ *                  or a personal access token
  */
 public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled, UUID sessionId)
         implements TenantPrincipal, AuthenticatedPrincipal, Serializable {

@@ -31,11 +31,13 @@ public class IdentityService {
     private final TransactionTemplate tx;
     private final TenantKeyring keyring;
     private final FieldCrypto crypto;
+    private final PersonalAccessTokens accessTokens;
     private final ConsoleSessions consoleSessions;
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
                     TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
-                    ConsoleSessions consoleSessions) {
+                    PersonalAccessTokens accessTokens, ConsoleSessions consoleSessions) {
+        this.accessTokens = accessTokens;
         this.consoleSessions = consoleSessions;
         this.keyring = keyring;
         this.crypto = crypto;
@@ -170,8 +172,8 @@ public class IdentityService {
     }
 
     /**
-     * Disables a user: they cannot sign in, and their API and console sessions die in the same
-     * transaction (the next request with any of them is anonymous).
+     * Disables a user: they cannot sign in, and their API sessions, personal access tokens and
+     * console sessions die in the same transaction (the next request with any of them is anonymous).
      */
     public void disable(CloudwardenPrincipal actor, UUID id) {
         tx.executeWithoutResult(s -> {
@@ -184,6 +186,7 @@ public class IdentityService {
             }
             users.updateStatus(id, "DISABLED");
             sessions.revokeAllOf(id);
+            accessTokens.revokeAllOf(id);
             consoleSessions.deleteAllOf(id);
         });
     }

@@ -4,6 +4,7 @@ import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.ConsoleSessions;
 import dev.cloudwarden.identity.IdentityService;
+import dev.cloudwarden.identity.PersonalAccessTokens;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
@@ -54,12 +55,14 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, IdentityService identity, TenantContext tenants, ErrorResponses errors)
-            throws Exception {
+    SecurityFilterChain api(HttpSecurity http, IdentityService identity, PersonalAccessTokens accessTokens, TenantContext tenants,
+                            ErrorResponses errors) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> errors.write(response, 401,
                 new ApiError("unauthorized", "Sign in and send Authorization: Bearer <token>."));
         AccessDeniedHandler forbidden = (request, response, e) -> errors.write(response, 403,
                 new ApiError("forbidden", "Your role does not allow this."));
+        AccessDeniedHandler outsideScopes = (request, response, e) -> errors.write(response, 403,
+                new ApiError("insufficient_scope", "This personal access token's scopes do not allow this request."));
         http.securityMatcher("/api/**")
                 .csrf(csrf -> csrf.disable()) // no cookies are read on /api: a cross-site request carries no credential
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -74,7 +77,7 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
-                .addFilterAt(new BearerTokenFilter(identity, unauthorized), BasicAuthenticationFilter.class)
+                .addFilterAt(new BearerTokenFilter(identity, accessTokens, unauthorized, outsideScopes), BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
