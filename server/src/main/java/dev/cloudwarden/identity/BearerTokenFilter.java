@@ -8,24 +8,34 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
 import org.springframework.http.HttpHeaders;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.AuthenticationEntryPoint;
-import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Authenticates {@code Authorization: Bearer <session token>}. A presented but invalid token is
- * refused at once (401); no header means anonymous, and the authorization rules decide.
+ * Authenticates {@code Authorization: Bearer <token>}: a session token ({@code cws_}) or a personal
+ * access token ({@code cwpat_}). A presented but invalid token is refused at once (401); no header
+ * means anonymous, and the authorization rules decide. A personal access token is also held to its
+ * scopes here ({@link TokenScope}, 403 {@code insufficient_scope}) before the role rules apply.
  */
 public class BearerTokenFilter extends OncePerRequestFilter {
 
     private final IdentityService identity;
+    private final PersonalAccessTokens accessTokens;
     private final AuthenticationEntryPoint entryPoint;
+    private final AccessDeniedHandler scopeDenied;
 
-    public BearerTokenFilter(IdentityService identity, AuthenticationEntryPoint entryPoint) {
+    public BearerTokenFilter(IdentityService identity, PersonalAccessTokens accessTokens, AuthenticationEntryPoint entryPoint,
+                             AccessDeniedHandler scopeDenied) {
         this.identity = identity;
+        this.accessTokens = accessTokens;
         this.entryPoint = entryPoint;
+        this.scopeDenied = scopeDenied;
     }
 
     @Override
@@ -36,16 +46,25 @@ public class BearerTokenFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        Optional<CloudwardenPrincipal> principal = header.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? identity.resolveSession(Secret.of(header.substring(7).strip()))
-                : Optional.empty();
-        if (principal.isEmpty()) {
+        Optional<? extends Authentication> authentication = Optional.empty();
+        if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            Secret token = Secret.of(header.substring(7).strip());
+            authentication = PersonalAccessTokens.looksLikeToken(token.reveal())
+                    ? accessTokens.resolve(token)
+                    : identity.resolveSession(token).map(CloudwardenPrincipal::toAuthentication);
+        }
+        if (authentication.isEmpty()) {
             SecurityContextHolder.clearContext();
             entryPoint.commence(request, response, new BadCredentialsException("invalid bearer token"));
             return;
         }
+        if (authentication.get() instanceof PersonalAccessTokenAuthentication pat && !TokenScope.permits(pat.scopes(), request)) {
+            SecurityContextHolder.clearContext();
+            scopeDenied.handle(request, response, new AccessDeniedException("outside the token's scopes"));
+            return;
+        }
         SecurityContext context = SecurityContextHolder.createEmptyContext();
-        context.setAuthentication(principal.get().toAuthentication());
+        context.setAuthentication(authentication.get());
         SecurityContextHolder.setContext(context);
         chain.doFilter(request, response);
     }

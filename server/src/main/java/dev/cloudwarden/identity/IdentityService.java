@@ -47,13 +47,17 @@ public class IdentityService implements DisposableBean {
     private final Mailer mailer;
     private final String publicUrl;
     private final BruteForceProtection bruteForce;
+    private final PersonalAccessTokens accessTokens;
+    private final ConsoleSessions consoleSessions;
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
                     TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
                     OneTimeTokens oneTimeTokens, Mailer mailer, CloudwardenProperties platform,
-                    BruteForceProtection bruteForce) {
+                    BruteForceProtection bruteForce, PersonalAccessTokens accessTokens, ConsoleSessions consoleSessions) {
         this.bruteForce = bruteForce;
+        this.accessTokens = accessTokens;
+        this.consoleSessions = consoleSessions;
         this.keyring = keyring;
         this.crypto = crypto;
         this.oneTimeTokens = oneTimeTokens;
@@ -221,7 +225,10 @@ public class IdentityService implements DisposableBean {
         });
     }
 
-    /** Disables a user: they cannot sign in and their sessions die in the same transaction. */
+    /**
+     * Disables a user: they cannot sign in, and their API sessions, personal access tokens and
+     * console sessions die in the same transaction (the next request with any of them is anonymous).
+     */
     public void disable(CloudwardenPrincipal actor, UUID id) {
         tx.executeWithoutResult(s -> {
             UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
@@ -235,6 +242,8 @@ public class IdentityService implements DisposableBean {
             sessions.revokeAllOf(id);
             oneTimeTokens.voidUnused(OneTimeTokens.Purpose.INVITATION, id); // a disabled invitee cannot accept
             oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, id);
+            accessTokens.revokeAllOf(id);
+            consoleSessions.deleteAllOf(id);
         });
     }
 

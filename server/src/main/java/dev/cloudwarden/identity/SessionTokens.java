@@ -6,6 +6,8 @@ import dev.cloudwarden.tenancy.TenantContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
@@ -65,19 +67,52 @@ public class SessionTokens {
         if (tenant.isEmpty() || keyring.find(tenant.get()).isEmpty()) {
             return Optional.empty();
         }
-        return tenants.callAs(tenant.get(), () -> tx.execute(s -> jdbc.sql("""
-                        select s.id as session_id, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled
-                        from api_sessions s
-                        join users u on u.id = s.user_id
-                        join tenants t on t.id = s.tenant_id
-                        where s.token_hash = ? and s.revoked_at is null and s.expires_at > now()
-                          and u.status = 'ACTIVE' and t.status = 'ACTIVE'""")
-                .param(hash(tenant.get(), token))
-                .query((rs, n) -> new CloudwardenPrincipal(rs.getObject("id", UUID.class),
-                        rs.getObject("tenant_id", UUID.class), rs.getString("email"),
-                        Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"),
-                        rs.getObject("session_id", UUID.class)))
-                .optional()));
+        return tenants.callAs(tenant.get(), () -> tx.execute(s -> {
+            Optional<CloudwardenPrincipal> principal = jdbc.sql("""
+                            select s.id as session_id, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled
+                            from api_sessions s
+                            join users u on u.id = s.user_id
+                            join tenants t on t.id = s.tenant_id
+                            where s.token_hash = ? and s.revoked_at is null and s.expires_at > now()
+                              and u.status = 'ACTIVE' and t.status = 'ACTIVE'""")
+                    .param(hash(tenant.get(), token))
+                    .query((rs, n) -> new CloudwardenPrincipal(rs.getObject("id", UUID.class),
+                            rs.getObject("tenant_id", UUID.class), rs.getString("email"),
+                            Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"),
+                            rs.getObject("session_id", UUID.class)))
+                    .optional();
+            // last use, to the minute: at most one write per session and minute
+            principal.ifPresent(p -> jdbc.sql("""
+                            update api_sessions set last_used_at = now()
+                            where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')""")
+                    .param(p.sessionId()).update());
+            return principal;
+        }));
+    }
+
+    /** A live API session of a user, for its owner's eyes: never the token or its hash. */
+    record Row(UUID id, Instant createdAt, Instant lastUsedAt, Instant expiresAt) {
+    }
+
+    /** The live sessions of a user of the tenant in scope. */
+    List<Row> listOf(UUID userId) {
+        return jdbc.sql("""
+                        select id, created_at, last_used_at, expires_at from api_sessions
+                        where user_id = ? and revoked_at is null and expires_at > now()
+                        order by created_at, id""")
+                .param(userId)
+                .query((rs, n) -> new Row(rs.getObject("id", UUID.class), rs.getTimestamp("created_at").toInstant(),
+                        rs.getTimestamp("last_used_at") == null ? null : rs.getTimestamp("last_used_at").toInstant(),
+                        rs.getTimestamp("expires_at").toInstant()))
+                .list();
+    }
+
+    /** Revokes one live session of a user of the tenant in scope; false when they have no such session. */
+    boolean revoke(UUID userId, UUID sessionId) {
+        return jdbc.sql("""
+                        update api_sessions set revoked_at = now()
+                        where id = ? and user_id = ? and revoked_at is null and expires_at > now()""")
+                .params(sessionId, userId).update() > 0;
     }
 
     /** Revokes one session of the tenant in scope. */

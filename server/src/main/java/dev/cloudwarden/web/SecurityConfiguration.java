@@ -4,7 +4,10 @@ import dev.cloudwarden.abuse.RateLimitFilter;
 import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.ConsolePrincipalCheck;
+import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
+import dev.cloudwarden.identity.ConsoleSessions;
 import dev.cloudwarden.identity.IdentityService;
+import dev.cloudwarden.identity.PersonalAccessTokens;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
@@ -26,14 +29,15 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
-import org.springframework.security.web.authentication.ExceptionMappingAuthenticationFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.util.unit.DataSize;
 
 /**
- * Who may call what, in one place. Three chains: the JSON API (bearer tokens, no cookies, no
+ * Who may call what, in one place. Four chains: the JSON API (bearer tokens, no cookies, no
  * CSRF surface), the public well-known files, and the console (form sign-in, CSRF on every form).
  * Every chain sends the same strict security headers.
  */
@@ -59,12 +63,14 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, IdentityService identity, TenantContext tenants, ErrorResponses errors)
-            throws Exception {
+    SecurityFilterChain api(HttpSecurity http, IdentityService identity, PersonalAccessTokens accessTokens, TenantContext tenants,
+                            ErrorResponses errors) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> errors.write(response, 401,
                 new ApiError("unauthorized", "Sign in and send Authorization: Bearer <token>."));
         AccessDeniedHandler forbidden = (request, response, e) -> errors.write(response, 403,
                 new ApiError("forbidden", "Your role does not allow this."));
+        AccessDeniedHandler outsideScopes = (request, response, e) -> errors.write(response, 403,
+                new ApiError("insufficient_scope", "This personal access token's scopes do not allow this request."));
         http.securityMatcher("/api/**")
                 .csrf(csrf -> csrf.disable()) // no cookies are read on /api: a cross-site request carries no credential
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -81,7 +87,7 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
-                .addFilterAt(new BearerTokenFilter(identity, unauthorized), BasicAuthenticationFilter.class)
+                .addFilterAt(new BearerTokenFilter(identity, accessTokens, unauthorized, outsideScopes), BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
@@ -120,16 +126,26 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity) throws Exception {
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity, ConsoleSessions consoleSessions)
+            throws Exception {
+        // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The default
+        // failure handlers keep the AuthenticationException in the session, and with it the attempted
+        // password (Spring Security 6.5+ attaches the authentication request): redirect without keeping
+        // anything. The request cache would keep a refused request's headers, an Authorization header
+        // included: off (sign-in always leads to /console anyway).
+        AuthenticationFailureHandler failed = (request, response, e) -> response.sendRedirect(request.getContextPath()
+                + (e instanceof LockedException ? "/login?locked" : "/login?error"));
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/signup", "/login", "/security-policy", "/invitations/accept", "/password-reset",
                                 "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
                         .requestMatchers("/console/users", "/console/users/**").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureHandler(consoleSignInFailure()).permitAll())
+                        .defaultSuccessUrl("/console", true).failureHandler(failed).permitAll())
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .requestCache(cache -> cache.disable())
+                .addFilterBefore(new AbsoluteSessionLifetimeFilter(consoleSessions), SecurityContextHolderFilter.class)
                 .addFilterBefore(new ConsolePrincipalCheck(identity), AuthorizationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
@@ -139,13 +155,6 @@ class SecurityConfiguration {
     }
 
     /** Wrong credentials: {@code /login?error}; a brute-force lockout (known or unknown email alike): {@code /login?locked}. */
-    private static ExceptionMappingAuthenticationFailureHandler consoleSignInFailure() {
-        ExceptionMappingAuthenticationFailureHandler handler = new ExceptionMappingAuthenticationFailureHandler();
-        handler.setDefaultFailureUrl("/login?error");
-        handler.setExceptionMappings(java.util.Map.of(LockedException.class.getName(), "/login?locked"));
-        return handler;
-    }
-
     /** Tomcat's own error page (for requests refused before any filter) answers in JSON too. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonContainerErrors() {

@@ -28,7 +28,13 @@ class CatalogTest extends IntegrationTest {
             // of the email, no plaintext; the runtime role has no grant, only the login_throttle_* functions
             "login_throttle",
             // the platform key for that HMAC, wrapped by the KEK; reached only through login_throttle_key_*()
-            "login_throttle_key");
+            "login_throttle_key",
+            "spring_session",             // console sessions: looked up by cookie before any tenant is known;
+            "spring_session_attributes"); // stored ids are hashes of the cookie, rows scoped by principal (user id)
+
+    /** Global tables the runtime role may use, beyond the tenant tables. */
+    private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
+            "tenants", "spring_session", "spring_session_attributes");
 
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
@@ -72,7 +78,7 @@ class CatalogTest extends IntegrationTest {
     }
 
     @Test
-    void theRuntimeRoleMayOnlyTouchTenantTablesAndTheLoginLookup() throws Exception {
+    void theRuntimeRoleMayOnlyTouchTenantTablesAndTheListedGlobalOnes() throws Exception {
         try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                 select table_name from information_schema.role_table_grants
                 where grantee = 'cloudwarden_app' and table_schema = 'public' group by table_name""")) {
@@ -81,7 +87,7 @@ class CatalogTest extends IntegrationTest {
                 granted.add(rs.getString(1));
             }
             List<String> expected = new ArrayList<>(tenantTables());
-            expected.add("tenants");
+            expected.addAll(GLOBAL_TABLES_OF_THE_RUNTIME_ROLE);
             assertThat(granted).containsExactlyInAnyOrderElementsOf(expected);
         }
     }

@@ -11,8 +11,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,16 +26,21 @@ class RowLevelSecurityTest extends IntegrationTest {
     private Api.Tenant a;
     private Api.Tenant b;
 
+    /** Two tenants with a row in every tenant table (a personal access token fills personal_access_tokens). */
     @BeforeEach
     void twoTenants() {
         a = api.signUpAndSignIn("RLS A");
         b = api.signUpAndSignIn("RLS B");
+        for (Api.Tenant t : List.of(a, b)) {
+            assertThat(api.post("/api/v1/tokens", Map.of("name", "rls", "scopes", List.of("read"),
+                    "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), t.token()).status()).isEqualTo(201);
+        }
     }
 
     @Test
     void withNoTenantSetEveryTenantTableIsEmptyAndRefusesInserts() throws Exception {
         List<String> tables = CatalogTest.tenantTables();
-        assertThat(tables).contains("users", "api_sessions", "login_directory");
+        assertThat(tables).contains("users", "api_sessions", "login_directory", "personal_access_tokens");
         try (Connection c = TestDatabase.asApp()) {
             for (String table : tables) {
                 assertThat(count(c, "select count(*) from " + table)).as(table).isZero();

@@ -3,10 +3,13 @@ package dev.cloudwarden.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -20,8 +23,10 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * Canary values planted in every sensitive field the platform has so far (password, organisation
- * name, session token; later issues add theirs here) must appear in no log line, in no HTTP
- * response other than the one that hands the token out, and nowhere in a pg_dump of the database.
+ * name, session token, personal access token, console session cookie; later issues add theirs
+ * here) must appear in no log line, in no HTTP response other than the one that hands the token
+ * out, and nowhere in a pg_dump of the database (as text, nor hex-encoded in a bytea column such as
+ * the serialized console session attributes).
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CanaryTest extends IntegrationTest {
@@ -39,6 +44,37 @@ class CanaryTest extends IntegrationTest {
         Api.Response session = api.post("/api/v1/sessions", Map.of("email", email, "password", password), null);
         assertThat(session.status()).isEqualTo(201);
         String token = session.json().get("token").asString();
+        Api.Response patCreated = api.post("/api/v1/tokens", Map.of("name", "canary token", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plus(Duration.ofDays(7)).toString()), token);
+        assertThat(patCreated.status()).isEqualTo(201);
+        String pat = patCreated.json().get("token").asString();
+
+        // the console: a failed sign-in (its session stays in the database), a successful one, the credential pages
+        ConsoleClient failed = new ConsoleClient(port);
+        Api.Response loginPage = failed.get("/login");
+        responses.add(loginPage);
+        responses.add(failed.post("/login", Map.of("email", email, "password", password + "x"), ConsoleClient.csrf(loginPage.body())));
+        ConsoleClient browser = new ConsoleClient(port).signIn(email, password);
+        String cookie = browser.sessionCookie();
+        assertThat(browser.get("/console").status()).isEqualTo(200); // shows the organisation name to its members, by design
+        responses.add(browser.get("/console/sessions"));
+        responses.add(browser.get("/console/tokens"));
+        responses.add(browser.submit("/console/tokens", "/console/tokens", Map.of("name", "no scopes", "expiresInDays", "7")));
+
+        // bearer tokens sent to console pages: refused there, and kept nowhere (no saved request in a session)
+        responses.add(api.get("/console", token));
+        responses.add(api.get("/console/tokens?x=" + pat, pat));
+
+        // the personal access token in use and misuse
+        responses.add(api.get("/api/v1/me", pat));
+        responses.add(api.get("/api/v1/users", pat));
+        responses.add(api.patch("/api/v1/users/" + patCreated.json().get("id").asString(), Map.of("role", "VIEWER"), pat));
+        responses.add(api.get("/api/v1/tokens", pat));
+        responses.add(api.get("/api/v1/me", pat + "x"));
+        responses.add(api.get("/api/v1/tokens", token));
+        responses.add(api.get("/api/v1/sessions", token));
+        responses.add(api.post("/api/v1/tokens", Map.of("name", pat, "scopes", List.of("read"), "token", pat), token));
+        responses.add(api.post("/api/v1/tokens", Map.of("name", "x", "scopes", List.of(pat), "expiresAt", pat), token));
 
         // normal use and the error paths, each carrying the canaries
         responses.add(api.get("/api/v1/me", token));
@@ -58,18 +94,28 @@ class CanaryTest extends IntegrationTest {
 
         for (Api.Response r : responses) {
             assertThat(r.body()).as("response %d", r.status()).doesNotContain(password).doesNotContain(organization).doesNotContain(token)
-                    .doesNotContain(tag);
-            r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(password).doesNotContain(token));
+                    .doesNotContain(tag).doesNotContain(pat).doesNotContain(pat.substring(6)).doesNotContain(cookie);
+            r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(password).doesNotContain(token)
+                    .doesNotContain(pat));
         }
         org.slf4j.LoggerFactory.getLogger(CanaryTest.class).warn("log capture check {}", tag.length());
         assertThat(output.getAll()).as("the capture sees the server's log lines").contains("log capture check 16");
         assertThat(output.getAll()).as("log output").doesNotContain(password).doesNotContain(organization).doesNotContain(token)
-                .doesNotContain(tag);
+                .doesNotContain(tag).doesNotContain(pat).doesNotContain(pat.substring(6)).doesNotContain(cookie);
 
         String dump = pgDump();
         assertThat(dump).contains(email); // the dump is real and complete enough to hold this tenant's rows
-        assertThat(dump).as("pg_dump").doesNotContain(password).doesNotContain(organization).doesNotContain(token)
-                .doesNotContain(token.substring(4)).doesNotContain(tag);
+        assertThat(dump).as("the console session is in the dump, under the hash of its cookie").contains(storedSessionId(cookie));
+        for (String canary : new String[] {password, organization, token, token.substring(4), tag, pat, pat.substring(6), cookie}) {
+            assertThat(dump).as("pg_dump").doesNotContain(canary)
+                    .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static String storedSessionId(String cookie) throws Exception {
+        java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+        sha256.update("cloudwarden:console-session:v1:".getBytes(StandardCharsets.US_ASCII));
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest(cookie.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String pgDump() throws Exception {
