@@ -40,6 +40,10 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.UNAUTHORIZED, code, null, message);
     }
 
+    public static ApiProblem tooManyRequests(String code, String message) {
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, code, null, message);
+    }
+
     public HttpStatus status() {
         return status;
     }

@@ -31,9 +31,12 @@ public class IdentityService {
     private final TransactionTemplate tx;
     private final TenantKeyring keyring;
     private final FieldCrypto crypto;
+    private final SecondFactor secondFactor;
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
-                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto) {
+                    TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
+                    SecondFactor secondFactor) {
+        this.secondFactor = secondFactor;
         this.keyring = keyring;
         this.crypto = crypto;
         this.users = users;
@@ -90,6 +93,7 @@ public class IdentityService {
     /**
      * Checks an email and password. Every failure looks the same to the caller; unknown accounts
      * cost one Argon2id verification like known ones, over-long passwords cost none for anyone.
+     * This is the first factor only: a principal with {@code mfaEnabled} still needs its second.
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
         if (password == null || password.length() > PasswordPolicy.MAX_LENGTH) {
@@ -109,22 +113,84 @@ public class IdentityService {
                 return Optional.empty();
             }
             UserRepository.UserRow row = user.get();
-            boolean tenantActive = tx.execute(s -> users.tenantStatus()).filter("ACTIVE"::equals).isPresent();
-            if (!row.active() || !tenantActive) {
-                return Optional.empty();
+            Optional<CloudwardenPrincipal> principal = tx.execute(s -> principalOf(row));
+            if (principal.isEmpty()) {
+                return principal;
             }
             if (hasher.needsUpgrade(row.passwordHash())) {
                 String upgraded = hasher.hash(keys, password);
                 tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
             }
-            return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
+            return principal;
         });
     }
 
-    /** Signs in for the API: a new session token for the authenticated user. */
-    public Optional<SessionTokens.Issued> openSession(String email, Secret password) {
-        return authenticate(email, password)
-                .map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+    /**
+     * Signs in for the API: a new session token for the authenticated user. Empty for any wrong
+     * email or password, whatever the account's MFA state; for an account with MFA, the password
+     * alone gives 401 mfa_required, a wrong or used code 401 invalid_otp, and a code during the
+     * back-off after repeated wrong codes 429 too_many_attempts.
+     */
+    public Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp) {
+        Optional<CloudwardenPrincipal> principal = authenticate(email, password);
+        principal.filter(CloudwardenPrincipal::mfaEnabled).ifPresent(p -> {
+            if (otp == null || otp.isBlank()) {
+                throw ApiProblem.unauthorized("mfa_required",
+                        "This account uses multi-factor authentication: send the code from your authenticator app, or a recovery code, as otp.");
+            }
+            requireAccepted(tenants.callAs(p.tenantId(), () -> secondFactor.verify(p.userId(), otp)));
+        });
+        return principal.map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+    }
+
+    /** The outcome of the console's second sign-in step: the full principal only when the code was accepted. */
+    public record SecondStep(SecondFactor.Result result, Optional<CloudwardenPrincipal> principal) {
+    }
+
+    /**
+     * The console's second step, for a user whose password was checked a moment ago: checks the
+     * code, then reloads the user so a user disabled in between does not get in.
+     */
+    public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
+        return tenants.callAs(tenantId, () -> {
+            SecondFactor.Result result = secondFactor.verify(userId, code);
+            if (result != SecondFactor.Result.ACCEPTED) {
+                return new SecondStep(result, Optional.empty());
+            }
+            Optional<CloudwardenPrincipal> principal = current(userId);
+            return new SecondStep(principal.isPresent() ? result : SecondFactor.Result.REJECTED, principal);
+        });
+    }
+
+    /** The signed-in user as stored now (role, MFA state, tenant policy), in the tenant in scope; empty if no longer active. */
+    public Optional<CloudwardenPrincipal> current(UUID userId) {
+        return tx.execute(s -> users.find(userId).flatMap(this::principalOf));
+    }
+
+    /** Whether the user must enrol in MFA before doing anything else, read now (the console's session does not go stale). */
+    public boolean mfaEnrollmentRequired(CloudwardenPrincipal principal) {
+        return tenants.callAs(principal.tenantId(), () -> current(principal.userId())
+                .map(CloudwardenPrincipal::mfaEnrollmentRequired).orElse(false));
+    }
+
+    private static void requireAccepted(SecondFactor.Result result) {
+        switch (result) {
+            case ACCEPTED -> { }
+            case REJECTED -> throw ApiProblem.unauthorized("invalid_otp", "The code is wrong, expired or already used.");
+            case LOCKED -> throw ApiProblem.tooManyRequests("too_many_attempts",
+                    "Too many wrong codes. Wait a few minutes, then try again.");
+        }
+    }
+
+    /** In a transaction of the user's tenant. */
+    private Optional<CloudwardenPrincipal> principalOf(UserRepository.UserRow row) {
+        boolean tenantActive = users.tenantStatus().filter("ACTIVE"::equals).isPresent();
+        if (!row.active() || !tenantActive) {
+            return Optional.empty();
+        }
+        boolean enrollmentRequired = !row.mfaEnabled() && users.tenantRequiresMfa();
+        return Optional.of(new CloudwardenPrincipal(row.id(), row.tenantId(), row.email(), row.role(), row.mfaEnabled(), null,
+                enrollmentRequired));
     }
 
     public Optional<CloudwardenPrincipal> resolveSession(Secret token) {

@@ -7,7 +7,10 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 
-/** Console sign-in through Spring Security's form login, checked by the same code as the API. */
+/**
+ * Console sign-in through Spring Security's form login, checked by the same code as the API. For an
+ * account with MFA it signs nobody in: it hands over to the code step.
+ */
 @Component
 class PasswordAuthenticationProvider implements AuthenticationProvider {
 
@@ -21,9 +24,13 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
     public Authentication authenticate(Authentication authentication) {
         Object credentials = authentication.getCredentials();
         Secret password = Secret.of(credentials == null ? "" : credentials.toString());
-        return identity.authenticate(authentication.getName(), password)
-                .map(CloudwardenPrincipal::toAuthentication)
+        CloudwardenPrincipal principal = identity.authenticate(authentication.getName(), password)
                 .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
+        if (principal.mfaEnabled()) {
+            // first factor only: nobody is signed in until the code step (ConsoleSecondFactor) succeeds
+            throw new SecondFactorRequiredException(principal.tenantId(), principal.userId());
+        }
+        return principal.toAuthentication();
     }
 
     @Override
