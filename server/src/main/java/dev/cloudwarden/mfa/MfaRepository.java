@@ -40,6 +40,16 @@ class MfaRepository {
                 .optional();
     }
 
+    /**
+     * Locks the user's row and says whether MFA is on. Every change of a user's MFA state takes this
+     * lock first, then the authenticator's: concurrent requests of one user queue instead of racing
+     * (two enrolments) or deadlocking (an enrolment and a confirmation).
+     */
+    boolean lockUser(UUID userId) {
+        return jdbc.sql("select mfa_enabled from users where id = ? for update").param(userId).query(Boolean.class)
+                .optional().orElse(false);
+    }
+
     boolean isEnabled(UUID userId) {
         return jdbc.sql("select mfa_enabled from users where id = ?").param(userId).query(Boolean.class).optional().orElse(false);
     }

@@ -98,7 +98,7 @@ public class MfaService implements SecondFactor {
         random.nextBytes(secret);
         try {
             Outcome outcome = tx.execute(s -> {
-                if (repository.isEnabled(user.userId()) || repository.lock(user.userId()).filter(a -> a.confirmed()).isPresent()) {
+                if (repository.lockUser(user.userId()) || repository.lock(user.userId()).filter(a -> a.confirmed()).isPresent()) {
                     return Outcome.ALREADY_ENABLED;
                 }
                 repository.delete(user.userId()); // a pending enrolment is replaced, its secret forgotten
@@ -128,6 +128,7 @@ public class MfaService implements SecondFactor {
         }
         List<String> recoveryCodes = RecoveryCodes.generate();
         Outcome outcome = tx.execute(s -> {
+            repository.lockUser(user.userId());
             var authenticator = repository.lock(user.userId());
             if (authenticator.isEmpty()) {
                 return Outcome.NOT_ENROLLING;
@@ -160,6 +161,7 @@ public class MfaService implements SecondFactor {
             throw ApiProblem.invalid("code", "must be the 6-digit code from your authenticator app or a recovery code");
         }
         Outcome outcome = tx.execute(s -> {
+            repository.lockUser(user.userId());
             var authenticator = repository.lock(user.userId()).filter(a -> a.confirmed());
             if (authenticator.isEmpty()) {
                 return Outcome.NOT_ENABLED;

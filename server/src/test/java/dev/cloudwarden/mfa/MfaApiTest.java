@@ -164,6 +164,42 @@ class MfaApiTest extends IntegrationTest {
         }
     }
 
+    /** Enrolments of one user queue on the user's row lock: none fails, one secret is left. */
+    @Test
+    void concurrentEnrolmentsOfOneUserQueueAndLeaveOneSecret() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Enrol race");
+        List<Api.Response> started = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<Callable<Api.Response>> racers = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    racers.add(() -> {
+                        go.await();
+                        return api.post("/api/v1/mfa/totp", "", t.token());
+                    });
+                }
+                List<Future<Api.Response>> futures = racers.stream().map(pool::submit).toList();
+                go.countDown();
+                started.clear();
+                for (Future<Api.Response> f : futures) {
+                    started.add(f.get(60, TimeUnit.SECONDS));
+                }
+                assertThat(started).extracting(Api.Response::status).as("round %d", round).containsOnly(201);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(count("select count(*) from user_mfa where user_id = ?", t.userId())).isEqualTo(1);
+        long step = TestTotp.freshStep(10);
+        List<Integer> confirmations = new ArrayList<>();
+        for (Api.Response r : started) {
+            confirmations.add(confirm(t.token(), TestTotp.code(r.json().get("secret").asString(), step)).status());
+        }
+        assertThat(confirmations).as("only the secret stored last confirms").containsOnlyOnce(200);
+    }
+
     @Test
     void disablingTakesAFreshValidCode() throws Exception {
         Enrolled e = enrolled("Disable");
