@@ -52,6 +52,11 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, code, null, message, retryAfter);
     }
 
+    /** 429 without a known wait. */
+    public static ApiProblem tooManyRequests(String code, String message) {
+        return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, code, null, message, null);
+    }
+
     public HttpStatus status() {
         return status;
     }

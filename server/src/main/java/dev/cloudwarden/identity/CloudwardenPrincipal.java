@@ -17,8 +17,11 @@ import org.springframework.security.core.Authentication;
  *
  * @param sessionId the API session the request authenticated with, or null for a console session
  *                  or a personal access token
+ * @param mfaEnrollmentRequired the tenant requires MFA and this user has none yet: until they enrol,
+ *        the only calls allowed are the enrolment ones (see SecurityConfiguration)
  */
-public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled, UUID sessionId)
+public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Role role, boolean mfaEnabled, UUID sessionId,
+                                   boolean mfaEnrollmentRequired)
         implements TenantPrincipal, AuthenticatedPrincipal, Serializable {
 
     @Override
@@ -31,7 +34,7 @@ public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Rol
     }
 
     CloudwardenPrincipal withSession(UUID session) {
-        return new CloudwardenPrincipal(userId, tenantId, email, role, mfaEnabled, session);
+        return new CloudwardenPrincipal(userId, tenantId, email, role, mfaEnabled, session, mfaEnrollmentRequired);
     }
 
     /** Ids only: an email address is personal data and stays out of log lines. */

@@ -53,6 +53,7 @@ class ConsoleController {
     @GetMapping("/console")
     String console(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
+        model.addAttribute("mfaEnabled", identity.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
         model.addAttribute("organization", identity.organizationName());
         model.addAttribute("users", identity.listUsers());
         return "console";

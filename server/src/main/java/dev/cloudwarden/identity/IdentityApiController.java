@@ -67,7 +67,7 @@ class IdentityApiController {
     @PostMapping(path = "/sessions", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     SessionCreated signIn(@RequestBody SessionRequest request) {
-        return identity.openSession(request.email(), request.password())
+        return identity.openSession(request.email(), request.password(), request.otp())
                 .map(issued -> new SessionCreated(issued.token().reveal(), issued.expiresAt()))
                 .orElseThrow(() -> ApiProblem.unauthorized("invalid_credentials", "Invalid email or password."));
     }

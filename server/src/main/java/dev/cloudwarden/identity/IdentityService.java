@@ -49,12 +49,15 @@ public class IdentityService implements DisposableBean {
     private final BruteForceProtection bruteForce;
     private final PersonalAccessTokens accessTokens;
     private final ConsoleSessions consoleSessions;
+    private final SecondFactor secondFactor;
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
 
     IdentityService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, SessionTokens sessions,
                     TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto,
                     OneTimeTokens oneTimeTokens, Mailer mailer, CloudwardenProperties platform,
-                    BruteForceProtection bruteForce, PersonalAccessTokens accessTokens, ConsoleSessions consoleSessions) {
+                    BruteForceProtection bruteForce, PersonalAccessTokens accessTokens, ConsoleSessions consoleSessions,
+                    SecondFactor secondFactor) {
+        this.secondFactor = secondFactor;
         this.bruteForce = bruteForce;
         this.accessTokens = accessTokens;
         this.consoleSessions = consoleSessions;
@@ -124,6 +127,7 @@ public class IdentityService implements DisposableBean {
      * After repeated failures the account, or the unknown email, is locked for a growing wait: then
      * this throws a 429 {@code too_many_attempts} {@link ApiProblem}, for both alike, and no password
      * is hashed (see {@link BruteForceProtection}).
+     * This is the first factor only: a principal with {@code mfaEnabled} still needs its second.
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
         return tenants.detached(() -> authenticateDetached(email, password));
@@ -156,23 +160,89 @@ public class IdentityService implements DisposableBean {
                 return Optional.empty();
             }
             UserRepository.UserRow row = user.get();
-            boolean tenantActive = tx.execute(s -> users.tenantStatus()).filter("ACTIVE"::equals).isPresent();
-            if (!row.active() || !tenantActive) {
-                return Optional.empty();
+            Optional<CloudwardenPrincipal> principal = tx.execute(s -> principalOf(row));
+            if (principal.isEmpty()) {
+                return principal;
             }
             if (hasher.needsUpgrade(row.passwordHash())) {
                 String upgraded = hasher.hash(keys, password);
                 tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
             }
             bruteForce.succeeded(row.id());
-            return Optional.of(new CloudwardenPrincipal(row.id(), tenantId, row.email(), row.role(), row.mfaEnabled(), null));
+            return principal;
         });
     }
 
-    /** Signs in for the API: a new session token for the authenticated user. */
-    public Optional<SessionTokens.Issued> openSession(String email, Secret password) {
-        return authenticate(email, password)
-                .map(p -> tenants.detached(() -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId()))));
+    /**
+     * Signs in for the API: a new session token for the authenticated user. Empty for any wrong
+     * email or password, whatever the account's MFA state; for an account with MFA, the password
+     * alone gives 401 mfa_required, a wrong or used code 401 invalid_otp, and a code during the
+     * back-off after repeated wrong codes 429 too_many_attempts.
+     */
+    public Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp) {
+        return tenants.detached(() -> openSessionDetached(email, password, otp));
+    }
+
+    private Optional<SessionTokens.Issued> openSessionDetached(String email, Secret password, Secret otp) {
+        Optional<CloudwardenPrincipal> principal = authenticate(email, password);
+        principal.filter(CloudwardenPrincipal::mfaEnabled).ifPresent(p -> {
+            if (otp == null || otp.isBlank()) {
+                throw ApiProblem.unauthorized("mfa_required",
+                        "This account uses multi-factor authentication: send the code from your authenticator app, or a recovery code, as otp.");
+            }
+            requireAccepted(tenants.callAs(p.tenantId(), () -> secondFactor.verify(p.userId(), otp)));
+        });
+        return principal.map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+    }
+
+    /** The outcome of the console's second sign-in step: the full principal only when the code was accepted. */
+    public record SecondStep(SecondFactor.Result result, Optional<CloudwardenPrincipal> principal) {
+    }
+
+    /**
+     * The console's second step, for a user whose password was checked a moment ago: checks the
+     * code, then reloads the user so a user disabled in between does not get in.
+     */
+    public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
+        return tenants.callAs(tenantId, () -> {
+            SecondFactor.Result result = secondFactor.verify(userId, code);
+            if (result != SecondFactor.Result.ACCEPTED) {
+                return new SecondStep(result, Optional.empty());
+            }
+            Optional<CloudwardenPrincipal> principal = current(userId);
+            return new SecondStep(principal.isPresent() ? result : SecondFactor.Result.REJECTED, principal);
+        });
+    }
+
+    /** The signed-in user as stored now (role, MFA state, tenant policy), in the tenant in scope; empty if no longer active. */
+    public Optional<CloudwardenPrincipal> current(UUID userId) {
+        return tx.execute(s -> users.find(userId).flatMap(this::principalOf));
+    }
+
+    /** Whether the user must enrol in MFA before doing anything else, read now (the console's session does not go stale). */
+    public boolean mfaEnrollmentRequired(CloudwardenPrincipal principal) {
+        return tenants.callAs(principal.tenantId(), () -> current(principal.userId())
+                .map(CloudwardenPrincipal::mfaEnrollmentRequired).orElse(false));
+    }
+
+    private static void requireAccepted(SecondFactor.Result result) {
+        switch (result) {
+            case ACCEPTED -> { }
+            case REJECTED -> throw ApiProblem.unauthorized("invalid_otp", "The code is wrong, expired or already used.");
+            case LOCKED -> throw ApiProblem.tooManyRequests("too_many_attempts",
+                    "Too many wrong codes. Wait a few minutes, then try again.");
+        }
+    }
+
+    /** In a transaction of the user's tenant. */
+    private Optional<CloudwardenPrincipal> principalOf(UserRepository.UserRow row) {
+        boolean tenantActive = users.tenantStatus().filter("ACTIVE"::equals).isPresent();
+        if (!row.active() || !tenantActive) {
+            return Optional.empty();
+        }
+        boolean enrollmentRequired = !row.mfaEnabled() && users.tenantRequiresMfa();
+        return Optional.of(new CloudwardenPrincipal(row.id(), row.tenantId(), row.email(), row.role(), row.mfaEnabled(), null,
+                enrollmentRequired));
     }
 
     public Optional<CloudwardenPrincipal> resolveSession(Secret token) {

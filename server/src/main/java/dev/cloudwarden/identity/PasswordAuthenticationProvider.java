@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
 /**
  * Console sign-in through Spring Security's form login, checked by the same code as the API. A
  * brute-force lockout (of an account or of an unknown email alike) becomes a {@link LockedException},
- * which the console answers with {@code /login?locked}.
+ * which the console answers with {@code /login?locked}. For an account with MFA it signs nobody in:
+ * it hands over to the code step.
  */
 @Component
 class PasswordAuthenticationProvider implements AuthenticationProvider {
@@ -27,9 +28,9 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
     public Authentication authenticate(Authentication authentication) {
         Object credentials = authentication.getCredentials();
         Secret password = Secret.of(credentials == null ? "" : credentials.toString());
+        CloudwardenPrincipal principal;
         try {
-            return identity.authenticate(authentication.getName(), password)
-                    .map(CloudwardenPrincipal::toAuthentication)
+            principal = identity.authenticate(authentication.getName(), password)
                     .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
         } catch (ApiProblem problem) {
             if (problem.status().value() == 429) {
@@ -37,6 +38,11 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
             }
             throw problem;
         }
+        if (principal.mfaEnabled()) {
+            // first factor only: nobody is signed in until the code step (ConsoleSecondFactor) succeeds
+            throw new SecondFactorRequiredException(principal.tenantId(), principal.userId());
+        }
+        return principal.toAuthentication();
     }
 
     @Override

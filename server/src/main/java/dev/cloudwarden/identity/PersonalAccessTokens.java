@@ -86,7 +86,8 @@ public class PersonalAccessTokens {
         }
         return tenants.callAs(tenant.get(), () -> tx.execute(s -> {
             Optional<PersonalAccessTokenAuthentication> found = jdbc.sql("""
-                            select p.id as token_id, p.scopes, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled
+                            select p.id as token_id, p.scopes, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled,
+                                   t.mfa_required and not u.mfa_enabled as mfa_enrollment_required
                             from personal_access_tokens p
                             join users u on u.id = p.user_id
                             join tenants t on t.id = p.tenant_id
@@ -95,7 +96,8 @@ public class PersonalAccessTokens {
                     .param(hash(tenant.get(), token))
                     .query((rs, n) -> new PersonalAccessTokenAuthentication(
                             new CloudwardenPrincipal(rs.getObject("id", UUID.class), rs.getObject("tenant_id", UUID.class),
-                                    rs.getString("email"), Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"), null),
+                                    rs.getString("email"), Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"), null,
+                                    rs.getBoolean("mfa_enrollment_required")),
                             rs.getObject("token_id", UUID.class), scopes(rs)))
                     .optional();
             // last use, to the minute: at most one write per token and minute

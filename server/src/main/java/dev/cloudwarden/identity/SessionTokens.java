@@ -69,7 +69,8 @@ public class SessionTokens {
         }
         return tenants.callAs(tenant.get(), () -> tx.execute(s -> {
             Optional<CloudwardenPrincipal> principal = jdbc.sql("""
-                            select s.id as session_id, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled
+                            select s.id as session_id, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled,
+                                   t.mfa_required and not u.mfa_enabled as mfa_enrollment_required
                             from api_sessions s
                             join users u on u.id = s.user_id
                             join tenants t on t.id = s.tenant_id
@@ -79,7 +80,7 @@ public class SessionTokens {
                     .query((rs, n) -> new CloudwardenPrincipal(rs.getObject("id", UUID.class),
                             rs.getObject("tenant_id", UUID.class), rs.getString("email"),
                             Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"),
-                            rs.getObject("session_id", UUID.class)))
+                            rs.getObject("session_id", UUID.class), rs.getBoolean("mfa_enrollment_required")))
                     .optional();
             // last use, to the minute: at most one write per session and minute
             principal.ifPresent(p -> jdbc.sql("""

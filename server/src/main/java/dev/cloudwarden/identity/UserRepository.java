@@ -42,6 +42,11 @@ class UserRepository {
         return jdbc.sql("select status from tenants").query(String.class).optional();
     }
 
+    /** The tenant policy "MFA required for everyone". */
+    boolean tenantRequiresMfa() {
+        return jdbc.sql("select mfa_required from tenants").query(Boolean.class).optional().orElse(false);
+    }
+
     void insert(UUID id, UUID tenantId, String email, String passwordHash, Role role) {
         jdbc.sql("insert into users (id, tenant_id, email, password_hash, role) values (?, ?, ?, ?, ?)")
                 .params(id, tenantId, email, passwordHash, role.name()).update();

@@ -1,11 +1,15 @@
 package dev.cloudwarden.web;
 
+import static org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.pathPattern;
+
 import dev.cloudwarden.abuse.RateLimitFilter;
 import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.ConsolePrincipalCheck;
 import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
 import dev.cloudwarden.identity.ConsoleSessions;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.ConsoleSecondFactor;
 import dev.cloudwarden.identity.IdentityService;
 import dev.cloudwarden.identity.PersonalAccessTokens;
 import dev.cloudwarden.identity.Role;
@@ -28,18 +32,25 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.ExceptionTranslationFilter;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.util.unit.DataSize;
 
 /**
  * Who may call what, in one place. Four chains: the JSON API (bearer tokens, no cookies, no
  * CSRF surface), the public well-known files, and the console (form sign-in, CSRF on every form).
  * Every chain sends the same strict security headers.
+ *
+ * <p>When a tenant requires MFA, a user without it is signed in but confined, on the API and in the
+ * console, to the allowlists below until they have enrolled ({@link MfaEnrollmentGate}, which runs
+ * before the role rules).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication // command-line runs (keys rotate-kek) start no web server
@@ -49,6 +60,21 @@ class SecurityConfiguration {
             + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private static final String[] ADMINS = {Role.OWNER.name(), Role.ADMIN.name()};
+
+    /** What a user may call before the MFA enrolment their tenant requires: enrolment, who-am-I and sign-out. */
+    static final RequestMatcher API_BEFORE_MFA_ENROLLMENT = new OrRequestMatcher(
+            pathPattern(HttpMethod.POST, "/api/v1/mfa/totp"),
+            pathPattern(HttpMethod.POST, "/api/v1/mfa/totp/confirm"),
+            pathPattern(HttpMethod.GET, "/api/v1/me"),
+            pathPattern(HttpMethod.DELETE, "/api/v1/sessions/current"));
+
+    /** The console's equivalent: the MFA pages, sign-out, and what those pages need to render. */
+    static final RequestMatcher CONSOLE_BEFORE_MFA_ENROLLMENT = new OrRequestMatcher(
+            pathPattern(HttpMethod.GET, "/mfa"),
+            pathPattern(HttpMethod.POST, "/mfa/totp"),
+            pathPattern(HttpMethod.POST, "/mfa/totp/confirm"),
+            pathPattern(HttpMethod.POST, "/logout"),
+            pathPattern("/css/**"), pathPattern("/error"), pathPattern("/favicon.ico"));
 
     private final RequestBodyLimitFilter bodyLimit;
     private final RateLimitFilter rateLimit;
@@ -86,8 +112,14 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.POST, "/api/v1/users").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
+                        .requestMatchers(HttpMethod.PATCH, "/api/v1/settings/security").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 .addFilterAt(new BearerTokenFilter(identity, accessTokens, unauthorized, outsideScopes), BasicAuthenticationFilter.class)
+                // the session's principal carries the tenant policy as of this request
+                .addFilterBefore(new MfaEnrollmentGate(API_BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
+                        (request, response) -> errors.write(response, 403, new ApiError("mfa_enrollment_required",
+                                "Your organisation requires multi-factor authentication: enrol with POST /api/v1/mfa/totp first."))),
+                        ExceptionTranslationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
@@ -126,22 +158,25 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity, ConsoleSessions consoleSessions)
-            throws Exception {
-        // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The default
-        // failure handlers keep the AuthenticationException in the session, and with it the attempted
-        // password (Spring Security 6.5+ attaches the authentication request): redirect without keeping
-        // anything. The request cache would keep a refused request's headers, an Authorization header
-        // included: off (sign-in always leads to /console anyway).
-        AuthenticationFailureHandler failed = (request, response, e) -> response.sendRedirect(request.getContextPath()
-                + (e instanceof LockedException ? "/login?locked" : "/login?error"));
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity, ConsoleSessions consoleSessions,
+                                ConsoleSecondFactor secondFactor) throws Exception {
+        // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The failure
+        // handler (ConsoleSecondFactor) keeps only the ids of a user halfway through MFA, never the
+        // AuthenticationException, which would carry the attempted password. The request cache would
+        // keep a refused request's headers, an Authorization header included: off (sign-in always
+        // leads to /console anyway).
         http.authorizeHttpRequests(a -> a
-                        .requestMatchers("/signup", "/login", "/security-policy", "/invitations/accept", "/password-reset",
+                        .requestMatchers("/signup", "/login", "/login/mfa", "/security-policy", "/invitations/accept", "/password-reset",
                                 "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
                         .requestMatchers("/console/users", "/console/users/**").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
+                // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureHandler(failed).permitAll())
+                        .defaultSuccessUrl("/console", true).failureHandler(secondFactor).permitAll())
+                // a console session lives for hours: the policy and the user's MFA state are read on each request
+                .addFilterBefore(new MfaEnrollmentGate(CONSOLE_BEFORE_MFA_ENROLLMENT, identity::mfaEnrollmentRequired,
+                        (request, response) -> response.sendRedirect(request.getContextPath() + "/mfa")),
+                        ExceptionTranslationFilter.class)
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())

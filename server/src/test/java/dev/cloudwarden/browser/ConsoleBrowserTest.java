@@ -6,6 +6,7 @@ import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.Browser;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestMail;
+import dev.cloudwarden.support.TestTotp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         browser.screenshot("console-owner");
 
         String viewerEmail = Api.uniqueEmail("browser-viewer");
-        browser.find("#manage-users").click();
+        browser.clickAndWait("#manage-users");
         assertThat(browser.path()).isEqualTo("/console/users");
         browser.type("#invite-email", viewerEmail);
         new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
@@ -54,7 +55,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("INVITED");
         browser.screenshot("console-users");
         browser.open("/console");
-        browser.find("#sign-out").click();
+        browser.clickAndWait("#sign-out");
         assertThat(browser.text()).contains("You are signed out");
 
         // the emailed link carries its code after '#': the page moves it into the form and out of the address bar
@@ -76,18 +77,52 @@ class ConsoleBrowserTest extends IntegrationTest {
 
         // back as the owner: promote, then disable the new user from the users page
         browser.open("/console");
-        browser.find("#sign-out").click();
+        browser.clickAndWait("#sign-out");
         signIn(ownerEmail);
         browser.open("/console/users");
         String row = "tr[data-email='" + viewerEmail + "']";
         new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).selectByValue("OPERATOR");
-        browser.find(row + " form[action$='/role'] button").click();
+        browser.clickAndWait(row + " form[action$='/role'] button");
         assertThat(browser.find("#notice").getText()).isEqualTo("Role changed.");
         assertThat(new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).getFirstSelectedOption().getText()).isEqualTo("OPERATOR");
-        browser.find(row + " form[action$='/disable'] button").click();
+        browser.clickAndWait(row + " form[action$='/disable'] button");
         assertThat(browser.find("#notice").getText()).contains("User disabled");
         assertThat(browser.find(row).getText()).contains("DISABLED");
         assertThat(api.post("/api/v1/sessions", java.util.Map.of("email", viewerEmail, "password", Api.PASSWORD), null).status()).isEqualTo(401);
+    }
+
+    @Test
+    void enrolMfaFromTheQrCodeThenSignInWithACode() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("MFA Browser Org");
+        signIn(t.email());
+        browser.open("/mfa");
+        browser.submit("#enrol-form");
+        String src = browser.find("#qr-code").getAttribute("src");
+        assertThat(src).startsWith("data:image/png;base64,");
+        String uri = TestTotp.decodeQr(java.util.Base64.getDecoder().decode(src.substring(src.indexOf(',') + 1)));
+        assertThat(uri).startsWith("otpauth://totp/Cloudwarden").contains("issuer=Cloudwarden");
+        String secret = java.net.URI.create(uri).getQuery().replaceAll(".*secret=([A-Z2-7]+).*", "$1");
+        assertThat(browser.find("#secret").getText().replace(" ", "")).isEqualTo(secret);
+        browser.screenshot("mfa-enrol");
+
+        long step = TestTotp.freshStep(5);
+        browser.type("#code", TestTotp.code(secret, step - 1));
+        browser.submit("#confirm-form");
+        assertThat(browser.find("#recovery-codes").findElements(org.openqa.selenium.By.tagName("li"))).hasSize(10);
+        browser.clickAndWait("#continue");
+        assertThat(browser.find("#signed-in-as").getText()).contains(t.email());
+        browser.clickAndWait("#sign-out");
+
+        signIn(t.email());
+        assertThat(browser.path()).isEqualTo("/login/mfa");
+        browser.type("#code", "000000");
+        browser.submit("#mfa-form");
+        assertThat(browser.find("#mfa-error").isDisplayed()).isTrue();
+        browser.type("#code", TestTotp.code(secret, step));
+        browser.submit("#mfa-form");
+        assertThat(browser.path()).isEqualTo("/console");
+        assertThat(browser.text()).contains("Multi-factor authentication: on");
+        browser.screenshot("mfa-signed-in");
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -14,6 +14,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -68,8 +69,18 @@ public final class Browser implements AutoCloseable {
         field.sendKeys(text);
     }
 
+    /** Submits a form and waits until the browser has left that page (the redirect after POST has landed). */
     public void submit(String formCss) {
-        find(formCss + " button[type=submit]").click();
+        WebElement button = find(formCss + " button[type=submit]");
+        button.click();
+        new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(button));
+    }
+
+    /** Clicks something that navigates, and waits until the new page has replaced the old one. */
+    public void clickAndWait(String css) {
+        WebElement element = find(css);
+        element.click();
+        new WebDriverWait(driver, Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(element));
     }
 
     public String path() {
@@ -96,15 +107,19 @@ public final class Browser implements AutoCloseable {
     }
 
     /** Saves a screenshot of the open browser when a test fails; the test class exposes it as {@code browser}. */
-    public static final class ScreenshotOnFailure implements TestWatcher {
+    public static final class ScreenshotOnFailure implements AfterTestExecutionCallback {
+        // runs before @AfterEach methods, while the browser is still open
         @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
+        public void afterTestExecution(ExtensionContext context) {
+            if (context.getExecutionException().isEmpty()) {
+                return;
+            }
             context.getTestInstance().ifPresent(instance -> {
                 try {
                     java.lang.reflect.Field field = instance.getClass().getDeclaredField("browser");
                     field.setAccessible(true);
                     if (field.get(instance) instanceof Browser browser) {
-                        browser.screenshot(context.getDisplayName());
+                        browser.screenshot("FAILED-" + context.getDisplayName());
                     }
                 } catch (ReflectiveOperationException e) {
                     // no browser field: nothing to capture

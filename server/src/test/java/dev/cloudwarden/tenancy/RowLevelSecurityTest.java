@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestTotp;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,7 +35,15 @@ class RowLevelSecurityTest extends IntegrationTest {
         for (Api.Tenant t : List.of(a, b)) {
             assertThat(api.post("/api/v1/tokens", Map.of("name", "rls", "scopes", List.of("read"),
                     "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), t.token()).status()).isEqualTo(201);
+            withMfa(t); // rows in user_mfa and mfa_recovery_codes too
         }
+    }
+
+    private void withMfa(Api.Tenant t) {
+        String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
+        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm",
+                java.util.Map.of("code", TestTotp.code(secret, TestTotp.freshStep(3))), t.token());
+        assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
     }
 
     @Test
@@ -71,6 +80,8 @@ class RowLevelSecurityTest extends IntegrationTest {
             assertThat(column(c, "select distinct tenant_id from tenant_keysets")).containsExactly(a.tenantId());
             assertThat(column(c, "select id from tenants")).containsExactly(a.tenantId());
             assertThat(update(c, "update users set role = 'VIEWER' where id = '" + b.userId() + "'")).isZero();
+            assertThat(update(c, "update user_mfa set last_used_step = null where user_id = '" + b.userId() + "'")).isZero();
+            assertThat(update(c, "update mfa_recovery_codes set used_at = now() where user_id = '" + b.userId() + "'")).isZero();
             assertThat(update(c, "update tenants set name_ciphertext = '\\x00' where id = '" + b.tenantId() + "'")).isZero();
             assertThatThrownBy(() -> exec(c, "insert into users (id, tenant_id, email, password_hash, role) values ('"
                     + UUID.randomUUID() + "', '" + b.tenantId() + "', 'y@example.com', 'h', 'OWNER')"))

@@ -6,6 +6,7 @@ import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestTotp;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,10 +24,11 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * Canary values planted in every sensitive field the platform has so far (password, organisation
- * name, session token, personal access token, console session cookie; later issues add theirs
- * here) must appear in no log line, in no HTTP response other than the one that hands the token
- * out, and nowhere in a pg_dump of the database (as text, nor hex-encoded in a bytea column such as
- * the serialized console session attributes).
+ * name, session token, personal access token, console session cookie, TOTP secret, recovery codes;
+ * later issues add theirs here) must appear in no log line, in no HTTP response other than the one
+ * that hands them out (sign-in for the token, MFA enrolment for the TOTP secret, its confirmation
+ * for the recovery codes), and nowhere in a pg_dump of the database (as text, nor hex-encoded in a
+ * bytea column such as the serialized console session attributes).
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CanaryTest extends IntegrationTest {
@@ -90,6 +92,42 @@ class CanaryTest extends IntegrationTest {
         responses.add(api.get("/api/v1/users/" + password, token));
         responses.add(api.get("/api/v1/does-not-exist?password=" + password, token));
         responses.add(api.send(api.request("/api/v1/me", null).header("Authorization", "Basic " + password).GET().build()));
+
+        // MFA: the TOTP secret leaves the server once (enrolment), the recovery codes once (confirmation)
+        Api.Response enrolment = api.post("/api/v1/mfa/totp", "", token);
+        assertThat(enrolment.status()).isEqualTo(201);
+        String totpSecret = enrolment.json().get("secret").asString();
+        Api.Response confirmation = api.post("/api/v1/mfa/totp/confirm",
+                Map.of("code", TestTotp.code(totpSecret, TestTotp.freshStep(10))), token);
+        assertThat(confirmation.status()).isEqualTo(200);
+        List<String> recoveryCodes = new ArrayList<>();
+        confirmation.json().get("recoveryCodes").forEach(c -> recoveryCodes.add(c.asString()));
+        String recoveryCode = recoveryCodes.get(0);
+        List<String> mfaCanaries = new ArrayList<>(List.of(totpSecret));
+        recoveryCodes.forEach(c -> mfaCanaries.addAll(List.of(c, c.replace("-", ""))));
+
+        responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password), null));              // mfa_required
+        responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password, "otp", totpSecret), null));
+        responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password + "x", "otp", recoveryCode), null));
+        Api.Response byRecovery = api.post("/api/v1/sessions", Map.of("email", email, "password", password, "otp", recoveryCode), null);
+        assertThat(byRecovery.status()).isEqualTo(201);
+        responses.add(byRecovery);
+        responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password, "otp", recoveryCode), null)); // used
+        Api.Response byTotp = api.post("/api/v1/sessions", Map.of("email", email, "password", password,
+                "otp", TestTotp.code(totpSecret, TestTotp.currentStep() + 1)), null);
+        assertThat(byTotp.status()).isEqualTo(201);
+        responses.add(byTotp);
+        responses.add(api.post("/api/v1/mfa/totp", "", token));                                                     // 409
+        responses.add(api.post("/api/v1/mfa/totp/confirm", Map.of("code", totpSecret), token));
+        responses.add(api.post("/api/v1/mfa/totp/confirm", Map.of("code", recoveryCodes.get(1)), token));
+        responses.add(api.send(api.request("/api/v1/mfa/totp", token).header("Content-Type", "application/json")
+                .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":\"" + totpSecret + "\"}")).build()));
+        responses.add(api.send(api.request("/api/v1/mfa/totp", token).header("Content-Type", "application/json")
+                .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":\"" + recoveryCodes.get(2) + "x\"}")).build()));
+        responses.add(api.get("/api/v1/me", token));
+        responses.add(api.get("/api/v1/users", token));
+        responses.add(api.get("/api/v1/settings/security", token));
+        responses.add(api.get("/api/v1/does-not-exist?otp=" + totpSecret, token));
         responses.add(api.delete("/api/v1/sessions/current", token));
 
         for (Api.Response r : responses) {
@@ -97,11 +135,20 @@ class CanaryTest extends IntegrationTest {
                     .doesNotContain(tag).doesNotContain(pat).doesNotContain(pat.substring(6)).doesNotContain(cookie);
             r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(password).doesNotContain(token)
                     .doesNotContain(pat));
+            for (String canary : mfaCanaries) {
+                assertThat(r.body()).as("response %d", r.status()).doesNotContain(canary);
+                r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(canary));
+            }
         }
+        assertThat(enrolment.body()).as("the enrolment answer holds only the secret").doesNotContain(recoveryCode);
+        assertThat(confirmation.body()).as("the confirmation answer holds only the codes").doesNotContain(totpSecret);
         org.slf4j.LoggerFactory.getLogger(CanaryTest.class).warn("log capture check {}", tag.length());
         assertThat(output.getAll()).as("the capture sees the server's log lines").contains("log capture check 16");
         assertThat(output.getAll()).as("log output").doesNotContain(password).doesNotContain(organization).doesNotContain(token)
                 .doesNotContain(tag).doesNotContain(pat).doesNotContain(pat.substring(6)).doesNotContain(cookie);
+        for (String canary : mfaCanaries) {
+            assertThat(output.getAll()).as("log output").doesNotContain(canary);
+        }
 
         String dump = pgDump();
         assertThat(dump).contains(email); // the dump is real and complete enough to hold this tenant's rows
@@ -110,6 +157,12 @@ class CanaryTest extends IntegrationTest {
             assertThat(dump).as("pg_dump").doesNotContain(canary)
                     .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
         }
+        assertThat(dump).as("the dump holds the MFA tables").contains("user_mfa").contains("mfa_recovery_codes");
+        for (String canary : mfaCanaries) {
+            assertThat(dump).as("pg_dump").doesNotContain(canary)
+                    .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.US_ASCII)));
+        }
+        assertThat(dump).as("pg_dump shows bytea in hex").doesNotContain(HexFormat.of().formatHex(TestTotp.base32(totpSecret)));
     }
 
     private static String storedSessionId(String cookie) throws Exception {

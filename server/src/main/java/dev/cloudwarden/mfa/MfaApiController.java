@@ -1,0 +1,58 @@
+package dev.cloudwarden.mfa;
+
+import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * TOTP enrolment over the API (SPEC section 3). The secret is in the answer to the call that
+ * creates it and nowhere else; recovery codes only in the answer to the confirmation.
+ */
+@RestController
+@RequestMapping(path = "/api/v1/mfa/totp", produces = "application/json")
+class MfaApiController {
+
+    private final MfaService mfa;
+
+    MfaApiController(MfaService mfa) {
+        this.mfa = mfa;
+    }
+
+    record CodeRequest(Secret code) {
+    }
+
+    record EnrollmentStarted(String secret, String otpauthUri) {
+    }
+
+    record Confirmed(List<String> recoveryCodes) {
+    }
+
+    /** 201 with a new secret (a pending enrolment is replaced); 409 mfa_already_enabled. */
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    EnrollmentStarted enroll(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        MfaService.Enrollment enrollment = mfa.startEnrollment(principal);
+        return new EnrollmentStarted(enrollment.secret().reveal(), enrollment.otpauthUri());
+    }
+
+    /** 200 with 10 recovery codes; 400 for a malformed or wrong code; 409 without a pending enrolment. */
+    @PostMapping(path = "/confirm", consumes = "application/json")
+    Confirmed confirm(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
+        return new Confirmed(mfa.confirm(principal, request.code()).stream().map(Secret::reveal).toList());
+    }
+
+    /** 204; needs a fresh TOTP code or an unused recovery code. */
+    @DeleteMapping(consumes = "application/json")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
+        mfa.disable(principal, request.code());
+    }
+}
