@@ -168,7 +168,7 @@ class SecurityConfiguration {
         http.authorizeHttpRequests(a -> a
                         .requestMatchers("/signup", "/login", "/login/mfa", "/security-policy", "/invitations/accept", "/password-reset",
                                 "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
-                        .requestMatchers("/console/users", "/console/users/**").hasAnyRole(ADMINS)
+                        .requestMatchers("/console/users", "/console/users/**", "/console/settings").hasAnyRole(ADMINS)
                         .anyRequest().authenticated())
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")

@@ -150,7 +150,13 @@ class CanaryTest extends IntegrationTest {
             assertThat(output.getAll()).as("log output").doesNotContain(canary);
         }
 
+        // an emailed password-reset token: only ever in the email
+        assertThat(api.post("/api/v1/password-resets", Map.of("email", email), null).status()).isEqualTo(202);
+        String resetToken = dev.cloudwarden.support.TestMail.token(dev.cloudwarden.support.TestMail.awaitMessageTo(email), "cwr_");
+        assertThat(output.getAll()).as("log output").doesNotContain(resetToken).doesNotContain(resetToken.substring(4));
+
         String dump = pgDump();
+        assertThat(dump).as("pg_dump").doesNotContain(resetToken).doesNotContain(resetToken.substring(4));
         assertThat(dump).contains(email); // the dump is real and complete enough to hold this tenant's rows
         assertThat(dump).as("the console session is in the dump, under the hash of its cookie").contains(storedSessionId(cookie));
         for (String canary : new String[] {password, organization, token, token.substring(4), tag, pat, pat.substring(6), cookie}) {

@@ -63,6 +63,24 @@ class ConsoleTest extends IntegrationTest {
         assertThat(browser.get("/console", null).status()).isEqualTo(302);
     }
 
+    @Test
+    void theSecuritySettingsPageTurnsOnTheMfaPolicyWhichSendsEveryoneToEnrolment() {
+        Api browser = new Api(port, true);
+        String email = Api.uniqueEmail("settings");
+        assertThat(submit(browser, "/signup", Map.of("organization", "Settings Org", "email", email, "password", Api.PASSWORD)).status()).isEqualTo(302);
+        assertThat(submit(browser, "/login", Map.of("email", email, "password", Api.PASSWORD)).header("Location")).endsWith("/console");
+        Api.Response saved = submit(browser, "/console/settings", Map.of("mfaRequired", "on"));
+        assertThat(saved.status()).isEqualTo(302);
+        assertThat(saved.header("Location")).endsWith("/console/settings");
+        Api.Response console = browser.get("/console", null);
+        assertThat(console.status()).isEqualTo(302);
+        assertThat(console.header("Location")).endsWith("/mfa");
+        String token = api.signIn(email, Api.PASSWORD);
+        Api.Response blocked = api.get("/api/v1/settings/security", token);
+        assertThat(blocked.status()).as("the policy holds on the API too, for its own author").isEqualTo(403);
+        assertThat(blocked.json().get("error").asString()).isEqualTo("mfa_enrollment_required");
+    }
+
     private static Api.Response submit(Api browser, String path, Map<String, String> fields) {
         Api.Response page = browser.get(path, null);
         assertThat(page.status()).isEqualTo(200);
