@@ -365,12 +365,17 @@ public class IdentityService implements DisposableBean {
         UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.INVITATION, nullToEmpty(token)).orElseThrow(IdentityService::invalidToken);
         TenantKeys keys = keyring.keys(tenant);
         String hash = hasher.hash(keys, password);
-        return tenants.callAs(tenant, () -> tx.execute(s -> {
-            UUID userId = oneTimeTokens.consume(OneTimeTokens.Purpose.INVITATION, token).orElseThrow(IdentityService::invalidToken);
-            UserRepository.UserRow user = users.find(userId).filter(u -> "INVITED".equals(u.status())).orElseThrow(IdentityService::invalidToken);
-            users.activateWithPassword(user.id(), hash);
-            return new SignedUp(tenant, user.id());
-        }));
+        try {
+            return tenants.callAs(tenant, () -> tx.execute(s -> {
+                UUID userId = oneTimeTokens.consume(OneTimeTokens.Purpose.INVITATION, token).orElseThrow(IdentityService::invalidToken);
+                UserRepository.UserRow user = users.find(userId).filter(u -> "INVITED".equals(u.status())).orElseThrow(IdentityService::invalidToken);
+                users.activateWithPassword(user.id(), tenant, user.email(), hash);
+                return new SignedUp(tenant, user.id());
+            }));
+        } catch (DuplicateKeyException e) {
+            // the address signed up, or accepted another invitation, since this one was sent; nothing changed
+            throw ApiProblem.conflict("email_taken", "An account with this email already exists; sign in with it instead.");
+        }
     }
 
     /**

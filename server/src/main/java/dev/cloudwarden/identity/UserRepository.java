@@ -54,15 +54,20 @@ class UserRepository {
                 .params(email, tenantId, id).update();
     }
 
+    /**
+     * An invited user is unique within the tenant only: the platform-wide email (login_directory) is
+     * claimed when the invitation is accepted, so no tenant can block or probe an address elsewhere.
+     */
     void insertInvited(UUID id, UUID tenantId, String email, Role role) {
         jdbc.sql("insert into users (id, tenant_id, email, password_hash, role, status) values (?, ?, ?, null, ?, 'INVITED')")
                 .params(id, tenantId, email, role.name()).update();
-        jdbc.sql("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")
-                .params(email, tenantId, id).update();
     }
 
-    void activateWithPassword(UUID id, String passwordHash) {
+    /** Activates an invited user and claims their email platform-wide (a duplicate key if it is taken meanwhile). */
+    void activateWithPassword(UUID id, UUID tenantId, String email, String passwordHash) {
         jdbc.sql("update users set password_hash = ?, status = 'ACTIVE' where id = ?").params(passwordHash, id).update();
+        jdbc.sql("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")
+                .params(email, tenantId, id).update();
     }
 
     Optional<UserRow> find(UUID id) {

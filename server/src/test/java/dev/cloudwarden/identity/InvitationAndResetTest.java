@@ -72,6 +72,24 @@ class InvitationAndResetTest extends IntegrationTest {
     }
 
     @Test
+    void anInvitationNeitherBlocksNorRevealsAnAddressElsewhere() {
+        Api.Tenant inviter = api.signUpAndSignIn("Pushy Org");
+        Api.Tenant other = api.signUpAndSignIn("Other Org");
+        Api.Response existing = api.post("/api/v1/users", Map.of("email", other.email(), "role", "VIEWER"), inviter.token());
+        assertThat(existing.status()).as("an address in another tenant looks like any other").isEqualTo(201);
+        String email = Api.uniqueEmail("wanted");
+        assertThat(api.post("/api/v1/users", Map.of("email", email, "role", "VIEWER"), inviter.token()).status()).isEqualTo(201);
+        String token = TestMail.token(TestMail.awaitMessageTo(email), "cwi_");
+        assertThat(api.post("/api/v1/signup", Map.of("organization", "Own Org", "email", email, "password", Api.PASSWORD), null).status())
+                .as("the invited address can still sign up on its own").isEqualTo(201);
+        Api.Response late = api.post("/api/v1/invitations/accept", Map.of("token", token, "password", "another-long-pass-99"), null);
+        assertThat(late.status()).isEqualTo(409);
+        assertThat(late.json().get("error").asString()).isEqualTo("email_taken");
+        assertThat(api.signIn(email, Api.PASSWORD)).as("the account that signed up is untouched").isNotBlank();
+        assertThat(api.signIn(other.email(), Api.PASSWORD)).isNotBlank();
+    }
+
+    @Test
     void passwordResetNeverRevealsAccountsAndWorksOnceThroughEmail() {
         Api.Tenant t = api.signUpAndSignIn("Reset Org");
         String unknown = Api.uniqueEmail("nobody");
