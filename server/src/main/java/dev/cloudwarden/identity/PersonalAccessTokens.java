@@ -3,16 +3,13 @@ package dev.cloudwarden.identity;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.tenancy.TenantContext;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -33,11 +30,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class PersonalAccessTokens {
 
     static final String PREFIX = "cwpat_";
-    private static final int RANDOM_BYTES = 32;
     private static final int HINT_LENGTH = 4;
-    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
 
-    private final SecureRandom random = new SecureRandom();
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final TenantContext tenants;
@@ -60,11 +54,7 @@ public class PersonalAccessTokens {
     /** Issues a token for a user of the tenant in scope. Inputs are validated by the caller. */
     Issued issue(UUID userId, String name, Set<TokenScope> scopes, Instant createdAt, Instant expiresAt) {
         UUID tenant = tenants.require();
-        byte[] secretPart = new byte[RANDOM_BYTES];
-        random.nextBytes(secretPart);
-        ByteBuffer raw = ByteBuffer.allocate(16 + RANDOM_BYTES)
-                .putLong(tenant.getMostSignificantBits()).putLong(tenant.getLeastSignificantBits()).put(secretPart);
-        String value = PREFIX + ENCODER.encodeToString(raw.array());
+        String value = TenantTokenFormat.mint(PREFIX, tenant).reveal();
         String hint = PREFIX + "…" + value.substring(value.length() - HINT_LENGTH);
         UUID id = UUID.randomUUID();
         List<String> scopeNames = names(scopes);
@@ -80,7 +70,7 @@ public class PersonalAccessTokens {
 
     /** The authentication a live token stands for; empty for a malformed, unknown, expired or revoked token. */
     Optional<PersonalAccessTokenAuthentication> resolve(Secret token) {
-        Optional<UUID> tenant = tenantOf(token);
+        Optional<UUID> tenant = TenantTokenFormat.tenantOf(PREFIX, token);
         if (tenant.isEmpty() || keyring.find(tenant.get()).isEmpty()) {
             return Optional.empty();
         }
@@ -157,23 +147,6 @@ public class PersonalAccessTokens {
 
     private static List<String> names(Set<TokenScope> scopes) {
         return Arrays.stream(TokenScope.values()).filter(scopes::contains).map(TokenScope::value).toList();
-    }
-
-    private static Optional<UUID> tenantOf(Secret token) {
-        String value = token.reveal();
-        if (!value.startsWith(PREFIX) || value.length() > 100) {
-            return Optional.empty();
-        }
-        try {
-            byte[] raw = Base64.getUrlDecoder().decode(value.substring(PREFIX.length()));
-            if (raw.length != 16 + RANDOM_BYTES) {
-                return Optional.empty();
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(raw);
-            return Optional.of(new UUID(buffer.getLong(), buffer.getLong()));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private byte[] hash(UUID tenant, Secret token) {
