@@ -69,7 +69,7 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             return violations;
         }
 
-        // staging and prod: their own KEK outside the node, and no demo data.
+        // staging and prod: their own KEK outside the node, no demo data, TLS to the database and to Vault.
         String provider = env.getProperty("cloudwarden.kek.provider", "local");
         if (!provider.equals("aws-kms") && !provider.equals("vault-transit")) {
             violations.add(new Violation("cloudwarden.kek.provider",
@@ -77,6 +77,16 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
         }
         if (!isFlag(env, "cloudwarden.demo.enabled", false, false)) {
             violations.add(new Violation("cloudwarden.demo.enabled", "must be false (no demo data outside dev)"));
+        }
+        // P15: database traffic is encrypted and the server authenticated everywhere but dev.
+        if (!"verify-full".equals(env.getProperty("cloudwarden.database.ssl-mode", "prefer"))) {
+            violations.add(new Violation("cloudwarden.database.ssl-mode",
+                    "must be verify-full (encrypted, and the server's certificate and host name checked)"));
+        }
+        // The Vault token and every wrapped keyset travel to this address.
+        if (provider.equals("vault-transit")
+                && !env.getProperty("cloudwarden.kek.vault-transit.address", "").toLowerCase(Locale.ROOT).startsWith("https://")) {
+            violations.add(new Violation("cloudwarden.kek.vault-transit.address", "must be an https:// address"));
         }
         if (!environment.equals("prod")) {
             return violations;
@@ -90,10 +100,6 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
                 && !StringUtils.hasText(env.getProperty("server.ssl.key-store"))) {
             violations.add(new Violation("server.ssl.bundle",
                     "a certificate must be configured (server.ssl.bundle, server.ssl.certificate or server.ssl.key-store)"));
-        }
-        if (!"verify-full".equals(env.getProperty("cloudwarden.database.ssl-mode", "prefer"))) {
-            violations.add(new Violation("cloudwarden.database.ssl-mode",
-                    "must be verify-full (encrypted, and the server's certificate and host name checked)"));
         }
         if (!isFlag(env, "cloudwarden.database.bootstrap", false, true)) {
             violations.add(new Violation("cloudwarden.database.bootstrap",

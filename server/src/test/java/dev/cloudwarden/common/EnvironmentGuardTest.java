@@ -62,8 +62,9 @@ class EnvironmentGuardTest {
     @Test
     void validProdStarts() {
         assertThatCode(() -> guard(validProd())).doesNotThrowAnyException();
-        assertThatCode(() -> guard(with(with(validProd(), "cloudwarden.kek.provider", "vault-transit"),
-                "cloudwarden.kek.vault-transit.token", "hvs." + STRONG))).doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(with(with(validProd(), "cloudwarden.kek.provider", "vault-transit"),
+                "cloudwarden.kek.vault-transit.token", "hvs." + STRONG), "cloudwarden.kek.vault-transit.address", "https://vault.internal:8200")))
+                .doesNotThrowAnyException();
         assertThatCode(() -> guard(with(validProd(), "cloudwarden.kek.aws-kms.secret-access-key", STRONG + STRONG)))
                 .as("static AWS keys are allowed when strong").doesNotThrowAnyException();
     }
@@ -121,7 +122,8 @@ class EnvironmentGuardTest {
     @NullSource
     @ValueSource(strings = {"", "root", "demo", "Change-Me-Vault-Root-Token"})
     void vaultTransitNeedsARealToken(String token) {
-        Map<String, String> settings = with(validProd(), "cloudwarden.kek.provider", "vault-transit");
+        Map<String, String> settings = with(with(validProd(), "cloudwarden.kek.provider", "vault-transit"),
+                "cloudwarden.kek.vault-transit.address", "https://vault.internal:8200");
         assertThatThrownBy(() -> guard(with(settings, "cloudwarden.kek.vault-transit.token", token))).hasMessageContaining("1 unsafe setting")
                 .hasMessageContaining(" - cloudwarden.kek.vault-transit.token: ");
     }
@@ -154,14 +156,22 @@ class EnvironmentGuardTest {
     }
 
     @Test
-    void stagingRefusesALocalKekAndDemoDataOnly() {
+    void stagingRefusesALocalKekDemoDataAndPlainConnectionsToTheDatabaseOrVault() {
         MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "staging")
                 .withProperty("cloudwarden.demo.enabled", "true");
-        assertThatThrownBy(() -> guard(env)).hasMessageContaining("Refusing to start in staging: 2 unsafe settings")
+        assertThatThrownBy(() -> guard(env)).hasMessageContaining("Refusing to start in staging: 3 unsafe settings")
                 .hasMessageContaining("cloudwarden.kek.provider")
-                .hasMessageContaining("cloudwarden.demo.enabled");
+                .hasMessageContaining("cloudwarden.demo.enabled")
+                .hasMessageContaining("cloudwarden.database.ssl-mode");
+        assertThatThrownBy(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
+                .withProperty("cloudwarden.database.ssl-mode", "verify-full")
+                .withProperty("cloudwarden.kek.provider", "vault-transit")
+                .withProperty("cloudwarden.kek.vault-transit.address", "http://vault.internal:8200")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining("cloudwarden.kek.vault-transit.address: must be an https:// address");
         assertThatCode(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
-                .withProperty("cloudwarden.kek.provider", "vault-transit"))).doesNotThrowAnyException();
+                .withProperty("cloudwarden.database.ssl-mode", "verify-full")
+                .withProperty("cloudwarden.kek.provider", "vault-transit")
+                .withProperty("cloudwarden.kek.vault-transit.address", "https://vault.internal:8200"))).doesNotThrowAnyException();
     }
 
     @Test
@@ -181,6 +191,7 @@ class EnvironmentGuardTest {
                 new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, Map.of(
                         "CLOUDWARDEN_ENVIRONMENT", "staging",
                         "CLOUDWARDEN_KEK_PROVIDER", "aws-kms",
+                        "CLOUDWARDEN_DATABASE_SSL_MODE", "verify-full",
                         "CLOUDWARDEN_DEMO_ENABLED", "true")));
         ConfigurationPropertySources.attach(env); // as SpringApplication does before post-processing
         assertThatThrownBy(() -> new EnvironmentGuard().postProcessEnvironment(env, new SpringApplication()))
