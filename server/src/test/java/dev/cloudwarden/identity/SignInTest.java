@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestUsers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.sql.Connection;
@@ -148,7 +149,7 @@ class SignInTest extends IntegrationTest {
     @Test
     void disablingAUserKillsTheirLiveSessionsInTheSameRequest() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Disable");
-        String email = addUser(t, Role.ADMIN);
+        String email = TestUsers.add(t, "ADMIN").email();
         String adminToken = api.signIn(email, Api.PASSWORD);
         String adminId = api.get("/api/v1/me", adminToken).json().get("userId").asString();
         assertThat(api.get("/api/v1/users", adminToken).json().size()).isEqualTo(2);
@@ -162,8 +163,8 @@ class SignInTest extends IntegrationTest {
     @Test
     void rolesDecideWhoMayChangeUsers() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Roles");
-        String viewerToken = api.signIn(addUser(t, Role.VIEWER), Api.PASSWORD);
-        String adminToken = api.signIn(addUser(t, Role.ADMIN), Api.PASSWORD);
+        String viewerToken = api.signIn(TestUsers.add(t, "VIEWER").email(), Api.PASSWORD);
+        String adminToken = api.signIn(TestUsers.add(t, "ADMIN").email(), Api.PASSWORD);
         String viewerId = api.get("/api/v1/me", viewerToken).json().get("userId").asString();
 
         Api.Response byViewer = api.patch("/api/v1/users/" + t.userId(), Map.of("role", "VIEWER"), viewerToken);
@@ -178,33 +179,6 @@ class SignInTest extends IntegrationTest {
         assertThat(promoted.status()).isEqualTo(200);
         assertThat(promoted.json().get("role").asString()).isEqualTo("OPERATOR");
         assertThat(api.get("/api/v1/me", viewerToken).json().get("role").asString()).isEqualTo("OPERATOR");
-    }
-
-    /**
-     * Adds a user to the tenant behind the API (invitations come with the identity issue), with the
-     * same password hash as the owner so the test can sign in as them.
-     */
-    private static String addUser(Api.Tenant t, Role role) throws Exception {
-        String email = Api.uniqueEmail(role.name().toLowerCase());
-        java.util.UUID id = java.util.UUID.randomUUID();
-        try (Connection c = TestDatabase.asAdmin()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into users (id, tenant_id, email, password_hash, role)
-                    select ?, tenant_id, ?, password_hash, ? from users where id = ?""")) {
-                ps.setObject(1, id);
-                ps.setString(2, email);
-                ps.setString(3, role.name());
-                ps.setObject(4, t.userId());
-                assertThat(ps.executeUpdate()).isEqualTo(1);
-            }
-            try (PreparedStatement ps = c.prepareStatement("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")) {
-                ps.setString(1, email);
-                ps.setObject(2, t.tenantId());
-                ps.setObject(3, id);
-                ps.executeUpdate();
-            }
-        }
-        return email;
     }
 
     @Test

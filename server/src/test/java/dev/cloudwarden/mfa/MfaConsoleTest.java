@@ -8,6 +8,7 @@ import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.TestUsers;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestTotp;
 import java.awt.image.BufferedImage;
@@ -177,8 +178,8 @@ class MfaConsoleTest extends IntegrationTest {
     @Test
     void whenTheTenantRequiresMfaTheConsoleLeadsToEnrolmentFirst() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Console policy");
-        String viewer = MfaPolicyTest.addUser(t, Role.VIEWER);
-        String operator = MfaPolicyTest.addUser(t, Role.OPERATOR);
+        String viewer = TestUsers.add(t, "VIEWER").email();
+        String operator = TestUsers.add(t, "OPERATOR").email();
         Api early = new Api(port, true);
         signInWithPassword(early, operator);
         assertThat(early.get("/console", null).status()).isEqualTo(200);

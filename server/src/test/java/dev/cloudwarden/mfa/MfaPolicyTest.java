@@ -6,6 +6,7 @@ import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestUsers;
 import dev.cloudwarden.support.TestTotp;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,9 +22,9 @@ class MfaPolicyTest extends IntegrationTest {
     @Test
     void everyoneMayReadThePolicyOnlyOwnersAndAdminsChangeIt() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Policy roles");
-        String viewer = api.signIn(addUser(t, Role.VIEWER), Api.PASSWORD);
-        String operator = api.signIn(addUser(t, Role.OPERATOR), Api.PASSWORD);
-        String admin = api.signIn(addUser(t, Role.ADMIN), Api.PASSWORD);
+        String viewer = api.signIn(TestUsers.add(t, "VIEWER").email(), Api.PASSWORD);
+        String operator = api.signIn(TestUsers.add(t, "OPERATOR").email(), Api.PASSWORD);
+        String admin = api.signIn(TestUsers.add(t, "ADMIN").email(), Api.PASSWORD);
 
         for (String token : new String[] {t.token(), viewer, operator, admin}) {
             Api.Response r = api.get("/api/v1/settings/security", token);
@@ -59,7 +60,7 @@ class MfaPolicyTest extends IntegrationTest {
     @Test
     void untilTheyEnrolUsersReachOnlyEnrolmentMeAndSignOut() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Policy enforced");
-        String viewerEmail = addUser(t, Role.VIEWER);
+        String viewerEmail = TestUsers.add(t, "VIEWER").email();
         String viewer = api.signIn(viewerEmail, Api.PASSWORD);
         assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", true), t.token()).status()).isEqualTo(200);
 
@@ -114,7 +115,7 @@ class MfaPolicyTest extends IntegrationTest {
         assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", false), owner).body()).isEqualTo("{\"mfaRequired\":false}");
 
         // with the policy off, a user without MFA is free again
-        String plain = api.signIn(addUser(t, Role.OPERATOR), Api.PASSWORD);
+        String plain = api.signIn(TestUsers.add(t, "OPERATOR").email(), Api.PASSWORD);
         assertThat(api.get("/api/v1/users", plain).status()).isEqualTo(200);
         assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", true), owner).status()).isEqualTo(200);
         assertThat(api.get("/api/v1/users", plain).status()).isEqualTo(403);
@@ -124,29 +125,5 @@ class MfaPolicyTest extends IntegrationTest {
         Api.Response r = api.post("/api/v1/sessions", Map.of("email", email, "password", Api.PASSWORD, "otp", code), null);
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return r.json().get("token").asString();
-    }
-
-    /** Adds a user to the tenant behind the API (invitations come with another issue), with the owner's password hash. */
-    static String addUser(Api.Tenant t, Role role) throws Exception {
-        String email = Api.uniqueEmail(role.name().toLowerCase());
-        UUID id = UUID.randomUUID();
-        try (Connection c = TestDatabase.asAdmin()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    insert into users (id, tenant_id, email, password_hash, role)
-                    select ?, tenant_id, ?, password_hash, ? from users where id = ?""")) {
-                ps.setObject(1, id);
-                ps.setString(2, email);
-                ps.setString(3, role.name());
-                ps.setObject(4, t.userId());
-                assertThat(ps.executeUpdate()).isEqualTo(1);
-            }
-            try (PreparedStatement ps = c.prepareStatement("insert into login_directory (email, tenant_id, user_id) values (?, ?, ?)")) {
-                ps.setString(1, email);
-                ps.setObject(2, t.tenantId());
-                ps.setObject(3, id);
-                assertThat(ps.executeUpdate()).isEqualTo(1);
-            }
-        }
-        return email;
     }
 }
