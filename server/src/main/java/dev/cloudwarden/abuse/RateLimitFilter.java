@@ -15,19 +15,16 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Set;
+import java.util.Optional;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
-import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
-import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Per-client-address rate limits (Bucket4j token buckets) on the endpoints an attacker would hammer:
- * sign-in, sign-up, password reset and MFA. {@link #RULES} is the one list of what is limited; the
- * limits themselves are {@link RateLimitSettings}. Each group has its own bucket per address, so a
- * client that spent its sign-ups can still sign in.
+ * Per-client-address rate limits (Bucket4j token buckets) on the routes an attacker would hammer.
+ * Which route counts against which {@link RateLimit} is declared once, in the route table
+ * ({@code web.Routes}), and handed in as a classifier; the limits themselves are
+ * {@link RateLimitSettings}.
  *
  * <p>Over the limit: 429 with {@code Retry-After} (seconds) before anything else runs (no CSRF check,
  * no body parsing, no password hash): {@code {"error":"rate_limited"}} on the API, the error page in
@@ -37,51 +34,37 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public final class RateLimitFilter extends OncePerRequestFilter {
 
-    /** Groups of endpoints sharing one limit. */
-    enum Group { SIGN_IN, SIGN_UP, PASSWORD_RESET, MFA }
-
-    record Rule(Group group, RequestMatcher matcher, String description) {
-    }
-
-    private static final PathPatternRequestMatcher.Builder PATHS = PathPatternRequestMatcher.withDefaults();
-    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
-
-    /** Everything that is rate-limited per address. New endpoints of these kinds belong here. */
-    static final List<Rule> RULES = List.of(
-            new Rule(Group.SIGN_IN, PATHS.matcher(HttpMethod.POST, "/api/v1/sessions"), "POST /api/v1/sessions"),
-            new Rule(Group.SIGN_IN, PATHS.matcher(HttpMethod.POST, "/login"), "POST /login"),
-            new Rule(Group.SIGN_UP, PATHS.matcher(HttpMethod.POST, "/api/v1/signup"), "POST /api/v1/signup"),
-            new Rule(Group.SIGN_UP, PATHS.matcher(HttpMethod.POST, "/signup"), "POST /signup"),
-            new Rule(Group.PASSWORD_RESET, unsafe("/api/v1/password-resets/**"), "/api/v1/password-resets/**"),
-            new Rule(Group.MFA, unsafe("/api/v1/mfa/**"), "/api/v1/mfa/**"));
-
     private static final ApiError RATE_LIMITED = new ApiError("rate_limited", "Too many requests from your address. Try again later.");
 
     private final RateLimitSettings settings;
+    private final Function<HttpServletRequest, Optional<RateLimit>> classifier;
     private final ClientAddresses clients;
     private final ErrorResponses errors;
     private final Cache<String, Bucket> buckets;
 
-    public RateLimitFilter(RateLimitSettings settings, ErrorResponses errors) {
+    /** @param classifier the limit a request counts against, if any (from the route table) */
+    public RateLimitFilter(RateLimitSettings settings, Function<HttpServletRequest, Optional<RateLimit>> classifier,
+                           ErrorResponses errors) {
         this.settings = settings;
+        this.classifier = classifier;
         this.clients = new ClientAddresses(settings.trustedProxies());
         this.errors = errors;
         // An idle bucket refills completely within its period, so forgetting it after the longest
         // period loses nothing; the size bound caps memory under a flood of addresses.
-        Duration longest = Arrays.stream(Group.values()).map(g -> settings.limit(g).per()).max(Duration::compareTo).orElseThrow();
+        Duration longest = Arrays.stream(RateLimit.values()).map(g -> settings.limit(g).per()).max(Duration::compareTo).orElseThrow();
         this.buckets = Caffeine.newBuilder().maximumSize(settings.maxBuckets()).expireAfterAccess(longest).build();
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        Group group = groupOf(request);
-        if (group == null) {
+        Optional<RateLimit> group = classifier.apply(request);
+        if (group.isEmpty()) {
             chain.doFilter(request, response);
             return;
         }
-        String key = group + "|" + clients.key(request);
-        ConsumptionProbe probe = buckets.get(key, k -> newBucket(settings.limit(group))).tryConsumeAndReturnRemaining(1);
+        String key = group.get() + "|" + clients.key(request);
+        ConsumptionProbe probe = buckets.get(key, k -> newBucket(settings.limit(group.get()))).tryConsumeAndReturnRemaining(1);
         if (probe.isConsumed()) {
             chain.doFilter(request, response);
             return;
@@ -95,23 +78,9 @@ public final class RateLimitFilter extends OncePerRequestFilter {
         }
     }
 
-    static Group groupOf(HttpServletRequest request) {
-        for (Rule rule : RULES) {
-            if (rule.matcher().matches(request)) {
-                return rule.group();
-            }
-        }
-        return null;
-    }
-
     private static Bucket newBucket(RateLimitSettings.Limit limit) {
         return Bucket.builder()
                 .addLimit(Bandwidth.builder().capacity(limit.requests()).refillGreedy(limit.requests(), limit.per()).build())
                 .build();
-    }
-
-    private static RequestMatcher unsafe(String pattern) {
-        RequestMatcher path = PATHS.matcher(pattern);
-        return request -> !SAFE.contains(request.getMethod()) && path.matches(request);
     }
 }

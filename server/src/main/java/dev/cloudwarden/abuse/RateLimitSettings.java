@@ -6,18 +6,21 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * {@code cloudwarden.rate-limits.*}: per-client-address limits on the endpoints that cost a password
- * hash, send mail or check a second factor (the list is {@link RateLimitFilter#RULES}).
+ * hash, send mail or check a one-time code; which route counts against which is in the route table
+ * ({@code web.Routes}). One limit per {@link RateLimit}.
  *
- * @param signIn           {@code POST /api/v1/sessions} and the console's {@code POST /login}
- * @param signUp           {@code POST /api/v1/signup} and the console's {@code POST /signup}
- * @param passwordReset    {@code /api/v1/password-resets/**} (every method but GET, HEAD, OPTIONS)
- * @param mfa              {@code /api/v1/mfa/**} (every method but GET, HEAD, OPTIONS)
+ * @param signIn           {@link RateLimit#SIGN_IN}
+ * @param signUp           {@link RateLimit#SIGN_UP}
+ * @param passwordReset    {@link RateLimit#PASSWORD_RESET}
+ * @param invitationAccept {@link RateLimit#INVITATION_ACCEPT}
+ * @param invitationSend   {@link RateLimit#INVITATION_SEND}
+ * @param mfa              {@link RateLimit#MFA}
  * @param trustedProxies   IP addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For}
  *                         is believed; empty (the default): the TCP peer address is the client
  * @param maxBuckets       how many buckets (one per group and client address) each node keeps; least recently used go first
  */
 @ConfigurationProperties("cloudwarden.rate-limits")
-public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset, Limit mfa,
+public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset, Limit invitationAccept, Limit invitationSend, Limit mfa,
                                 List<String> trustedProxies, long maxBuckets) {
 
     /** At most {@code requests} per {@code per} and address; spent requests come back evenly over {@code per}. */
@@ -33,6 +36,8 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
         if (signIn == null) signIn = new Limit(20, Duration.ofMinutes(1));
         if (signUp == null) signUp = new Limit(10, Duration.ofHours(1));
         if (passwordReset == null) passwordReset = new Limit(5, Duration.ofMinutes(15));
+        if (invitationAccept == null) invitationAccept = new Limit(10, Duration.ofMinutes(15));
+        if (invitationSend == null) invitationSend = new Limit(50, Duration.ofHours(1));
         if (mfa == null) mfa = new Limit(20, Duration.ofMinutes(1));
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         if (maxBuckets == 0) maxBuckets = 100_000;
@@ -41,11 +46,13 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
         }
     }
 
-    Limit limit(RateLimitFilter.Group group) {
+    Limit limit(RateLimit group) {
         return switch (group) {
             case SIGN_IN -> signIn;
             case SIGN_UP -> signUp;
             case PASSWORD_RESET -> passwordReset;
+            case INVITATION_ACCEPT -> invitationAccept;
+            case INVITATION_SEND -> invitationSend;
             case MFA -> mfa;
         };
     }

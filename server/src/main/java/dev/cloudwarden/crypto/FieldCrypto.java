@@ -33,16 +33,26 @@ public class FieldCrypto {
     }
 
     public byte[] encrypt(UUID tenant, Field field, UUID rowId, byte[] plaintext) {
+        return encrypt(keyring.keys(tenant), field, rowId, plaintext);
+    }
+
+    public byte[] decrypt(UUID tenant, Field field, UUID rowId, byte[] ciphertext) {
+        return decrypt(keyring.keys(tenant), field, rowId, ciphertext);
+    }
+
+    /** With keys not stored yet (a sign-up waiting for its email); otherwise as {@link #encrypt(UUID, Field, UUID, byte[])}. */
+    public byte[] encrypt(TenantKeys keys, Field field, UUID rowId, byte[] plaintext) {
         try {
-            return keyring.keys(tenant).aead().encrypt(plaintext, associatedData(tenant, field, rowId));
+            return keys.aead().encrypt(plaintext, associatedData(keys.tenant(), field, rowId));
         } catch (GeneralSecurityException e) {
             throw new CryptoException("Could not encrypt " + field, e);
         }
     }
 
-    public byte[] decrypt(UUID tenant, Field field, UUID rowId, byte[] ciphertext) {
+    /** With keys not stored yet; otherwise as {@link #decrypt(UUID, Field, UUID, byte[])}. */
+    public byte[] decrypt(TenantKeys keys, Field field, UUID rowId, byte[] ciphertext) {
         try {
-            return keyring.keys(tenant).aead().decrypt(ciphertext, associatedData(tenant, field, rowId));
+            return keys.aead().decrypt(ciphertext, associatedData(keys.tenant(), field, rowId));
         } catch (GeneralSecurityException e) {
             throw new CryptoException("Could not decrypt " + field + ": the value was altered, or belongs to another row, "
                     + "column, tenant or environment");

@@ -64,14 +64,37 @@ public class TenantKeyring {
      * them usable at once; if the transaction rolls back they are forgotten again.
      */
     public void store(TenantKeys keys) {
+        store(keys, wrap(keys));
+    }
+
+    /** As {@link #store(TenantKeys)}, for keys parked wrapped ({@link #wrap}) and just unwrapped from there: no second KEK call. */
+    public void store(TenantKeys keys, Wrapped wrapped) {
         UUID tenant = tenants.require();
         if (!tenant.equals(keys.tenant())) {
             throw new IllegalStateException("keys of another tenant");
         }
         jdbc.sql("insert into tenant_keysets (tenant_id, aead_keyset, prf_keyset, kek_id) values (?, ?, ?, ?)")
-                .params(tenant, wrap(keys.aeadKeyset(), tenant, "aead"), wrap(keys.prfKeyset(), tenant, "prf"), kek.id())
+                .params(tenant, wrapped.aead(), wrapped.prf(), wrapped.kekId())
                 .update();
         cacheUntilRollback(keys);
+    }
+
+    /** A new tenant's keysets wrapped by the KEK, parked until the tenant is created (sign-up waiting for its email). */
+    public record Wrapped(byte[] aead, byte[] prf, String kekId) {
+        @Override
+        public String toString() {
+            return "Wrapped[kek=" + kekId + "]";
+        }
+    }
+
+    /** Wraps keys that are not stored yet, for keeping elsewhere until {@link #store} (bound to tenant and environment like stored ones). */
+    public Wrapped wrap(TenantKeys keys) {
+        return new Wrapped(wrap(keys.aeadKeyset(), keys.tenant(), "aead"), wrap(keys.prfKeyset(), keys.tenant(), "prf"), kek.id());
+    }
+
+    /** Unwraps parked keys; fails closed when they were altered or belong to another tenant or environment. */
+    public TenantKeys unwrap(UUID tenant, Wrapped wrapped) {
+        return new TenantKeys(tenant, unwrap(wrapped.aead(), tenant, "aead"), unwrap(wrapped.prf(), tenant, "prf"));
     }
 
     /** The tenant's keys; fails closed when the tenant has none (unknown, or purged). */

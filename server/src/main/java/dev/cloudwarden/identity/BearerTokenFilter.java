@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -25,14 +26,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public class BearerTokenFilter extends OncePerRequestFilter {
 
-    private final IdentityService identity;
+    private final SignInService signIns;
     private final PersonalAccessTokens accessTokens;
     private final AuthenticationEntryPoint entryPoint;
     private final AccessDeniedHandler scopeDenied;
+    private final Function<HttpServletRequest, Optional<TokenScope>> requiredScope;
 
-    public BearerTokenFilter(IdentityService identity, PersonalAccessTokens accessTokens, AuthenticationEntryPoint entryPoint,
-                             AccessDeniedHandler scopeDenied) {
-        this.identity = identity;
+    /** @param requiredScope the scope a personal access token needs for a request, empty when no token may make it (the route table) */
+    public BearerTokenFilter(SignInService signIns, PersonalAccessTokens accessTokens, AuthenticationEntryPoint entryPoint,
+                             AccessDeniedHandler scopeDenied, Function<HttpServletRequest, Optional<TokenScope>> requiredScope) {
+        this.requiredScope = requiredScope;
+        this.signIns = signIns;
         this.accessTokens = accessTokens;
         this.entryPoint = entryPoint;
         this.scopeDenied = scopeDenied;
@@ -51,14 +55,14 @@ public class BearerTokenFilter extends OncePerRequestFilter {
             Secret token = Secret.of(header.substring(7).strip());
             authentication = PersonalAccessTokens.looksLikeToken(token.reveal())
                     ? accessTokens.resolve(token)
-                    : identity.resolveSession(token).map(CloudwardenPrincipal::toAuthentication);
+                    : signIns.resolveSession(token).map(CloudwardenPrincipal::toAuthentication);
         }
         if (authentication.isEmpty()) {
             SecurityContextHolder.clearContext();
             entryPoint.commence(request, response, new BadCredentialsException("invalid bearer token"));
             return;
         }
-        if (authentication.get() instanceof PersonalAccessTokenAuthentication pat && !TokenScope.permits(pat.scopes(), request)) {
+        if (authentication.get() instanceof PersonalAccessTokenAuthentication pat && !TokenScope.permits(pat.scopes(), requiredScope.apply(request))) {
             SecurityContextHolder.clearContext();
             scopeDenied.handle(request, response, new AccessDeniedException("outside the token's scopes"));
             return;

@@ -15,10 +15,21 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @Controller
 class ConsoleController {
 
-    private final IdentityService identity;
+    private final SignUpService signUps;
+    private final SignInService signIns;
+    private final UserService users;
+    private final InvitationService invitations;
+    private final PasswordResetService resets;
+    private final Mailer mailer;
 
-    ConsoleController(IdentityService identity) {
-        this.identity = identity;
+    ConsoleController(SignUpService signUps, SignInService signIns, UserService users, InvitationService invitations,
+                      PasswordResetService resets, Mailer mailer) {
+        this.signUps = signUps;
+        this.signIns = signIns;
+        this.users = users;
+        this.invitations = invitations;
+        this.resets = resets;
+        this.mailer = mailer;
     }
 
     @GetMapping("/")
@@ -35,13 +46,36 @@ class ConsoleController {
     String signup(@RequestParam(defaultValue = "") String organization, @RequestParam(defaultValue = "") String email,
                   @RequestParam(defaultValue = "") String password, Model model) {
         try {
-            identity.signUp(organization, email, Secret.of(password));
-            return "redirect:/login?signedUp";
+            signUps.requestSignUp(organization, email, Secret.of(password));
+            return "redirect:/signup/check-inbox";
         } catch (ApiProblem problem) {
             model.addAttribute("error", problem.getMessage());
             model.addAttribute("organization", organization);
             model.addAttribute("email", email);
             return "signup";
+        }
+    }
+
+    /** After a sign-up: the link is in the mail (in dev, where the mail files are). */
+    @GetMapping("/signup/check-inbox")
+    String checkInbox(Model model) {
+        mailer.outbox().ifPresent(outbox -> model.addAttribute("outbox", outbox.toString()));
+        return "signup-check-inbox";
+    }
+
+    @GetMapping("/verify-email")
+    String verifyForm() {
+        return "verify-email";
+    }
+
+    @PostMapping("/verify-email")
+    String verify(@RequestParam(defaultValue = "") String token, Model model) {
+        try {
+            signUps.verifyEmail(Secret.of(token.strip()));
+            return "redirect:/login?verified";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "verify-email";
         }
     }
 
@@ -53,17 +87,17 @@ class ConsoleController {
     @GetMapping("/console")
     String console(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
-        model.addAttribute("mfaEnabled", identity.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
-        model.addAttribute("organization", identity.organizationName());
-        model.addAttribute("users", identity.listUsers());
+        model.addAttribute("mfaEnabled", signIns.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
+        model.addAttribute("organization", users.organizationName());
+        model.addAttribute("users", users.listUsers());
         return "console";
     }
 
-    /** User management: OWNER and ADMIN only (SecurityConfiguration). */
+    /** User management: OWNER and ADMIN only (the route table, web.Routes). */
     @GetMapping("/console/users")
     String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
-        model.addAttribute("users", identity.listUsers());
+        model.addAttribute("users", users.listUsers());
         model.addAttribute("roles", Role.values());
         return "users";
     }
@@ -71,23 +105,23 @@ class ConsoleController {
     @PostMapping("/console/users/invite")
     String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
                   @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, "Invitation sent.", () -> identity.invite(principal, email, parseRole(role)));
+        return act(flash, "Invitation sent.", () -> invitations.invite(principal, email, parseRole(role)));
     }
 
     @PostMapping("/console/users/{id}/role")
     String changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id,
                       @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, "Role changed.", () -> identity.changeRole(principal, IdentityApiController.parseId(id), parseRole(role)));
+        return act(flash, "Role changed.", () -> users.changeRole(principal, IdentityApiController.parseId(id), parseRole(role)));
     }
 
     @PostMapping("/console/users/{id}/disable")
     String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User disabled; their sessions are closed.", () -> identity.disable(principal, IdentityApiController.parseId(id)));
+        return act(flash, "User disabled; their sessions are closed.", () -> users.disable(principal, IdentityApiController.parseId(id)));
     }
 
     @PostMapping("/console/users/{id}/enable")
     String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User enabled.", () -> identity.enable(principal, IdentityApiController.parseId(id)));
+        return act(flash, "User enabled.", () -> users.enable(principal, IdentityApiController.parseId(id)));
     }
 
     /** Runs a user-management action and returns to the page with its outcome; unknown ids stay 404. */
@@ -120,7 +154,7 @@ class ConsoleController {
     @PostMapping("/invitations/accept")
     String accept(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
         try {
-            identity.acceptInvitation(Secret.of(token.strip()), Secret.of(password));
+            invitations.accept(Secret.of(token.strip()), Secret.of(password));
             return "redirect:/login?accepted";
         } catch (ApiProblem problem) {
             model.addAttribute("error", problem.getMessage());
@@ -136,7 +170,7 @@ class ConsoleController {
     @PostMapping("/password-reset")
     String resetRequest(@RequestParam(defaultValue = "") String email, Model model) {
         try {
-            identity.requestPasswordReset(email);
+            resets.request(email);
             model.addAttribute("sent", true);
         } catch (ApiProblem problem) {
             model.addAttribute("error", problem.getMessage());
@@ -152,7 +186,7 @@ class ConsoleController {
     @PostMapping("/password-reset/confirm")
     String resetConfirm(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
         try {
-            identity.confirmPasswordReset(Secret.of(token.strip()), Secret.of(password));
+            resets.confirm(Secret.of(token.strip()), Secret.of(password));
             return "redirect:/login?passwordReset";
         } catch (ApiProblem problem) {
             model.addAttribute("error", problem.getMessage());

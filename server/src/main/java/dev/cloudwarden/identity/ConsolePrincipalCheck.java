@@ -18,10 +18,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 public class ConsolePrincipalCheck extends OncePerRequestFilter {
 
-    private final IdentityService identity;
+    private final SignInService signIns;
 
-    public ConsolePrincipalCheck(IdentityService identity) {
-        this.identity = identity;
+    public ConsolePrincipalCheck(SignInService signIns) {
+        this.signIns = signIns;
     }
 
     @Override
@@ -29,7 +29,7 @@ public class ConsolePrincipalCheck extends OncePerRequestFilter {
             throws ServletException, IOException {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
         if (auth != null && auth.getPrincipal() instanceof CloudwardenPrincipal principal && principal.sessionId() == null
-                && !identity.stillValid(principal)) {
+                && !signIns.stillValid(principal)) {
             SecurityContextHolder.clearContext();
             HttpSession session = request.getSession(false);
             if (session != null) {

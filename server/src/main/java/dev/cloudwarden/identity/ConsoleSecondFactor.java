@@ -44,12 +44,12 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
         }
     }
 
-    private final IdentityService identity;
+    private final SignInService signIns;
     private final SecurityContextRepository contexts = new HttpSessionSecurityContextRepository();
     private final CsrfTokenRepository csrfTokens = new HttpSessionCsrfTokenRepository();
 
-    ConsoleSecondFactor(IdentityService identity) {
-        this.identity = identity;
+    ConsoleSecondFactor(SignInService signIns) {
+        this.signIns = signIns;
     }
 
     /** Form login failed: a wrong password, or a right one for an account that needs its code next. */
@@ -83,7 +83,7 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             model.addAttribute("error", "Enter the 6-digit code from your authenticator app, or a recovery code.");
             return "login-mfa";
         }
-        IdentityService.SecondStep step = identity.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code));
+        SignInService.SecondStep step = signIns.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code));
         switch (step.result()) {
             case ACCEPTED -> {
                 forget(request);
@@ -112,7 +112,7 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
      * turned it off), on a new session id.
      */
     public void refresh(CloudwardenPrincipal stale, HttpServletRequest request, HttpServletResponse response) {
-        identity.current(stale.userId()).ifPresent(current -> {
+        signIns.current(stale.userId()).ifPresent(current -> {
             request.changeSessionId();
             SecurityContext context = SecurityContextHolder.createEmptyContext();
             context.setAuthentication(current.toAuthentication());

@@ -13,6 +13,18 @@ final class Emails {
     private Emails() {
     }
 
+    /** The canonical form of a required address; 400 naming {@code field} when it is missing or not an address we accept. */
+    static String require(String field, String email) {
+        if (email == null || email.isBlank()) {
+            throw dev.cloudwarden.common.ApiProblem.invalid(field, "is required");
+        }
+        String canonical = normalize(email);
+        if (canonical == null) {
+            throw dev.cloudwarden.common.ApiProblem.invalid(field, "must be a valid email address");
+        }
+        return canonical;
+    }
+
     /** The canonical form, or null when the input is not an address we accept. */
     static String normalize(String email) {
         if (email == null) {

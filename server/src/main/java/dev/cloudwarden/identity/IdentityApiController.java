@@ -17,18 +17,33 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The identity part of /api/v1 (SPEC section 3). Who may call what is decided in SecurityConfiguration. */
+/** The identity part of /api/v1 (SPEC section 3). Who may call what is declared in the route table (web.Routes). */
 @RestController
 @RequestMapping(path = "/api/v1", produces = "application/json")
 class IdentityApiController {
 
-    private final IdentityService identity;
+    private final SignUpService signUps;
+    private final SignInService signIns;
+    private final UserService users;
+    private final InvitationService invitations;
+    private final PasswordResetService resets;
 
-    IdentityApiController(IdentityService identity) {
-        this.identity = identity;
+    IdentityApiController(SignUpService signUps, SignInService signIns, UserService users, InvitationService invitations,
+                          PasswordResetService resets) {
+        this.signUps = signUps;
+        this.signIns = signIns;
+        this.users = users;
+        this.invitations = invitations;
+        this.resets = resets;
     }
 
     record SignupRequest(String organization, String email, Secret password) {
+    }
+
+    record SignupAccepted(String status) {
+    }
+
+    record EmailVerification(Secret token) {
     }
 
     record SessionRequest(String email, Secret password, Secret otp) {
@@ -58,16 +73,24 @@ class IdentityApiController {
     record Accepted(String message) {
     }
 
+    /** The same 202 whether or not the address has an account: only its mailbox learns which. */
     @PostMapping(path = "/signup", consumes = "application/json")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    SignupAccepted signUp(@RequestBody SignupRequest request) {
+        signUps.requestSignUp(request.organization(), request.email(), request.password());
+        return new SignupAccepted("verification_sent");
+    }
+
+    @PostMapping(path = "/email-verifications", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
-    IdentityService.SignedUp signUp(@RequestBody SignupRequest request) {
-        return identity.signUp(request.organization(), request.email(), request.password());
+    SignUpService.SignedUp verifyEmail(@RequestBody EmailVerification verification) {
+        return signUps.verifyEmail(verification.token());
     }
 
     @PostMapping(path = "/sessions", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     SessionCreated signIn(@RequestBody SessionRequest request) {
-        return identity.openSession(request.email(), request.password(), request.otp())
+        return signIns.openSession(request.email(), request.password(), request.otp())
                 .map(issued -> new SessionCreated(issued.token().reveal(), issued.expiresAt()))
                 .orElseThrow(() -> ApiProblem.unauthorized("invalid_credentials", "Invalid email or password."));
     }
@@ -75,7 +98,7 @@ class IdentityApiController {
     @DeleteMapping("/sessions/current")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void signOut(@AuthenticationPrincipal CloudwardenPrincipal principal) {
-        identity.closeSession(principal);
+        signIns.closeSession(principal);
     }
 
     @GetMapping("/me")
@@ -84,24 +107,24 @@ class IdentityApiController {
     }
 
     @GetMapping("/users")
-    List<IdentityService.UserView> users() {
-        return identity.listUsers();
+    List<UserService.UserView> users() {
+        return users.listUsers();
     }
 
     @GetMapping("/users/{id}")
-    IdentityService.UserView user(@PathVariable String id) {
-        return identity.user(parseId(id));
+    UserService.UserView user(@PathVariable String id) {
+        return users.user(parseId(id));
     }
 
     @PostMapping(path = "/users", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
-    IdentityService.UserView invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody Invitation invitation) {
-        return identity.invite(principal, invitation.email(), invitation.role());
+    UserService.UserView invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody Invitation invitation) {
+        return invitations.invite(principal, invitation.email(), invitation.role());
     }
 
     /** Changes a user's role, or re-enables a disabled user with {@code "status":"ACTIVE"}. */
     @PatchMapping(path = "/users/{id}", consumes = "application/json")
-    IdentityService.UserView change(@AuthenticationPrincipal CloudwardenPrincipal principal,
+    UserService.UserView change(@AuthenticationPrincipal CloudwardenPrincipal principal,
                                     @PathVariable String id, @RequestBody UserChange change) {
         UUID userId = parseId(id);
         if (change.role() == null && change.status() == null) {
@@ -113,38 +136,38 @@ class IdentityApiController {
         if (change.status() != null && !"ACTIVE".equals(change.status())) {
             throw ApiProblem.invalid("status", "can only be set to ACTIVE here; DELETE disables a user");
         }
-        IdentityService.UserView result = null;
+        UserService.UserView result = null;
         if (change.status() != null) {
-            result = identity.enable(principal, userId);
+            result = users.enable(principal, userId);
         }
         if (change.role() != null) {
-            result = identity.changeRole(principal, userId, change.role());
+            result = users.changeRole(principal, userId, change.role());
         }
         return result;
     }
 
     @PostMapping(path = "/invitations/accept", consumes = "application/json")
-    IdentityService.SignedUp acceptInvitation(@RequestBody InvitationAcceptance acceptance) {
-        return identity.acceptInvitation(acceptance.token(), acceptance.password());
+    SignUpService.SignedUp acceptInvitation(@RequestBody InvitationAcceptance acceptance) {
+        return invitations.accept(acceptance.token(), acceptance.password());
     }
 
     @PostMapping(path = "/password-resets", consumes = "application/json")
     @ResponseStatus(HttpStatus.ACCEPTED)
     Accepted requestPasswordReset(@RequestBody ResetRequest request) {
-        identity.requestPasswordReset(request.email());
+        resets.request(request.email());
         return new Accepted("If the address belongs to an active account, a reset link is on its way.");
     }
 
     @PostMapping(path = "/password-resets/confirm", consumes = "application/json")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void confirmPasswordReset(@RequestBody ResetConfirmation confirmation) {
-        identity.confirmPasswordReset(confirmation.token(), confirmation.password());
+        resets.confirm(confirmation.token(), confirmation.password());
     }
 
     @DeleteMapping("/users/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
-        identity.disable(principal, parseId(id));
+        users.disable(principal, parseId(id));
     }
 
     /** A malformed id names no object: the same 404 as an unknown or foreign one. */

@@ -10,6 +10,6 @@ class IdentityColumns {
 
     @Bean
     EncryptedColumn tenantNameColumn() {
-        return IdentityService.TENANT_NAME_COLUMN;
+        return UserService.TENANT_NAME_COLUMN;
     }
 }

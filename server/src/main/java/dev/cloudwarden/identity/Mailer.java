@@ -40,6 +40,11 @@ class Mailer {
         this.outbox = platform.dataDir().toAbsolutePath().resolve("mail");
     }
 
+    /** Where mails are written instead of sent (dev without SMTP), if they are. */
+    java.util.Optional<Path> outbox() {
+        return smtp == null ? java.util.Optional.of(outbox) : java.util.Optional.empty();
+    }
+
     void send(String to, String subject, String body) {
         try {
             MimeMessage message = smtp != null ? smtp.createMimeMessage() : new MimeMessage(Session.getInstance(new Properties()));

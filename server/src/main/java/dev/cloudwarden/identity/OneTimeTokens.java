@@ -56,6 +56,18 @@ class OneTimeTokens {
     }
 
     /**
+     * Whether a token is live (known, unused, unexpired), without using it up: checked before any
+     * expensive work (hashing a new password), so a forged token costs a keyed hash and one lookup.
+     * Inside a transaction with the token's tenant in scope.
+     */
+    boolean isLive(Purpose purpose, Secret token) {
+        UUID tenant = tenants.require();
+        return jdbc.sql("select 1 from one_time_tokens where token_hash = ? and purpose = ? and used_at is null and expires_at > now()")
+                .params(hash(tenant, purpose, token), purpose.name())
+                .query(Integer.class).optional().isPresent();
+    }
+
+    /**
      * Uses a token up, inside the caller's transaction with its tenant in scope: the user it was
      * issued for, or empty when it is unknown, expired or already used.
      */
@@ -73,6 +85,15 @@ class OneTimeTokens {
     void voidUnused(Purpose purpose, UUID userId) {
         jdbc.sql("update one_time_tokens set used_at = now() where user_id = ? and purpose = ? and used_at is null")
                 .params(userId, purpose.name()).update();
+    }
+
+    /** The one answer for every bad token: unknown, expired, used, malformed or of another purpose. */
+    static dev.cloudwarden.common.ApiProblem invalid() {
+        return dev.cloudwarden.common.ApiProblem.invalid("token", "is invalid, expired or already used");
+    }
+
+    static Secret orEmpty(Secret token) {
+        return token == null ? Secret.of("") : token;
     }
 
     private byte[] hash(UUID tenant, Purpose purpose, Secret token) {

@@ -18,10 +18,10 @@ import org.springframework.stereotype.Component;
 @Component
 class PasswordAuthenticationProvider implements AuthenticationProvider {
 
-    private final IdentityService identity;
+    private final SignInService signIns;
 
-    PasswordAuthenticationProvider(IdentityService identity) {
-        this.identity = identity;
+    PasswordAuthenticationProvider(SignInService signIns) {
+        this.signIns = signIns;
     }
 
     @Override
@@ -30,7 +30,7 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
         Secret password = Secret.of(credentials == null ? "" : credentials.toString());
         CloudwardenPrincipal principal;
         try {
-            principal = identity.authenticate(authentication.getName(), password)
+            principal = signIns.authenticate(authentication.getName(), password)
                     .orElseThrow(() -> new BadCredentialsException("Invalid email or password."));
         } catch (ApiProblem problem) {
             if (problem.status().value() == 429) {

@@ -28,15 +28,20 @@ public class PasswordHasher {
     private final Argon2PasswordEncoder encoder = new Argon2PasswordEncoder(16, 32, 1, MEMORY_KIB, ITERATIONS);
     private final String dummyHash;
     private final Counter verifications;
+    private final Counter hashes;
 
     public PasswordHasher(MeterRegistry meters) {
         this.dummyHash = encoder.encode("cloudwarden-dummy-password-for-unknown-accounts");
         this.verifications = Counter.builder("cloudwarden.password.verifications")
                 .description("Argon2id password verifications, including those against the dummy hash")
                 .register(meters);
+        this.hashes = Counter.builder("cloudwarden.password.hashes")
+                .description("Argon2id hashes of new passwords (sign-up, invitation acceptance, reset, upgrades)")
+                .register(meters);
     }
 
     public String hash(TenantKeys keys, Secret password) {
+        hashes.increment();
         return PEPPERED + encoder.encode(pepper(keys, password));
     }
 

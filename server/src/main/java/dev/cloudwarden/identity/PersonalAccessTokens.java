@@ -75,19 +75,13 @@ public class PersonalAccessTokens {
             return Optional.empty();
         }
         return tenants.callAs(tenant.get(), () -> tx.execute(s -> {
-            Optional<PersonalAccessTokenAuthentication> found = jdbc.sql("""
-                            select p.id as token_id, p.scopes, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled,
-                                   t.mfa_required and not u.mfa_enabled as mfa_enrollment_required
-                            from personal_access_tokens p
-                            join users u on u.id = p.user_id
-                            join tenants t on t.id = p.tenant_id
-                            where p.token_hash = ? and p.revoked_at is null and p.expires_at > now()
-                              and u.status = 'ACTIVE' and t.status = 'ACTIVE'""")
+            Optional<PersonalAccessTokenAuthentication> found = jdbc.sql("select p.id as token_id, p.scopes, "
+                            + UserRepository.ACTIVE_COLUMNS + """
+                             from personal_access_tokens p
+                            join active_users u on u.id = p.user_id
+                            where p.token_hash = ? and p.revoked_at is null and p.expires_at > now()""")
                     .param(hash(tenant.get(), token))
-                    .query((rs, n) -> new PersonalAccessTokenAuthentication(
-                            new CloudwardenPrincipal(rs.getObject("id", UUID.class), rs.getObject("tenant_id", UUID.class),
-                                    rs.getString("email"), Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"), null,
-                                    rs.getBoolean("mfa_enrollment_required")),
+                    .query((rs, n) -> new PersonalAccessTokenAuthentication(UserRepository.activePrincipal(rs, null),
                             rs.getObject("token_id", UUID.class), scopes(rs)))
                     .optional();
             // last use, to the minute: at most one write per token and minute

@@ -68,19 +68,12 @@ public class SessionTokens {
             return Optional.empty();
         }
         return tenants.callAs(tenant.get(), () -> tx.execute(s -> {
-            Optional<CloudwardenPrincipal> principal = jdbc.sql("""
-                            select s.id as session_id, u.id, u.tenant_id, u.email, u.role, u.mfa_enabled,
-                                   t.mfa_required and not u.mfa_enabled as mfa_enrollment_required
-                            from api_sessions s
-                            join users u on u.id = s.user_id
-                            join tenants t on t.id = s.tenant_id
-                            where s.token_hash = ? and s.revoked_at is null and s.expires_at > now()
-                              and u.status = 'ACTIVE' and t.status = 'ACTIVE'""")
+            Optional<CloudwardenPrincipal> principal = jdbc.sql("select s.id as session_id, " + UserRepository.ACTIVE_COLUMNS + """
+                             from api_sessions s
+                            join active_users u on u.id = s.user_id
+                            where s.token_hash = ? and s.revoked_at is null and s.expires_at > now()""")
                     .param(hash(tenant.get(), token))
-                    .query((rs, n) -> new CloudwardenPrincipal(rs.getObject("id", UUID.class),
-                            rs.getObject("tenant_id", UUID.class), rs.getString("email"),
-                            Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"),
-                            rs.getObject("session_id", UUID.class), rs.getBoolean("mfa_enrollment_required")))
+                    .query((rs, n) -> UserRepository.activePrincipal(rs, rs.getObject("session_id", UUID.class)))
                     .optional();
             // last use, to the minute: at most one write per session and minute
             principal.ifPresent(p -> jdbc.sql("""

@@ -38,13 +38,22 @@ class UserRepository {
         return jdbc.sql("select name_ciphertext from tenants").query(byte[].class).single();
     }
 
-    Optional<String> tenantStatus() {
-        return jdbc.sql("select status from tenants").query(String.class).optional();
+    /**
+     * The user as a principal if they may act now: an active user of an active tenant (the view
+     * active_users is the one definition of that), with the tenant's MFA policy as of now.
+     */
+    Optional<CloudwardenPrincipal> findActive(UUID id) {
+        return jdbc.sql("select " + ACTIVE_COLUMNS + " from active_users u where u.id = ?").param(id)
+                .query((rs, n) -> activePrincipal(rs, null)).optional();
     }
 
-    /** The tenant policy "MFA required for everyone". */
-    boolean tenantRequiresMfa() {
-        return jdbc.sql("select mfa_required from tenants").query(Boolean.class).optional().orElse(false);
+    /** The columns {@link #activePrincipal} reads, from active_users aliased {@code u}. */
+    static final String ACTIVE_COLUMNS = "u.id, u.tenant_id, u.email, u.role, u.mfa_enabled, u.mfa_enrollment_required";
+
+    /** A principal from a row of active_users ({@link #ACTIVE_COLUMNS}), authenticated through {@code sessionId} (or null). */
+    static CloudwardenPrincipal activePrincipal(java.sql.ResultSet rs, UUID sessionId) throws java.sql.SQLException {
+        return new CloudwardenPrincipal(rs.getObject("id", UUID.class), rs.getObject("tenant_id", UUID.class), rs.getString("email"),
+                Role.valueOf(rs.getString("role")), rs.getBoolean("mfa_enabled"), sessionId, rs.getBoolean("mfa_enrollment_required"));
     }
 
     void insert(UUID id, UUID tenantId, String email, String passwordHash, Role role) {

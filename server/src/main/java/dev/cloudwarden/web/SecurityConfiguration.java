@@ -1,7 +1,5 @@
 package dev.cloudwarden.web;
 
-import static org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.pathPattern;
-
 import dev.cloudwarden.abuse.RateLimitFilter;
 import dev.cloudwarden.abuse.RateLimitSettings;
 import dev.cloudwarden.identity.BearerTokenFilter;
@@ -10,7 +8,7 @@ import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
 import dev.cloudwarden.identity.ConsoleSessions;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.ConsoleSecondFactor;
-import dev.cloudwarden.identity.IdentityService;
+import dev.cloudwarden.identity.SignInService;
 import dev.cloudwarden.identity.PersonalAccessTokens;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
@@ -23,10 +21,9 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpMethod;
-import org.springframework.security.authentication.LockedException;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AuthorizeHttpRequestsConfigurer;
 import org.springframework.security.config.annotation.web.configurers.HeadersConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.AuthenticationEntryPoint;
@@ -39,18 +36,20 @@ import org.springframework.security.web.authentication.www.BasicAuthenticationFi
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
-import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.util.unit.DataSize;
+import java.util.List;
 
 /**
- * Who may call what, in one place. Four chains: the JSON API (bearer tokens, no cookies, no
- * CSRF surface), the public well-known files, and the console (form sign-in, CSRF on every form).
- * Every chain sends the same strict security headers.
+ * The security filter chains, wired from the route table ({@link Routes}): who may call what, the
+ * per-address rate limits, the token scopes and the MFA enrolment gate all read their facts there.
+ * Four chains: the JSON API (bearer tokens, no cookies, no CSRF surface), the public well-known
+ * files, actuator (management port) and the console (form sign-in, CSRF on every form). Every chain
+ * sends the same strict security headers.
  *
  * <p>When a tenant requires MFA, a user without it is signed in but confined, on the API and in the
- * console, to the allowlists below until they have enrolled ({@link MfaEnrollmentGate}, which runs
- * before the role rules).
+ * console, to the routes marked {@code beforeMfaEnrollment} until they have enrolled
+ * ({@link MfaEnrollmentGate}, which runs before the role rules).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication // command-line runs (keys rotate-kek) start no web server
@@ -59,22 +58,8 @@ class SecurityConfiguration {
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    private static final String[] ADMINS = {Role.OWNER.name(), Role.ADMIN.name()};
-
-    /** What a user may call before the MFA enrolment their tenant requires: enrolment, who-am-I and sign-out. */
-    static final RequestMatcher API_BEFORE_MFA_ENROLLMENT = new OrRequestMatcher(
-            pathPattern(HttpMethod.POST, "/api/v1/mfa/totp"),
-            pathPattern(HttpMethod.POST, "/api/v1/mfa/totp/confirm"),
-            pathPattern(HttpMethod.GET, "/api/v1/me"),
-            pathPattern(HttpMethod.DELETE, "/api/v1/sessions/current"));
-
-    /** The console's equivalent: the MFA pages, sign-out, and what those pages need to render. */
-    static final RequestMatcher CONSOLE_BEFORE_MFA_ENROLLMENT = new OrRequestMatcher(
-            pathPattern(HttpMethod.GET, "/mfa"),
-            pathPattern(HttpMethod.POST, "/mfa/totp"),
-            pathPattern(HttpMethod.POST, "/mfa/totp/confirm"),
-            pathPattern(HttpMethod.POST, "/logout"),
-            pathPattern("/css/**"), pathPattern("/error"), pathPattern("/favicon.ico"));
+    /** What a user may call before the MFA enrolment their tenant requires (an allowlist: it fails closed). */
+    private static final RequestMatcher BEFORE_MFA_ENROLLMENT = request -> Routes.find(request).map(Route::beforeMfa).orElse(false);
 
     private final RequestBodyLimitFilter bodyLimit;
     private final RateLimitFilter rateLimit;
@@ -83,13 +68,13 @@ class SecurityConfiguration {
                           RateLimitSettings rateLimits) {
         // Inside every chain, after the header writer, so even a 413 carries the security headers.
         this.bodyLimit = new RequestBodyLimitFilter(maxBodySize, errors);
-        // Likewise for 429; it runs before CSRF, authentication and body parsing (see RateLimitFilter.RULES).
-        this.rateLimit = new RateLimitFilter(rateLimits, errors);
+        // Likewise for 429; it runs before CSRF, authentication and body parsing.
+        this.rateLimit = new RateLimitFilter(rateLimits, request -> Routes.find(request).flatMap(Route::limit), errors);
     }
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, IdentityService identity, PersonalAccessTokens accessTokens, TenantContext tenants,
+    SecurityFilterChain api(HttpSecurity http, SignInService signIns, PersonalAccessTokens accessTokens, TenantContext tenants,
                             ErrorResponses errors) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> errors.write(response, 401,
                 new ApiError("unauthorized", "Sign in and send Authorization: Bearer <token>."));
@@ -106,17 +91,11 @@ class SecurityConfiguration {
                 .logout(logout -> logout.disable())
                 .anonymous(Customizer.withDefaults())
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
-                .authorizeHttpRequests(a -> a
-                        .requestMatchers(HttpMethod.POST, "/api/v1/signup", "/api/v1/sessions", "/api/v1/invitations/accept",
-                                "/api/v1/password-resets", "/api/v1/password-resets/confirm").permitAll()
-                        .requestMatchers(HttpMethod.POST, "/api/v1/users").hasAnyRole(ADMINS)
-                        .requestMatchers(HttpMethod.PATCH, "/api/v1/users/*").hasAnyRole(ADMINS)
-                        .requestMatchers(HttpMethod.DELETE, "/api/v1/users/*").hasAnyRole(ADMINS)
-                        .requestMatchers(HttpMethod.PATCH, "/api/v1/settings/security").hasAnyRole(ADMINS)
-                        .anyRequest().authenticated())
-                .addFilterAt(new BearerTokenFilter(identity, accessTokens, unauthorized, outsideScopes), BasicAuthenticationFilter.class)
+                .authorizeHttpRequests(a -> authorize(a, Routes.under("/api/")))
+                .addFilterAt(new BearerTokenFilter(signIns, accessTokens, unauthorized, outsideScopes,
+                        request -> Routes.find(request).flatMap(Route::scope)), BasicAuthenticationFilter.class)
                 // the session's principal carries the tenant policy as of this request
-                .addFilterBefore(new MfaEnrollmentGate(API_BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
+                .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
                         (request, response) -> errors.write(response, 403, new ApiError("mfa_enrollment_required",
                                 "Your organisation requires multi-factor authentication: enrol with POST /api/v1/mfa/totp first."))),
                         ExceptionTranslationFilter.class)
@@ -158,30 +137,26 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityService identity, ConsoleSessions consoleSessions,
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, SignInService signIns, ConsoleSessions consoleSessions,
                                 ConsoleSecondFactor secondFactor) throws Exception {
         // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The failure
         // handler (ConsoleSecondFactor) keeps only the ids of a user halfway through MFA, never the
         // AuthenticationException, which would carry the attempted password. The request cache would
         // keep a refused request's headers, an Authorization header included: off (sign-in always
         // leads to /console anyway).
-        http.authorizeHttpRequests(a -> a
-                        .requestMatchers("/signup", "/login", "/login/mfa", "/security-policy", "/invitations/accept", "/password-reset",
-                                "/password-reset/confirm", "/css/**", "/js/**", "/error", "/favicon.ico").permitAll()
-                        .requestMatchers("/console/users", "/console/users/**", "/console/settings").hasAnyRole(ADMINS)
-                        .anyRequest().authenticated())
+        http.authorizeHttpRequests(a -> authorize(a, Routes.ALL.stream().filter(r -> !r.path().startsWith("/api/")).toList()))
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
                         .defaultSuccessUrl("/console", true).failureHandler(secondFactor).permitAll())
                 // a console session lives for hours: the policy and the user's MFA state are read on each request
-                .addFilterBefore(new MfaEnrollmentGate(CONSOLE_BEFORE_MFA_ENROLLMENT, identity::mfaEnrollmentRequired,
+                .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, signIns::mfaEnrollmentRequired,
                         (request, response) -> response.sendRedirect(request.getContextPath() + "/mfa")),
                         ExceptionTranslationFilter.class)
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())
                 .addFilterBefore(new AbsoluteSessionLifetimeFilter(consoleSessions), SecurityContextHolderFilter.class)
-                .addFilterBefore(new ConsolePrincipalCheck(identity), AuthorizationFilter.class)
+                .addFilterBefore(new ConsolePrincipalCheck(signIns), AuthorizationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
@@ -189,7 +164,19 @@ class SecurityConfiguration {
         return http.build();
     }
 
-    /** Wrong credentials: {@code /login?error}; a brute-force lockout (known or unknown email alike): {@code /login?locked}. */
+    /** Each route of the table as the table says: public, or the roles it names; anything else needs a signed-in user. */
+    private static void authorize(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules,
+                                  List<Route> routes) {
+        for (Route route : routes) {
+            if (route.isPublic()) {
+                rules.requestMatchers(route.matcher()).permitAll();
+            } else {
+                rules.requestMatchers(route.matcher()).hasAnyRole(route.roles().stream().map(Role::name).toArray(String[]::new));
+            }
+        }
+        rules.anyRequest().authenticated();
+    }
+
     /** Tomcat's own error page (for requests refused before any filter) answers in JSON too. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonContainerErrors() {

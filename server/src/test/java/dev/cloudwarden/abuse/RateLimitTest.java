@@ -32,6 +32,10 @@ import org.springframework.test.context.TestPropertySource;
         "cloudwarden.rate-limits.mfa.per=PT1H",
         "cloudwarden.rate-limits.password-reset.requests=2",
         "cloudwarden.rate-limits.password-reset.per=PT1H",
+        "cloudwarden.rate-limits.invitation-accept.requests=2",
+        "cloudwarden.rate-limits.invitation-accept.per=PT1H",
+        "cloudwarden.rate-limits.invitation-send.requests=2",
+        "cloudwarden.rate-limits.invitation-send.per=PT1H",
         "cloudwarden.rate-limits.trusted-proxies=127.0.0.20"})
 class RateLimitTest extends IntegrationTest {
 
@@ -45,9 +49,9 @@ class RateLimitTest extends IntegrationTest {
     @Test
     void theFourthSignUpFromOneAddressIs429WhileOtherEndpointsStillWork() throws Exception {
         Api client = from("127.0.0.11");
-        Api.Tenant first = client.signUpAndSignIn("Limit 1");
-        client.signUpAndSignIn("Limit 2");
-        client.signUpAndSignIn("Limit 3");
+        for (int i = 1; i <= 3; i++) {
+            assertThat(client.post("/api/v1/signup", signup("Limit " + i), null).status()).isEqualTo(202);
+        }
 
         Api.Response fourth = client.post("/api/v1/signup", signup("Limit 4"), null);
         assertThat(fourth.status()).isEqualTo(429);
@@ -66,11 +70,14 @@ class RateLimitTest extends IntegrationTest {
         assertThat(consoleSignup.status()).as("the console form shares the sign-up limit").isEqualTo(429);
         assertThat(consoleSignup.header("Retry-After")).isNotNull();
 
+        assertThat(client.verifyEmail("cwv_anything").status()).as("verifying shares the sign-up limit").isEqualTo(429);
+
         // other endpoints, and other addresses, are not affected
+        Api.Tenant first = from("127.0.0.16").signUpAndSignIn("Limit elsewhere");
         assertThat(client.signIn(first.email(), Api.PASSWORD)).isNotBlank();
         assertThat(client.get("/api/v1/me", first.token()).status()).isEqualTo(200);
         assertThat(client.get("/api/v1/users", first.token()).status()).isEqualTo(200);
-        assertThat(from("127.0.0.12").post("/api/v1/signup", signup("Elsewhere"), null).status()).isEqualTo(201);
+        assertThat(from("127.0.0.12").post("/api/v1/signup", signup("Elsewhere"), null).status()).isEqualTo(202);
     }
 
     @Test
@@ -112,16 +119,50 @@ class RateLimitTest extends IntegrationTest {
         assertThat(client.get("/api/v1/mfa/totp", null).status()).as("reads are not limited").isNotEqualTo(429);
     }
 
+    /** Everything that hashes a password, sends mail or checks a code is limited alike on the API and in the console. */
+    @Test
+    void consoleFormsAndInvitationsAreLimitedLikeTheApi() throws Exception {
+        Api.Tenant owner = from("127.0.0.17").signUpAndSignIn("Inviting Org");
+        Api inviter = from("127.0.0.18");
+        for (int i = 0; i < 2; i++) {
+            assertThat(inviter.post("/api/v1/users", Map.of("email", Api.uniqueEmail("invitee"), "role", "VIEWER"), owner.token()).status())
+                    .isEqualTo(201);
+        }
+        Api.Response third = inviter.post("/api/v1/users", Map.of("email", Api.uniqueEmail("invitee"), "role", "VIEWER"), owner.token());
+        assertThat(third.status()).as("invitations: mail to addresses the caller picks").isEqualTo(429);
+        assertThat(third.body()).isEqualTo(LIMITED_BODY);
+
+        Map<String, Map<String, String>> forms = new LinkedHashMap<>();
+        forms.put("/password-reset", Map.of("email", Api.uniqueEmail("reset")));
+        forms.put("/password-reset/confirm", Map.of("token", "cwr_x", "password", Api.PASSWORD));
+        forms.put("/invitations/accept", Map.of("token", "cwi_x", "password", Api.PASSWORD));
+        int address = 30;
+        for (Map.Entry<String, Map<String, String>> form : forms.entrySet()) {
+            Api browser = from("127.0.0." + address++, true);
+            for (int i = 0; i < 2; i++) {
+                assertThat(submit(browser, form.getKey(), form.getValue()).status()).as(form.getKey()).isNotEqualTo(429);
+            }
+            Api.Response limited = submit(browser, form.getKey(), form.getValue());
+            assertThat(limited.status()).as(form.getKey()).isEqualTo(429);
+            assertThat(limited.header("Retry-After")).isNotNull();
+        }
+        Api browser = from("127.0.0." + address, true);
+        for (int i = 0; i < 2; i++) {
+            assertThat(submitWithoutPage(browser, "/login/mfa", "/login", Map.of("code", "123456")).status()).isNotEqualTo(429);
+        }
+        assertThat(submitWithoutPage(browser, "/login/mfa", "/login", Map.of("code", "123456")).status()).as("the console code step").isEqualTo(429);
+    }
+
     @Test
     void behindATrustedProxyEachForwardedClientHasItsOwnLimit() throws Exception {
         Api proxy = from("127.0.0.20");
         for (int i = 0; i < 3; i++) {
-            assertThat(signUpAs(proxy, "198.51.100.1").status()).isEqualTo(201);
+            assertThat(signUpAs(proxy, "198.51.100.1").status()).isEqualTo(202);
         }
         assertThat(signUpAs(proxy, "198.51.100.1").status()).isEqualTo(429);
         assertThat(signUpAs(proxy, "203.0.113.50, 198.51.100.1").status()).as("the left part is the client's own writing").isEqualTo(429);
-        assertThat(signUpAs(proxy, "198.51.100.2").status()).isEqualTo(201);
-        assertThat(signUpAs(proxy, null).status()).as("the proxy's own address").isEqualTo(201);
+        assertThat(signUpAs(proxy, "198.51.100.2").status()).isEqualTo(202);
+        assertThat(signUpAs(proxy, null).status()).as("the proxy's own address").isEqualTo(202);
     }
 
     private Api.Response signUpAs(Api proxy, String forwardedFor) {
@@ -153,9 +194,14 @@ class RateLimitTest extends IntegrationTest {
     }
 
     private static Api.Response submit(Api browser, String path, Map<String, String> fields) {
-        Api.Response page = browser.get(path, null);
-        Matcher m = CSRF.matcher(page.body());
-        assertThat(m.find()).as("CSRF token in " + path).isTrue();
+        return submitWithoutPage(browser, path, path, fields);
+    }
+
+    /** Posts a form to {@code path} with the CSRF token of the page at {@code page}. */
+    private static Api.Response submitWithoutPage(Api browser, String path, String page, Map<String, String> fields) {
+        Api.Response pageResponse = browser.get(page, null);
+        Matcher m = CSRF.matcher(pageResponse.body());
+        assertThat(m.find()).as("CSRF token in " + page).isTrue();
         Map<String, String> all = new LinkedHashMap<>(fields);
         all.put("_csrf", m.group(1));
         String form = all.entrySet().stream()

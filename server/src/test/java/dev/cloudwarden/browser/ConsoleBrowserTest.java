@@ -36,8 +36,16 @@ class ConsoleBrowserTest extends IntegrationTest {
         browser.type("#email", ownerEmail);
         browser.type("#password", Api.PASSWORD);
         browser.submit("#signup-form");
+        assertThat(browser.path()).isEqualTo("/signup/check-inbox");
+        assertThat(browser.text()).contains("Check your inbox");
+        // the emailed link: its code rides in the fragment, which the page moves into the form
+        String verification = TestMail.token(TestMail.awaitMessageTo(ownerEmail), "cwv_");
+        browser.open("/verify-email", verification);
+        assertThat(browser.find("#token").getAttribute("value")).isEqualTo(verification);
+        assertThat(browser.driver().getCurrentUrl()).doesNotContain(verification);
+        browser.submit("#verify-form");
         assertThat(browser.path()).isEqualTo("/login");
-        assertThat(browser.text()).contains("Your organisation is ready");
+        assertThat(browser.text()).contains("Your email is confirmed");
 
         signIn(ownerEmail);
         assertThat(browser.path()).isEqualTo("/console");

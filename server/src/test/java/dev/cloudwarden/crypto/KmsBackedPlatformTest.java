@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.FakeKeyServices;
 import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -58,9 +59,12 @@ class KmsBackedPlatformTest extends IntegrationTest {
     @Test
     void tenantKeysetsAreWrappedAndUnwrappedByKms() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("KMS Org");
+        // wrapped once when the sign-up is requested, unwrapped once when its email is verified
         KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Encrypt")));
+        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
         assertThat(kekIdOf(t)).isEqualTo("aws-kms:alias/cloudwarden-platform");
 
+        KMS.resetRequests();
         keyring.forget(t.tenantId());
         assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
         KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
@@ -69,19 +73,38 @@ class KmsBackedPlatformTest extends IntegrationTest {
     @Test
     void whenKmsFailsOrHangsSignUpFailsCleanlyAndWritesNothing() throws Exception {
         long tenantsBefore = count("select count(*) from tenants");
+        long requestsBefore = count("select count(*) from signup_requests");
         String email = Api.uniqueEmail("kms-down");
         Map<String, String> body = Map.of("organization", "Never Created", "email", email, "password", Api.PASSWORD);
 
+        // the request answers before any key is made; its keys cannot be wrapped, so nothing is kept and nothing mailed
         KMS.resetAll();
         KMS.stubFor(post("/").willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/x-amz-json-1.1")
                 .withBody("{\"__type\":\"KMSInternalException\"}")));
-        Api.Response failed = api.post("/api/v1/signup", body, null);
+        assertThat(api.post("/api/v1/signup", body, null).status()).isEqualTo(202);
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (KMS.getAllServeEvents().isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(500); // the background work gives up right after KMS answers
+        assertThat(KMS.getAllServeEvents()).isNotEmpty();
+        assertThat(count("select count(*) from signup_requests")).isEqualTo(requestsBefore);
+        assertThat(TestMail.countTo(email)).isZero();
+
+        // with KMS back the request goes through; KMS failing or hanging at verification creates nothing
+        healthyKms();
+        assertThat(api.post("/api/v1/signup", body, null).status()).isEqualTo(202);
+        String token = TestMail.token(TestMail.awaitMessageTo(email), "cwv_");
+        KMS.resetAll();
+        KMS.stubFor(post("/").willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/x-amz-json-1.1")
+                .withBody("{\"__type\":\"KMSInternalException\"}")));
+        Api.Response failed = api.verifyEmail(token);
         assertThat(failed.status()).isEqualTo(500);
         assertThat(failed.body()).isEqualTo("{\"error\":\"internal_error\",\"message\":\"Something went wrong on our side.\"}");
 
         KMS.resetAll();
         KMS.stubFor(post("/").willReturn(aResponse().withStatus(200).withBody("{}").withFixedDelay(5_000)));
-        Api.Response hung = api.post("/api/v1/signup", body, null);
+        Api.Response hung = api.verifyEmail(token);
         assertThat(hung.status()).isEqualTo(500);
 
         assertThat(count("select count(*) from tenants")).isEqualTo(tenantsBefore);
@@ -89,7 +112,8 @@ class KmsBackedPlatformTest extends IntegrationTest {
         assertThat(count("select count(*) from login_directory where email = '" + email + "'")).isZero();
 
         healthyKms();
-        assertThat(api.post("/api/v1/signup", body, null).status()).as("nothing was left behind").isEqualTo(201);
+        assertThat(api.verifyEmail(token).status()).as("nothing was left behind: the same link still works").isEqualTo(201);
+        assertThat(count("select count(*) from tenants")).isEqualTo(tenantsBefore + 1);
     }
 
     private static String kekIdOf(Api.Tenant t) throws Exception {

@@ -3,16 +3,81 @@ package dev.cloudwarden.identity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestMail;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** Invitations and password resets end to end: real SMTP (GreenMail), real tokens, real database. */
 class InvitationAndResetTest extends IntegrationTest {
+
+    @Autowired
+    MeterRegistry meters;
+
+    /** "I was hacked, I reset my password": whoever else holds a session or token of the account is out. */
+    @Test
+    void aPasswordResetEndsEverySessionAndTokenAndLiftsALockout() {
+        Api.Tenant t = api.signUpAndSignIn("Hacked Org");
+        String pat = api.post("/api/v1/tokens", Map.of("name", "attacker's", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plusSeconds(86_400).toString()), t.token()).json().get("token").asString();
+        ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+        assertThat(console.get("/console").status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/me", pat).status()).isEqualTo(200);
+        for (int i = 0; i < 5; i++) {
+            api.post("/api/v1/sessions", Map.of("email", t.email(), "password", "a-wrong-guess-number-" + i), null);
+        }
+        assertThat(api.post("/api/v1/sessions", Map.of("email", t.email(), "password", Api.PASSWORD), null).status()).isEqualTo(429);
+
+        api.post("/api/v1/password-resets", Map.of("email", t.email()), null);
+        String token = TestMail.token(TestMail.awaitNthMessageTo(t.email(), 2), "cwr_");
+        assertThat(api.post("/api/v1/password-resets/confirm", Map.of("token", token, "password", "a-brand-new-passphrase-7"), null).status())
+                .isEqualTo(204);
+
+        assertThat(api.get("/api/v1/me", t.token()).status()).as("API session").isEqualTo(401);
+        assertThat(api.get("/api/v1/me", pat).status()).as("personal access token").isEqualTo(401);
+        Api.Response page = console.get("/console");
+        assertThat(page.status()).as("console session").isEqualTo(302);
+        assertThat(page.header("Location")).contains("/login");
+        assertThat(api.signIn(t.email(), "a-brand-new-passphrase-7")).as("the lockout is lifted").isNotBlank();
+    }
+
+    /** Forged links that carry a real tenant id are refused before any new password is hashed. */
+    @Test
+    void forgedInvitationAndResetTokensCostNoPasswordHash() {
+        Api.Tenant t = api.signUpAndSignIn("Forged Org");
+        double hashes = counter("cloudwarden.password.hashes");
+        double verifications = counter("cloudwarden.password.verifications");
+        for (String prefix : new String[] {"cwi_", "cwr_"}) {
+            String path = prefix.equals("cwi_") ? "/api/v1/invitations/accept" : "/api/v1/password-resets/confirm";
+            for (int i = 0; i < 10; i++) {
+                Api.Response r = api.post(path, Map.of("token", forged(prefix, t.tenantId()), "password", "a-fine-long-passphrase-" + i), null);
+                assertThat(r.status()).as(path).isEqualTo(400);
+                assertThat(r.json().get("field").asString()).isEqualTo("token");
+            }
+        }
+        assertThat(counter("cloudwarden.password.hashes")).isEqualTo(hashes);
+        assertThat(counter("cloudwarden.password.verifications")).isEqualTo(verifications);
+    }
+
+    private double counter(String name) {
+        return meters.get(name).counter().count();
+    }
+
+    private static String forged(String prefix, UUID tenant) {
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(48).putLong(tenant.getMostSignificantBits())
+                .putLong(tenant.getLeastSignificantBits()).put(UUID.randomUUID().toString().substring(0, 32).getBytes());
+        return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(raw.array());
+    }
 
     @Test
     void anInvitedUserAcceptsThroughTheEmailedLinkOnceAndSignsIn() {
@@ -80,8 +145,7 @@ class InvitationAndResetTest extends IntegrationTest {
         String email = Api.uniqueEmail("wanted");
         assertThat(api.post("/api/v1/users", Map.of("email", email, "role", "VIEWER"), inviter.token()).status()).isEqualTo(201);
         String token = TestMail.token(TestMail.awaitMessageTo(email), "cwi_");
-        assertThat(api.post("/api/v1/signup", Map.of("organization", "Own Org", "email", email, "password", Api.PASSWORD), null).status())
-                .as("the invited address can still sign up on its own").isEqualTo(201);
+        assertThat(api.signUp("Own Org", email, Api.PASSWORD).status()).as("the invited address can still sign up on its own").isEqualTo(201);
         Api.Response late = api.post("/api/v1/invitations/accept", Map.of("token", token, "password", "another-long-pass-99"), null);
         assertThat(late.status()).isEqualTo(409);
         assertThat(late.json().get("error").asString()).isEqualTo("email_taken");
@@ -99,7 +163,7 @@ class InvitationAndResetTest extends IntegrationTest {
         assertThat(forUnknown.status()).isEqualTo(202);
         assertThat(forKnown.body()).isEqualTo(forUnknown.body());
 
-        String mail = TestMail.awaitMessageTo(t.email());
+        String mail = TestMail.awaitNthMessageTo(t.email(), 2); // after the sign-up's verification link
         String token = TestMail.token(mail, "cwr_");
         assertThat(TestMail.countTo(unknown)).isZero();
 

@@ -59,7 +59,10 @@ class SessionValidityTest extends IntegrationTest {
         Api.Tenant someone = api.signUpAndSignIn("Signed In Org");
         String email = Api.uniqueEmail("second-org");
         Api.Response signup = api.post("/api/v1/signup", Map.of("organization", "Second Org", "email", email, "password", Api.PASSWORD), someone.token());
-        assertThat(signup.status()).isEqualTo(201);
+        assertThat(signup.status()).isEqualTo(202);
+        Api.Response verified = api.send(api.request("/api/v1/email-verifications", someone.token()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + TestMail.token(TestMail.awaitMessageTo(email), "cwv_") + "\"}")).build());
+        assertThat(verified.status()).isEqualTo(201);
         Api.Response session = api.post("/api/v1/sessions", Map.of("email", email, "password", Api.PASSWORD), someone.token());
         assertThat(session.status()).isEqualTo(201);
 
@@ -71,7 +74,7 @@ class SessionValidityTest extends IntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("organization", "Third Org", "email", Api.uniqueEmail("third"),
                         "password", Api.PASSWORD, "_csrf", m.group(1))))).build());
         assertThat(consoleSignup.status()).isEqualTo(302);
-        assertThat(consoleSignup.header("Location")).endsWith("/login?signedUp");
+        assertThat(consoleSignup.header("Location")).endsWith("/signup/check-inbox");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestMail;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,8 @@ class RequestLoggingTest extends IntegrationTest {
         String token;
         try {
             assertThat(api.post("/api/v1/signup", Map.of("organization", "Log canary", "email", email, "password", password), null)
-                    .status()).isEqualTo(201);
+                    .status()).isEqualTo(202);
+            assertThat(api.verifyEmail(TestMail.token(TestMail.awaitMessageTo(email), "cwv_")).status()).isEqualTo(201);
             token = api.signIn(email, password);
             assertThat(api.get("/api/v1/me", token).status()).isEqualTo(200);
             assertThat(api.get("/api/v1/me", token + "x").status()).isEqualTo(401);

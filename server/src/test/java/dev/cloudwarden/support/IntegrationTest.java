@@ -18,6 +18,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.sign-in.requests=1000000",
         "cloudwarden.rate-limits.sign-up.requests=1000000",
         "cloudwarden.rate-limits.password-reset.requests=1000000",
+        "cloudwarden.rate-limits.invitation-accept.requests=1000000",
+        "cloudwarden.rate-limits.invitation-send.requests=1000000",
         "cloudwarden.rate-limits.mfa.requests=1000000"})
 public abstract class IntegrationTest {
 

@@ -49,8 +49,53 @@ public final class TestMail {
         throw new AssertionError("no email to " + to);
     }
 
+    /** Waits until {@code to} has received {@code count} messages and returns the newest one's text body. */
+    public static String awaitNthMessageTo(String to, int count) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (countTo(to) < count && Instant.now().isBefore(deadline)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        if (countTo(to) < count) {
+            throw new AssertionError("fewer than " + count + " emails to " + to);
+        }
+        return awaitMessageTo(to);
+    }
+
     public static long countTo(String to) {
         return Arrays.stream(SMTP.getReceivedMessages()).filter(m -> recipient(m).equalsIgnoreCase(to)).count();
+    }
+
+    /**
+     * Waits for a message to {@code to} carrying a {@code prefix} link not seen in any message that
+     * arrived before {@code after} messages, and returns its code (other mails may arrive meanwhile).
+     */
+    public static String awaitNewTokenTo(String to, String prefix, long after) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (Instant.now().isBefore(deadline)) {
+            List<MimeMessage> mine = Arrays.stream(SMTP.getReceivedMessages()).filter(m -> recipient(m).equalsIgnoreCase(to)).toList();
+            for (int i = mine.size() - 1; i >= after; i--) {
+                try {
+                    String body = mine.get(i).getContent().toString();
+                    if (body.contains("#" + prefix)) {
+                        return token(body, prefix);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("no new " + prefix + " link to " + to);
     }
 
     /** The single-use code in an email body (the part after '#' in its link). */

@@ -39,6 +39,7 @@ class CatalogTest extends IntegrationTest {
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
             "login_lookup",                      // which tenant and user one exact email belongs to (sign-in)
+            "delete_expired_signup_requests",    // deletes unverified sign-up requests past their 24 h; returns a count only
             "tenant_ids_for_key_maintenance",    // tenant ids only, for KEK rotation
             "login_throttle_lock", "login_throttle_save",      // brute-force counters for unknown emails (no tenant data)
             "login_throttle_key_get", "login_throttle_key_put"); // the platform key for those counters, wrapped

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestMail;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,9 @@ class ConsoleTest extends IntegrationTest {
         String email = Api.uniqueEmail("console");
         Api.Response signup = submit(browser, "/signup", Map.of("organization", "Console Org", "email", email, "password", Api.PASSWORD));
         assertThat(signup.status()).isEqualTo(302);
-        assertThat(signup.header("Location")).endsWith("/login?signedUp");
+        assertThat(signup.header("Location")).endsWith("/signup/check-inbox");
+        Api.Response verified = submit(browser, "/verify-email", Map.of("token", TestMail.token(TestMail.awaitMessageTo(email), "cwv_")));
+        assertThat(verified.header("Location")).endsWith("/login?verified");
 
         Api.Response login = submit(browser, "/login", Map.of("email", email, "password", Api.PASSWORD));
         assertThat(login.status()).isEqualTo(302);
@@ -67,7 +70,7 @@ class ConsoleTest extends IntegrationTest {
     void theSecuritySettingsPageTurnsOnTheMfaPolicyWhichSendsEveryoneToEnrolment() {
         Api browser = new Api(port, true);
         String email = Api.uniqueEmail("settings");
-        assertThat(submit(browser, "/signup", Map.of("organization", "Settings Org", "email", email, "password", Api.PASSWORD)).status()).isEqualTo(302);
+        api.signUp("Settings Org", email, Api.PASSWORD);
         assertThat(submit(browser, "/login", Map.of("email", email, "password", Api.PASSWORD)).header("Location")).endsWith("/console");
         Api.Response saved = submit(browser, "/console/settings", Map.of("mfaRequired", "on"));
         assertThat(saved.status()).isEqualTo(302);

@@ -1,7 +1,8 @@
-package dev.cloudwarden.identity;
+package dev.cloudwarden.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestMail;
@@ -23,23 +24,23 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
-/** Every endpoint × every role, as docs/permissions.md states it, against the running server. */
+/**
+ * Every signed-in route of the route table × every role, against the running server: a role the
+ * table allows is not refused (no 401, 403 or 5xx), any other gets 403. Also: docs/permissions.md
+ * shows exactly the route table, and the table declares exactly what the server serves.
+ */
 class PermissionMatrixTest extends IntegrationTest {
 
     private static final Path MATRIX = Path.of("..", "docs", "permissions.md");
-    private static final Pattern ROW = Pattern.compile("^\\| `(GET|POST|PATCH|DELETE) (/[^`]*)` \\|(.*)\\|\\s*$");
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-
-    record Rule(String method, String path, Map<Role, Boolean> allowed) {
-    }
+    /** Routes that Spring Security's filters or the static resource handler serve, not a controller. */
+    private static final Set<String> SERVED_BY_FILTERS = Set.of("POST /login", "POST /logout", "GET /css/**", "GET /js/**", "GET /favicon.ico");
 
     @Autowired
     RequestMappingHandlerMapping mappings;
 
     @Test
-    void everyEndpointAnswersEveryRoleAsTheMatrixSays() throws Exception {
-        List<Rule> rules = rules();
-        assertThat(rules).hasSizeGreaterThanOrEqualTo(9);
+    void everyRouteAnswersEveryRoleAsTheRouteTableSays() throws Exception {
         Api.Tenant owner = api.signUpAndSignIn("Matrix Org");
         Map<Role, String> emails = new EnumMap<>(Role.class);
         emails.put(Role.OWNER, owner.email());
@@ -51,14 +52,16 @@ class PermissionMatrixTest extends IntegrationTest {
             emails.put(role, email);
         }
 
+        List<Route> signedIn = Routes.ALL.stream().filter(r -> !r.isPublic()).toList();
+        assertThat(signedIn).hasSizeGreaterThanOrEqualTo(30);
         List<String> mismatches = new ArrayList<>();
-        for (Rule rule : rules) {
+        for (Route route : signedIn) {
             for (Role role : Role.values()) {
-                int status = rule.path().startsWith("/api/") ? callApi(rule, emails.get(role)) : callConsole(rule, emails.get(role));
-                boolean allowed = rule.allowed().get(role);
+                int status = route.path().startsWith("/api/") ? callApi(route, emails.get(role)) : callConsole(route, emails.get(role));
+                boolean allowed = route.roles().contains(role);
                 boolean ok = allowed ? status != 401 && status != 403 && status < 500 : status == 403;
                 if (!ok) {
-                    mismatches.add(rule.method() + " " + rule.path() + " as " + role + ": expected " + (allowed ? "allowed" : "403") + ", got " + status);
+                    mismatches.add(route + " as " + role + ": expected " + (allowed ? "allowed" : "403") + ", got " + status);
                 }
             }
         }
@@ -66,48 +69,59 @@ class PermissionMatrixTest extends IntegrationTest {
     }
 
     @Test
-    void theMatrixListsEveryApiEndpoint() throws Exception {
-        Set<String> documented = new TreeSet<>();
-        for (String line : Files.readAllLines(MATRIX)) {
-            Matcher m = Pattern.compile("`(GET|POST|PATCH|DELETE) (/(?:api|console)[^`]*)`").matcher(line);
-            if (m.find()) {
-                documented.add(m.group(1) + " " + m.group(2));
-            }
-        }
+    void theTableDeclaresExactlyWhatTheServerServes() {
+        assertThat(RouteTableCheck.undeclared(mappings)).as("served but not in web.Routes").isEmpty();
         Set<String> served = new TreeSet<>();
-        mappings.getHandlerMethods().keySet().forEach(info -> info.getPatternValues().stream()
-                .filter(p -> p.startsWith("/api/") || p.startsWith("/console"))
-                .forEach(p -> info.getMethodsCondition().getMethods().forEach(m -> served.add(m.name() + " " + p))));
-        assertThat(served).isNotEmpty();
-        assertThat(documented).as("endpoints in docs/permissions.md").containsAll(served);
+        mappings.getHandlerMethods().keySet().forEach(info -> info.getPatternValues().forEach(p -> {
+            if (info.getMethodsCondition().getMethods().isEmpty()) {
+                served.add("* " + p);
+            }
+            info.getMethodsCondition().getMethods().forEach(m -> served.add(m.name() + " " + p));
+        }));
+        List<String> stale = Routes.ALL.stream().map(Route::toString)
+                .filter(r -> !served.contains(r) && !SERVED_BY_FILTERS.contains(r)).toList();
+        assertThat(stale).as("in web.Routes but served by nothing").isEmpty();
     }
 
-    private int callApi(Rule rule, String email) {
+    @Test
+    void docsPermissionsShowsTheRouteTable() throws Exception {
+        String doc = Files.readString(MATRIX);
+        String expected = RouteTableDoc.render();
+        Files.writeString(Path.of("target", "route-table.md"), expected); // to paste into the doc after a change
+        int begin = doc.indexOf(RouteTableDoc.BEGIN);
+        int end = doc.indexOf(RouteTableDoc.END);
+        assertThat(begin).as("docs/permissions.md has the generated block").isNotNegative();
+        assertThat(doc.substring(begin, end + RouteTableDoc.END.length()))
+                .as("docs/permissions.md is out of date: replace its generated block with server/target/route-table.md")
+                .isEqualTo(expected);
+    }
+
+    private int callApi(Route route, String email) {
         String token = api.signIn(email, Api.PASSWORD); // fresh: some calls end the session
-        String path = rule.path().replace("{id}", UUID.randomUUID().toString());
+        String path = RoutesTest.sample(route.path());
         HttpRequest.Builder request = api.request(path, token);
         HttpRequest.BodyPublisher empty = HttpRequest.BodyPublishers.ofString("{}");
-        request = switch (rule.method()) {
+        request = switch (route.method().name()) {
             case "GET" -> request.GET();
             case "DELETE" -> request.DELETE();
-            default -> request.header("Content-Type", "application/json").method(rule.method(), empty);
+            default -> request.header("Content-Type", "application/json").method(route.method().name(), empty);
         };
         return api.send(request.build()).status();
     }
 
-    private int callConsole(Rule rule, String email) {
+    private int callConsole(Route route, String email) {
         Api browser = new Api(port, true);
         String loginPage = browser.get("/login", null).body();
         browser.send(browser.request("/login", null).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("email", email, "password", Api.PASSWORD, "_csrf", csrf(loginPage))))).build());
         Api.Response console = browser.get("/console", null);
         assertThat(console.status()).as("console sign-in as " + email).isEqualTo(200);
-        String path = rule.path().replace("{id}", UUID.randomUUID().toString());
-        if (rule.method().equals("GET")) {
+        String path = RoutesTest.sample(route.path());
+        if (route.method().name().equals("GET")) {
             return browser.get(path, null).status();
         }
         return browser.send(browser.request(path, null).header("Content-Type", "application/x-www-form-urlencoded")
-                .method(rule.method(), HttpRequest.BodyPublishers.ofString(form(Map.of("_csrf", csrf(console.body()))))).build()).status();
+                .method(route.method().name(), HttpRequest.BodyPublishers.ofString(form(Map.of("_csrf", csrf(console.body()))))).build()).status();
     }
 
     private static String csrf(String page) {
@@ -120,28 +134,5 @@ class PermissionMatrixTest extends IntegrationTest {
         StringBuilder out = new StringBuilder();
         fields.forEach((k, v) -> out.append(out.isEmpty() ? "" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
         return out.toString();
-    }
-
-    static List<Rule> rules() throws Exception {
-        List<Rule> rules = new ArrayList<>();
-        for (String line : Files.readAllLines(MATRIX)) {
-            if (line.startsWith("## Public")) {
-                break; // the role matrix ends where the public endpoints begin
-            }
-            Matcher m = ROW.matcher(line);
-            if (!m.matches()) {
-                continue;
-            }
-            String[] cells = m.group(3).split("\\|");
-            assertThat(cells).as(line).hasSize(4);
-            Map<Role, Boolean> allowed = new EnumMap<>(Role.class);
-            for (int i = 0; i < 4; i++) {
-                String cell = cells[i].strip();
-                assertThat(cell).as(line).isIn("yes", "no");
-                allowed.put(Role.values()[i], cell.equals("yes"));
-            }
-            rules.add(new Rule(m.group(1), m.group(2), allowed));
-        }
-        return rules;
     }
 }

@@ -1,0 +1,22 @@
+package dev.cloudwarden.abuse;
+
+/**
+ * The per-client-address limits: each route that costs a password hash, sends mail or checks a
+ * one-time code names one of these in the route table ({@code web.Routes}); each has its own bucket
+ * per address and its own setting ({@link RateLimitSettings}), so a client that spent its sign-ups
+ * can still sign in.
+ */
+public enum RateLimit {
+    /** Password sign-in (API and console). */
+    SIGN_IN,
+    /** Sign-up and the email verification that completes it. */
+    SIGN_UP,
+    /** Asking for a password-reset link and using it. */
+    PASSWORD_RESET,
+    /** Accepting an invitation (sets a password). */
+    INVITATION_ACCEPT,
+    /** Sending invitations (each one is an email to an address the caller chooses). */
+    INVITATION_SEND,
+    /** Second-factor codes: the sign-in step, enrolment and disabling. */
+    MFA
+}

@@ -1,0 +1,168 @@
+package dev.cloudwarden.identity;
+
+import dev.cloudwarden.abuse.BruteForceProtection;
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.crypto.TenantKeyring;
+import dev.cloudwarden.crypto.TenantKeys;
+import dev.cloudwarden.tenancy.TenantContext;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Signing in (password, then the second factor when the account has one), API sessions, and who is signed in now. */
+@Service
+public class SignInService {
+
+    private final UserRepository users;
+    private final PasswordHasher hasher;
+    private final SessionTokens sessions;
+    private final TenantContext tenants;
+    private final TransactionTemplate tx;
+    private final TenantKeyring keyring;
+    private final BruteForceProtection bruteForce;
+    private final SecondFactor secondFactor;
+
+    SignInService(UserRepository users, PasswordHasher hasher, SessionTokens sessions, TenantContext tenants, TransactionTemplate tx,
+                  TenantKeyring keyring, BruteForceProtection bruteForce, SecondFactor secondFactor) {
+        this.users = users;
+        this.hasher = hasher;
+        this.sessions = sessions;
+        this.tenants = tenants;
+        this.tx = tx;
+        this.keyring = keyring;
+        this.bruteForce = bruteForce;
+        this.secondFactor = secondFactor;
+    }
+
+    /**
+     * Checks an email and password. Every failure looks the same to the caller; unknown accounts
+     * cost one Argon2id verification like known ones, over-long passwords cost none for anyone.
+     * After repeated failures the account, or the unknown email, is locked for a growing wait: then
+     * this throws a 429 {@code too_many_attempts} {@link ApiProblem}, for both alike, and no password
+     * is hashed (see {@link BruteForceProtection}).
+     * This is the first factor only: a principal with {@code mfaEnabled} still needs its second.
+     */
+    public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
+        return tenants.detached(() -> authenticateDetached(email, password));
+    }
+
+    private Optional<CloudwardenPrincipal> authenticateDetached(String email, Secret password) {
+        if (password == null || password.length() > 2 * PasswordPolicy.MAX_LENGTH
+                || password.reveal().codePointCount(0, password.length()) > PasswordPolicy.MAX_LENGTH) {
+            return Optional.empty(); // the policy counts code points; so does this refusal
+        }
+        String canonicalEmail = Emails.normalize(email);
+        Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
+        if (target.isEmpty()) {
+            if (canonicalEmail != null) {
+                bruteForce.beginUnknownAttempt(canonicalEmail);
+            }
+            hasher.matchDummy(password);
+            return Optional.empty();
+        }
+        UUID tenantId = target.get().tenantId();
+        return tenants.callAs(tenantId, () -> {
+            bruteForce.beginAttempt(target.get().userId());
+            Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
+            TenantKeys keys = keyring.keys(tenantId);
+            if (user.isEmpty() || user.get().passwordHash() == null) {
+                hasher.matchDummy(password); // an invited user has no password yet: same work, same answer
+                return Optional.empty();
+            }
+            if (!hasher.matches(keys, password, user.get().passwordHash())) {
+                return Optional.empty();
+            }
+            UserRepository.UserRow row = user.get();
+            Optional<CloudwardenPrincipal> principal = tx.execute(s -> users.findActive(row.id()));
+            if (principal.isEmpty()) {
+                return principal;
+            }
+            if (hasher.needsUpgrade(row.passwordHash())) {
+                String upgraded = hasher.hash(keys, password);
+                tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
+            }
+            bruteForce.succeeded(row.id());
+            return principal;
+        });
+    }
+
+    /**
+     * Signs in for the API: a new session token for the authenticated user. Empty for any wrong
+     * email or password, whatever the account's MFA state; for an account with MFA, the password
+     * alone gives 401 mfa_required, a wrong or used code 401 invalid_otp, and a code during the
+     * back-off after repeated wrong codes 429 too_many_attempts.
+     */
+    public Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp) {
+        return tenants.detached(() -> {
+            Optional<CloudwardenPrincipal> principal = authenticate(email, password);
+            principal.filter(CloudwardenPrincipal::mfaEnabled).ifPresent(p -> {
+                if (otp == null || otp.isBlank()) {
+                    throw ApiProblem.unauthorized("mfa_required",
+                            "This account uses multi-factor authentication: send the code from your authenticator app, or a recovery code, as otp.");
+                }
+                requireAccepted(tenants.callAs(p.tenantId(), () -> secondFactor.verify(p.userId(), otp)));
+            });
+            return principal.map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+        });
+    }
+
+    /** The outcome of the console's second sign-in step: the full principal only when the code was accepted. */
+    public record SecondStep(SecondFactor.Result result, Optional<CloudwardenPrincipal> principal) {
+    }
+
+    /**
+     * The console's second step, for a user whose password was checked a moment ago: checks the
+     * code, then reloads the user so a user disabled in between does not get in.
+     */
+    public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
+        return tenants.callAs(tenantId, () -> {
+            SecondFactor.Result result = secondFactor.verify(userId, code);
+            if (result != SecondFactor.Result.ACCEPTED) {
+                return new SecondStep(result, Optional.empty());
+            }
+            Optional<CloudwardenPrincipal> principal = current(userId);
+            return new SecondStep(principal.isPresent() ? result : SecondFactor.Result.REJECTED, principal);
+        });
+    }
+
+    /** The signed-in user as stored now (role, MFA state, tenant policy), in the tenant in scope; empty if they may no longer act. */
+    public Optional<CloudwardenPrincipal> current(UUID userId) {
+        return tx.execute(s -> users.findActive(userId));
+    }
+
+    /** Whether the user must enrol in MFA before doing anything else, read now (the console's session does not go stale). */
+    public boolean mfaEnrollmentRequired(CloudwardenPrincipal principal) {
+        return tenants.callAs(principal.tenantId(), () -> current(principal.userId())
+                .map(CloudwardenPrincipal::mfaEnrollmentRequired).orElse(false));
+    }
+
+    /**
+     * Whether a console principal still matches the user as stored: may act (active user, active
+     * tenant) with the same role. Checked on every console request, so disabling or demoting a user
+     * takes effect at once.
+     */
+    public boolean stillValid(CloudwardenPrincipal principal) {
+        return tenants.callAs(principal.tenantId(), () -> current(principal.userId()).filter(p -> p.role() == principal.role()).isPresent());
+    }
+
+    public Optional<CloudwardenPrincipal> resolveSession(Secret token) {
+        return sessions.resolve(token);
+    }
+
+    public void closeSession(CloudwardenPrincipal principal) {
+        if (principal.sessionId() != null) {
+            tx.executeWithoutResult(s -> sessions.revoke(principal.sessionId()));
+        }
+    }
+
+    private static void requireAccepted(SecondFactor.Result result) {
+        switch (result) {
+            case ACCEPTED -> { }
+            case REJECTED -> throw ApiProblem.unauthorized("invalid_otp", "The code is wrong, expired or already used.");
+            case LOCKED -> throw ApiProblem.tooManyRequests("too_many_attempts",
+                    "Too many wrong codes. Wait a few minutes, then try again.");
+        }
+    }
+}

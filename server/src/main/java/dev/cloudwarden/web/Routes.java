@@ -1,0 +1,131 @@
+package dev.cloudwarden.web;
+
+import static dev.cloudwarden.web.Route.open;
+import static dev.cloudwarden.web.Route.signedIn;
+import static org.springframework.http.HttpMethod.DELETE;
+import static org.springframework.http.HttpMethod.GET;
+import static org.springframework.http.HttpMethod.PATCH;
+import static org.springframework.http.HttpMethod.POST;
+
+import dev.cloudwarden.abuse.RateLimit;
+import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.identity.TokenScope;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * The route table: every route the server answers, with who may call it, the rate limit it counts
+ * against, whether the MFA enrolment gate lets it through and which token scope it needs (see
+ * {@link Route}). Every mechanism reads its facts from here and nowhere else; a route served by a
+ * controller but missing here stops the server at start ({@link RouteTableCheck}), and
+ * docs/permissions.md is checked against this table by a test.
+ *
+ * <p>The first matching entry decides, so a literal path comes before a pattern that would also
+ * match it ({@code /api/v1/sessions/current} before {@code /api/v1/sessions/{id}}).
+ */
+public final class Routes {
+
+    public static final Set<Role> ANYONE = EnumSet.allOf(Role.class);
+    public static final Set<Role> ADMINS = EnumSet.of(Role.OWNER, Role.ADMIN);
+
+    public static final List<Route> ALL = List.of(
+            // --- JSON API: sign-up, sign-in, one-time links ---
+            open(POST, "/api/v1/signup").limit(RateLimit.SIGN_UP),
+            open(POST, "/api/v1/email-verifications").limit(RateLimit.SIGN_UP),
+            open(POST, "/api/v1/sessions").limit(RateLimit.SIGN_IN),
+            open(POST, "/api/v1/invitations/accept").limit(RateLimit.INVITATION_ACCEPT),
+            open(POST, "/api/v1/password-resets").limit(RateLimit.PASSWORD_RESET),
+            open(POST, "/api/v1/password-resets/confirm").limit(RateLimit.PASSWORD_RESET),
+            // --- JSON API: the signed-in user's own credentials (never with a token) ---
+            signedIn(GET, "/api/v1/me", ANYONE).beforeMfaEnrollment().token(TokenScope.READ),
+            signedIn(DELETE, "/api/v1/sessions/current", ANYONE).beforeMfaEnrollment(),
+            signedIn(GET, "/api/v1/sessions", ANYONE),
+            signedIn(DELETE, "/api/v1/sessions/{id}", ANYONE),
+            signedIn(GET, "/api/v1/tokens", ANYONE),
+            signedIn(POST, "/api/v1/tokens", ANYONE),
+            signedIn(DELETE, "/api/v1/tokens/{id}", ANYONE),
+            signedIn(POST, "/api/v1/mfa/totp", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
+            signedIn(POST, "/api/v1/mfa/totp/confirm", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
+            signedIn(DELETE, "/api/v1/mfa/totp", ANYONE).limit(RateLimit.MFA),
+            // --- JSON API: the organisation ---
+            signedIn(GET, "/api/v1/settings/security", ANYONE).token(TokenScope.READ),
+            signedIn(PATCH, "/api/v1/settings/security", ADMINS),
+            signedIn(GET, "/api/v1/users", ANYONE).token(TokenScope.READ),
+            signedIn(GET, "/api/v1/users/{id}", ANYONE).token(TokenScope.READ),
+            // inviting or re-enabling creates a credential that would outlive the token: people only
+            signedIn(POST, "/api/v1/users", ADMINS).limit(RateLimit.INVITATION_SEND),
+            signedIn(PATCH, "/api/v1/users/{id}", ADMINS),
+            signedIn(DELETE, "/api/v1/users/{id}", ADMINS).token(TokenScope.WRITE),
+
+            // --- console: public pages and forms ---
+            open(GET, "/").beforeMfaEnrollment(),
+            open(GET, "/signup"),
+            open(POST, "/signup").limit(RateLimit.SIGN_UP),
+            open(GET, "/signup/check-inbox"),
+            open(GET, "/verify-email"),
+            open(POST, "/verify-email").limit(RateLimit.SIGN_UP),
+            open(GET, "/login"),
+            open(POST, "/login").limit(RateLimit.SIGN_IN), // Spring Security's form login
+            open(GET, "/login/mfa"),
+            open(POST, "/login/mfa").limit(RateLimit.MFA),
+            open(GET, "/invitations/accept"),
+            open(POST, "/invitations/accept").limit(RateLimit.INVITATION_ACCEPT),
+            open(GET, "/password-reset"),
+            open(POST, "/password-reset").limit(RateLimit.PASSWORD_RESET),
+            open(GET, "/password-reset/confirm"),
+            open(POST, "/password-reset/confirm").limit(RateLimit.PASSWORD_RESET),
+            open(GET, "/security-policy"),
+            open(GET, "/css/**").beforeMfaEnrollment(),
+            open(GET, "/js/**").beforeMfaEnrollment(),
+            open(GET, "/favicon.ico").beforeMfaEnrollment(),
+            open(null, "/error").beforeMfaEnrollment(),
+            // --- console: signed in ---
+            signedIn(POST, "/logout", ANYONE).beforeMfaEnrollment(), // Spring Security's logout
+            signedIn(GET, "/console", ANYONE),
+            signedIn(GET, "/console/sessions", ANYONE),
+            signedIn(POST, "/console/sessions/{id}/revoke", ANYONE),
+            signedIn(GET, "/console/tokens", ANYONE),
+            signedIn(POST, "/console/tokens", ANYONE),
+            signedIn(POST, "/console/tokens/{id}/revoke", ANYONE),
+            signedIn(GET, "/mfa", ANYONE).beforeMfaEnrollment(),
+            signedIn(POST, "/mfa/totp", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
+            signedIn(POST, "/mfa/totp/confirm", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
+            signedIn(POST, "/mfa/totp/disable", ANYONE).limit(RateLimit.MFA),
+            signedIn(GET, "/console/users", ADMINS),
+            signedIn(POST, "/console/users/invite", ADMINS).limit(RateLimit.INVITATION_SEND),
+            signedIn(POST, "/console/users/{id}/role", ADMINS),
+            signedIn(POST, "/console/users/{id}/disable", ADMINS),
+            signedIn(POST, "/console/users/{id}/enable", ADMINS),
+            signedIn(GET, "/console/settings", ADMINS),
+            signedIn(POST, "/console/settings", ADMINS),
+
+            // --- public files ---
+            open(GET, "/.well-known/security.txt"));
+
+    private record Entry(Route route, RequestMatcher matcher) {
+    }
+
+    private static final List<Entry> ENTRIES = ALL.stream().map(r -> new Entry(r, r.matcher())).toList();
+
+    private Routes() {
+    }
+
+    /** The route a request is for: the first entry that matches; empty when none does. */
+    public static Optional<Route> find(HttpServletRequest request) {
+        for (Entry entry : ENTRIES) {
+            if (entry.matcher().matches(request)) {
+                return Optional.of(entry.route());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The entries whose path starts with {@code prefix}, in table order. */
+    static List<Route> under(String prefix) {
+        return ALL.stream().filter(r -> r.path().startsWith(prefix)).toList();
+    }
+}
