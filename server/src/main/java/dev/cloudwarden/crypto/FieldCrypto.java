@@ -41,9 +41,23 @@ public class FieldCrypto {
     }
 
     public byte[] decrypt(UUID tenant, Field field, UUID rowId, byte[] ciphertext) {
+        byte[] associatedData = associatedData(tenant, field, rowId);
+        TenantKeys keys = keyring.keys(tenant);
         try {
-            return keyring.keys(tenant).aead().decrypt(ciphertext, associatedData(tenant, field, rowId));
+            return keys.aead().decrypt(ciphertext, associatedData);
         } catch (GeneralSecurityException e) {
+            // A key id this keyset does not know: another node may have rotated the data key since this
+            // node last checked the epoch. Reload (if the epoch moved) and try once more before failing.
+            if (ciphertext.length >= 5 && ciphertext[0] == 0x01 && !keys.hasDataKey(keyId(ciphertext))) {
+                TenantKeys fresh = keyring.refresh(tenant);
+                if (fresh != keys) {
+                    try {
+                        return fresh.aead().decrypt(ciphertext, associatedData);
+                    } catch (GeneralSecurityException again) {
+                        // fall through to the same answer
+                    }
+                }
+            }
             throw new CryptoException("Could not decrypt " + field + ": the value was altered, or belongs to another row, "
                     + "column, tenant or environment");
         }
