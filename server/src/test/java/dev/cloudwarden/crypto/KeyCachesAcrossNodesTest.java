@@ -26,7 +26,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -34,7 +33,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  * server) rotates a tenant's data key, re-encrypts and retires the old key while node B holds the
  * old keyset in its cache; node B then writes under the new key and reads what A re-encrypted.
  */
-@TestPropertySource(properties = {KeyRotationTest.EPOCH_CHECK, KeyRotationTest.GRACE})
 class KeyCachesAcrossNodesTest extends IntegrationTest {
 
     private static final FieldCrypto.Field NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
@@ -63,7 +61,7 @@ class KeyCachesAcrossNodesTest extends IntegrationTest {
     @BeforeEach
     void startNodeB() {
         if (nodeB == null) {
-            // The same configuration as this server (IntegrationTest's properties and this class's), on ports of its own.
+            // The same configuration as this server (IntegrationTest's properties), on ports of its own.
             nodeB = new SpringApplicationBuilder(CloudwardenApplication.class).run(
                     "--server.port=0",
                     "--management.server.port=0",
@@ -76,8 +74,8 @@ class KeyCachesAcrossNodesTest extends IntegrationTest {
                     "--cloudwarden.rate-limits.sign-up.requests=1000000",
                     "--cloudwarden.rate-limits.password-reset.requests=1000000",
                     "--cloudwarden.rate-limits.mfa.requests=1000000",
-                    "--" + KeyRotationTest.EPOCH_CHECK,
-                    "--" + KeyRotationTest.GRACE);
+                    "--" + EPOCH_CHECK,
+                    "--" + ROTATION_GRACE);
         }
         portB = nodeB.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
         assertThat(portB).isNotEqualTo(port);

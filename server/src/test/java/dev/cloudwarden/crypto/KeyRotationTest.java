@@ -17,19 +17,14 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.test.context.TestPropertySource;
 
 /**
  * KEK and tenant-key rotation with data present: everything keeps decrypting, old keys can be retired.
- * Short epoch-check and grace, so the wait before re-encryption and retirement takes half a second
- * (the same properties as {@link KeyCachesAcrossNodesTest}, which shares this server).
+ * The wait before re-encryption and retirement is half a second here ({@link IntegrationTest#EPOCH_CHECK}).
  */
-@TestPropertySource(properties = {KeyRotationTest.EPOCH_CHECK, KeyRotationTest.GRACE})
 class KeyRotationTest extends IntegrationTest {
 
-    static final String EPOCH_CHECK = "cloudwarden.crypto.cache.epoch-check=PT0.2S";
-    static final String GRACE = "cloudwarden.crypto.rotation.grace=PT0.3S";
-    /** epoch-check + grace */
+    /** epoch-check + grace of the test server */
     static final Duration SETTLE = Duration.ofMillis(500);
 
     private static final FieldCrypto.Field NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
