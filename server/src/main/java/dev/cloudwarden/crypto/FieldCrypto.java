@@ -36,10 +36,6 @@ public class FieldCrypto {
         return encrypt(keyring.keys(tenant), field, rowId, plaintext);
     }
 
-    public byte[] decrypt(UUID tenant, Field field, UUID rowId, byte[] ciphertext) {
-        return decrypt(keyring.keys(tenant), field, rowId, ciphertext);
-    }
-
     /** With keys not stored yet (a sign-up waiting for its email); otherwise as {@link #encrypt(UUID, Field, UUID, byte[])}. */
     public byte[] encrypt(TenantKeys keys, Field field, UUID rowId, byte[] plaintext) {
         try {
@@ -49,7 +45,30 @@ public class FieldCrypto {
         }
     }
 
-    /** With keys not stored yet; otherwise as {@link #decrypt(UUID, Field, UUID, byte[])}. */
+    public byte[] decrypt(UUID tenant, Field field, UUID rowId, byte[] ciphertext) {
+        byte[] associatedData = associatedData(tenant, field, rowId);
+        TenantKeys keys = keyring.keys(tenant);
+        try {
+            return keys.aead().decrypt(ciphertext, associatedData);
+        } catch (GeneralSecurityException e) {
+            // A key id this keyset does not know: another node may have rotated the data key since this
+            // node last checked the epoch. Reload (if the epoch moved) and try once more before failing.
+            if (ciphertext.length >= 5 && ciphertext[0] == 0x01 && !keys.hasDataKey(keyId(ciphertext))) {
+                TenantKeys fresh = keyring.refresh(tenant);
+                if (fresh != keys) {
+                    try {
+                        return fresh.aead().decrypt(ciphertext, associatedData);
+                    } catch (GeneralSecurityException again) {
+                        // fall through to the same answer
+                    }
+                }
+            }
+            throw new CryptoException("Could not decrypt " + field + ": the value was altered, or belongs to another row, "
+                    + "column, tenant or environment");
+        }
+    }
+
+    /** With keys not stored yet (a sign-up waiting for its email); otherwise as {@link #decrypt(UUID, Field, UUID, byte[])}. */
     public byte[] decrypt(TenantKeys keys, Field field, UUID rowId, byte[] ciphertext) {
         try {
             return keys.aead().decrypt(ciphertext, associatedData(keys.tenant(), field, rowId));

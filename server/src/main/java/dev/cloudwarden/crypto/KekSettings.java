@@ -4,6 +4,7 @@ import dev.cloudwarden.common.Secret;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -17,7 +18,7 @@ public record KekSettings(String provider, Local local, AwsKms awsKms, VaultTran
     public KekSettings {
         if (provider == null || provider.isBlank()) provider = "local";
         if (local == null) local = new Local(null);
-        if (awsKms == null) awsKms = new AwsKms(null, null, null, null, null, null);
+        if (awsKms == null) awsKms = new AwsKms(null, List.of(), null, null, null, null, null);
         if (vaultTransit == null) vaultTransit = new VaultTransit(null, null, null, null, null);
     }
 
@@ -26,11 +27,16 @@ public record KekSettings(String provider, Local local, AwsKms awsKms, VaultTran
     }
 
     /**
+     * @param keyId the KMS key that wraps keysets and is named on every Decrypt (key id, key ARN, alias or alias ARN)
+     * @param previousKeyIds keys that wrapped keysets before a key change, tried in order when KMS answers that
+     *                       a keyset is not under {@code keyId}; a keyset under any other key is refused
      * @param endpoint an endpoint override (a simulator or a test double); unset for real AWS
      * @param accessKeyId static credentials, optional; otherwise the SDK's default provider chain
      */
-    public record AwsKms(String keyId, String region, URI endpoint, String accessKeyId, Secret secretAccessKey, Duration timeout) {
+    public record AwsKms(String keyId, List<String> previousKeyIds, String region, URI endpoint, String accessKeyId,
+                         Secret secretAccessKey, Duration timeout) {
         public AwsKms {
+            previousKeyIds = previousKeyIds == null ? List.of() : List.copyOf(previousKeyIds);
             if (region == null || region.isBlank()) region = "us-east-1";
             if (timeout == null) timeout = Duration.ofSeconds(10);
         }

@@ -1,6 +1,7 @@
 package dev.cloudwarden.crypto;
 
 import dev.cloudwarden.tenancy.TenantContext;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,15 +14,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Key rotation. A KEK rotation re-wraps every tenant keyset and touches no data. A tenant data-key
- * rotation adds a new primary key at once (old ciphertexts keep decrypting), then a background job
- * re-encrypts every declared encrypted column under it and reports its progress; once nothing is
- * left under an old key, the old keys can be retired.
+ * rotation adds a new primary key at once (old ciphertexts keep decrypting); a background job waits
+ * until every node must have noticed it (the keyring's epoch-check interval plus a grace for
+ * transactions in flight), then re-encrypts every declared encrypted column under it and reports
+ * its progress; once nothing is left under an old key, the old keys can be retired.
  */
 @Service
 public class KeyMaintenance implements DisposableBean {
@@ -40,15 +43,20 @@ public class KeyMaintenance implements DisposableBean {
     private final JdbcClient jdbc;
     private final Map<UUID, Progress> progress = new ConcurrentHashMap<>();
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+    private final Duration settle;
 
     KeyMaintenance(TenantKeyring keyring, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
-                   TransactionTemplate tx, JdbcClient jdbc) {
+                   TransactionTemplate tx, JdbcClient jdbc,
+                   @Value("${cloudwarden.crypto.rotation.grace:PT1M}") Duration grace) {
         this.keyring = keyring;
         this.crypto = crypto;
         this.columns = columns.orderedStream().toList();
         this.tenants = tenants;
         this.tx = tx;
         this.jdbc = jdbc;
+        // After this long, no node encrypts under the previous primary any more: each has re-read the
+        // epoch (epoch-check), and a transaction that fetched the old key before that has ended (grace).
+        this.settle = keyring.epochCheck().plus(grace);
     }
 
     /** Re-wraps every tenant's keysets under the current KEK; returns how many tenants were done. */
@@ -77,20 +85,25 @@ public class KeyMaintenance implements DisposableBean {
         return Optional.ofNullable(progress.get(tenant));
     }
 
-    /** Re-encrypts, one row per transaction, every value not under the tenant's current data key. */
+    /**
+     * Waits until no node can still be encrypting under the previous data key, then re-encrypts, one
+     * row per transaction, every value not under the tenant's current data key.
+     */
     Progress reencrypt(UUID tenant) {
         int total = 0;
         int reencrypted = 0;
         try {
+            awaitSettled(tenant);
+            int primary = keyring.refresh(tenant).primaryKeyId();
             for (EncryptedColumn column : columns) {
                 List<UUID> stale = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
                         .sql("select " + column.idColumn() + ", " + column.column() + " from " + column.table()
                                 + " where " + column.column() + " is not null")
-                        .query((rs, n) -> crypto.isCurrent(tenant, rs.getBytes(2)) ? null : rs.getObject(1, UUID.class))
+                        .query((rs, n) -> FieldCrypto.keyId(rs.getBytes(2)) == primary ? null : rs.getObject(1, UUID.class))
                         .list().stream().filter(java.util.Objects::nonNull).toList()));
                 total += stale.size();
                 for (UUID row : stale) {
-                    tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> reencryptRow(tenant, column, row)));
+                    tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> reencryptRow(tenant, column, row, primary)));
                     reencrypted++;
                     progress.put(tenant, new Progress(tenant, total, reencrypted, false, null));
                 }
@@ -104,32 +117,61 @@ public class KeyMaintenance implements DisposableBean {
             progress.put(tenant, failed);
             log.error("Re-encryption for tenant {} stopped after {} values", tenant, reencrypted, e);
             return failed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Progress stopped = new Progress(tenant, total, reencrypted, true, "interrupted");
+            progress.put(tenant, stopped);
+            return stopped;
         }
     }
 
-    /** Drops the tenant's old data keys, refusing while any value still needs one of them. */
+    /**
+     * Drops the tenant's old data keys, refusing while any value still needs one of them, and before
+     * every node can have noticed the last rotation (a node still encrypting under an old key would
+     * otherwise write values no one could read).
+     */
     public void retireOldDataKeys(UUID tenant) {
+        Optional<Duration> since = keyring.sinceDataKeyRotation(tenant);
+        if (since.isPresent() && since.get().compareTo(settle) < 0) {
+            throw new IllegalStateException("The data key was rotated " + since.get().toMillis() + " ms ago; old keys retire only "
+                    + settle.toMillis() + " ms after a rotation, once every node uses the new key");
+        }
+        int primary = keyring.refresh(tenant).primaryKeyId();
         for (EncryptedColumn column : columns) {
             long stale = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
                     .sql("select " + column.column() + " from " + column.table() + " where " + column.column() + " is not null")
-                    .query((rs, n) -> rs.getBytes(1)).list().stream().filter(c -> !crypto.isCurrent(tenant, c)).count()));
+                    .query((rs, n) -> rs.getBytes(1)).list().stream().filter(c -> FieldCrypto.keyId(c) != primary).count()));
             if (stale > 0) {
                 throw new IllegalStateException(stale + " values in " + column.field() + " still use an old data key; re-encrypt first");
             }
         }
-        keyring.retireOldDataKeys(tenant);
+        keyring.retireOldDataKeys(tenant, primary, settle);
     }
 
-    private void reencryptRow(UUID tenant, EncryptedColumn column, UUID row) {
+    /** Sleeps until the tenant's last data-key rotation is {@link #settle} old (by the database's clock). */
+    private void awaitSettled(UUID tenant) throws InterruptedException {
+        Optional<Duration> since = keyring.sinceDataKeyRotation(tenant);
+        if (since.isPresent() && since.get().compareTo(settle) < 0) {
+            Duration wait = settle.minus(since.get());
+            log.info("Re-encryption for tenant {} starts in {} ms, once every node uses the new data key", tenant, wait.toMillis());
+            Thread.sleep(wait.plusMillis(1));
+        }
+    }
+
+    private void reencryptRow(UUID tenant, EncryptedColumn column, UUID row, int primary) {
         byte[] current = jdbc.sql("select " + column.column() + " from " + column.table() + " where " + column.idColumn() + " = ? for update")
                 .param(row).query(byte[].class).optional().orElse(null);
-        if (current == null || crypto.isCurrent(tenant, current)) {
+        if (current == null || FieldCrypto.keyId(current) == primary) {
             return; // deleted or already moved meanwhile
         }
         byte[] plaintext = crypto.decrypt(tenant, column.field(), row, current);
-        jdbc.sql("update " + column.table() + " set " + column.column() + " = ? where " + column.idColumn() + " = ?")
-                .params(crypto.encrypt(tenant, column.field(), row, plaintext), row).update();
+        byte[] reencrypted = crypto.encrypt(tenant, column.field(), row, plaintext);
         java.util.Arrays.fill(plaintext, (byte) 0);
+        if (FieldCrypto.keyId(reencrypted) != primary) {
+            throw new IllegalStateException("The data key of the tenant changed during re-encryption; run it again");
+        }
+        jdbc.sql("update " + column.table() + " set " + column.column() + " = ? where " + column.idColumn() + " = ?")
+                .params(reencrypted, row).update();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -25,26 +26,57 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Tenant keysets: generated at sign-up, stored only wrapped by the KEK (bound to environment,
  * tenant and purpose through associated data), unwrapped on demand and cached in memory with a
  * size bound and an idle expiry. Nothing here writes an unwrapped key anywhere.
+ *
+ * <p>Several nodes cache the same keysets, and any of them may rotate one. Each row carries an
+ * epoch that the database bumps on every change; a node trusts a cached keyset for at most
+ * {@code cloudwarden.crypto.cache.epoch-check}, then re-reads the epoch (one indexed read, by one
+ * caller per tenant and interval) and reloads the keyset if it moved. Encrypting therefore costs no
+ * database round trip, and a rotation elsewhere is seen within that interval (docs/keys.md).
  */
 @Component
 public class TenantKeyring {
+
+    /** A cached keyset, the epoch it was read at, and when (System.nanoTime) that epoch was last confirmed. */
+    private static final class Entry {
+        final TenantKeys keys;
+        final long epoch;
+        final AtomicLong confirmedAt;
+
+        Entry(TenantKeys keys, long epoch, long confirmedAt) {
+            this.keys = keys;
+            this.epoch = epoch;
+            this.confirmedAt = new AtomicLong(confirmedAt);
+        }
+    }
+
+    /** A keyset row read under its row lock, with the age of its last data-key rotation (null if never rotated). */
+    private record Locked(TenantKeys keys, Duration sinceDataKeyRotation) {
+    }
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final TenantContext tenants;
     private final KeyEncryptionKey kek;
     private final String environment;
-    private final Cache<UUID, TenantKeys> cache;
+    private final Cache<UUID, Entry> cache;
+    private final Duration epochCheck;
+    private final long epochCheckNanos;
 
     TenantKeyring(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, KeyEncryptionKey kek,
                   CloudwardenProperties platform,
                   @Value("${cloudwarden.crypto.cache.max-tenants:10000}") long maxTenants,
-                  @Value("${cloudwarden.crypto.cache.idle:PT10M}") Duration idle) {
+                  @Value("${cloudwarden.crypto.cache.idle:PT10M}") Duration idle,
+                  @Value("${cloudwarden.crypto.cache.epoch-check:PT5S}") Duration epochCheck) {
+        if (epochCheck.isNegative()) {
+            throw new IllegalStateException("cloudwarden.crypto.cache.epoch-check must not be negative");
+        }
         this.jdbc = jdbc;
         this.tx = tx;
         this.tenants = tenants;
         this.kek = kek;
         this.environment = platform.environment().name();
+        this.epochCheck = epochCheck;
+        this.epochCheckNanos = epochCheck.toNanos();
         TinkSetup.ensureRegistered();
         this.cache = Caffeine.newBuilder().maximumSize(maxTenants).expireAfterAccess(idle).build();
     }
@@ -73,10 +105,10 @@ public class TenantKeyring {
         if (!tenant.equals(keys.tenant())) {
             throw new IllegalStateException("keys of another tenant");
         }
-        jdbc.sql("insert into tenant_keysets (tenant_id, aead_keyset, prf_keyset, kek_id) values (?, ?, ?, ?)")
+        long epoch = jdbc.sql("insert into tenant_keysets (tenant_id, aead_keyset, prf_keyset, kek_id) values (?, ?, ?, ?) returning epoch")
                 .params(tenant, wrapped.aead(), wrapped.prf(), wrapped.kekId())
-                .update();
-        cacheUntilRollback(keys);
+                .query(Long.class).single();
+        cacheUntilRollback(keys, epoch);
     }
 
     /** A new tenant's keysets wrapped by the KEK, parked until the tenant is created (sign-up waiting for its email). */
@@ -106,16 +138,83 @@ public class TenantKeyring {
         tenants.current().filter(scope -> !scope.equals(tenant)).ifPresent(scope -> {
             throw new IllegalStateException("keys of another tenant requested inside a tenant scope");
         });
-        TenantKeys cached = cache.getIfPresent(tenant);
-        if (cached != null) {
-            return Optional.of(cached);
+        Entry entry = cache.getIfPresent(tenant);
+        if (entry == null) {
+            return load(tenant);
         }
-        Optional<TenantKeys> loaded = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
-                .sql("select aead_keyset, prf_keyset from tenant_keysets where tenant_id = ?").param(tenant)
-                .query((rs, n) -> new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")))
+        long confirmed = entry.confirmedAt.get();
+        long now = System.nanoTime();
+        // Within the interval, or while another caller is re-reading the epoch: the cached keys.
+        if (now - confirmed < epochCheckNanos || !entry.confirmedAt.compareAndSet(confirmed, now)) {
+            return Optional.of(entry.keys);
+        }
+        return revalidate(tenant, entry, confirmed, now);
+    }
+
+    /**
+     * The tenant's keys as the database has them now: re-reads the epoch at once and reloads on a
+     * change. For a ciphertext under a key id the cached keyset does not know (another node rotated),
+     * and for key maintenance, which must not act on a stale keyset.
+     */
+    TenantKeys refresh(UUID tenant) {
+        Entry entry = cache.getIfPresent(tenant);
+        if (entry == null) {
+            return keys(tenant);
+        }
+        long confirmed = entry.confirmedAt.get();
+        long now = System.nanoTime();
+        entry.confirmedAt.set(now);
+        return revalidate(tenant, entry, confirmed, now).orElseThrow(() -> new CryptoException("No keys for tenant " + tenant));
+    }
+
+    /** How long a node uses a cached keyset before it re-reads the epoch: the longest it may miss a rotation elsewhere. */
+    Duration epochCheck() {
+        return epochCheck;
+    }
+
+    private Optional<TenantKeys> revalidate(UUID tenant, Entry entry, long previouslyConfirmed, long now) {
+        record Check(UUID scope, Long epoch) {
+        }
+        Check check;
+        try {
+            // current_tenant_id() tells whether the row was really visible: a caller inside a transaction
+            // opened without this tenant sees no rows, which says nothing about the keyset.
+            check = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
+                    .sql("select current_tenant_id(), (select epoch from tenant_keysets where tenant_id = ?)").param(tenant)
+                    .query((rs, n) -> new Check(rs.getObject(1, UUID.class), (Long) rs.getObject(2)))
+                    .single()));
+        } catch (RuntimeException e) {
+            entry.confirmedAt.compareAndSet(now, previouslyConfirmed); // the next caller checks again
+            throw e;
+        }
+        if (!tenant.equals(check.scope())) {
+            entry.confirmedAt.compareAndSet(now, previouslyConfirmed);
+            return Optional.of(entry.keys);
+        }
+        if (check.epoch() == null) {
+            cache.asMap().remove(tenant, entry); // the keyset is gone (purged): fail closed from now on
+            return Optional.empty();
+        }
+        if (check.epoch() == entry.epoch) {
+            return Optional.of(entry.keys);
+        }
+        return load(tenant);
+    }
+
+    private Optional<TenantKeys> load(UUID tenant) {
+        long readAt = System.nanoTime();
+        Optional<Entry> loaded = tenants.callAs(tenant, () -> tx.execute(s -> jdbc
+                .sql("select aead_keyset, prf_keyset, epoch from tenant_keysets where tenant_id = ?").param(tenant)
+                .query((rs, n) -> new Entry(new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")),
+                        rs.getLong(3), readAt))
                 .optional()));
-        loaded.ifPresent(k -> cache.put(tenant, k));
-        return loaded;
+        loaded.ifPresent(this::remember);
+        return loaded.map(e -> e.keys);
+    }
+
+    /** Caches an entry unless a newer epoch is already cached (two loads racing, the older one finishing last). */
+    private void remember(Entry entry) {
+        cache.asMap().merge(entry.keys.tenant(), entry, (cached, fresh) -> fresh.epoch >= cached.epoch ? fresh : cached);
     }
 
     /** Adds a new primary AEAD key for the tenant; values encrypted under older keys still decrypt. */
@@ -126,17 +225,30 @@ public class TenantKeyring {
                 KeysetHandle rotated = KeysetHandle.newBuilder(current.aeadKeyset())
                         .addEntry(KeysetHandle.generateEntryFromParameters(PredefinedAeadParameters.AES256_GCM).withRandomId().makePrimary())
                         .build();
-                return replaceAead(tenant, current, rotated);
+                return replaceAead(tenant, current, rotated, true);
             } catch (GeneralSecurityException e) {
                 throw new CryptoException("Could not rotate the data key of tenant " + tenant, e);
             }
         }));
     }
 
-    /** Drops every AEAD key but the primary. Call only after re-encryption left no value under them. */
-    TenantKeys retireOldDataKeys(UUID tenant) {
+    /**
+     * Drops every AEAD key but the primary. Call only after re-encryption left no value under them.
+     * Refuses, under the row lock, when the primary is no longer {@code expectedPrimary} (a rotation
+     * since the caller's check) or changed less than {@code settle} ago (a node may still be
+     * encrypting under the previous one).
+     */
+    TenantKeys retireOldDataKeys(UUID tenant, int expectedPrimary, Duration settle) {
         return tenants.callAs(tenant, () -> tx.execute(s -> {
-            TenantKeys current = lockedKeys(tenant);
+            Locked locked = lockedRow(tenant);
+            TenantKeys current = locked.keys();
+            if (current.primaryKeyId() != expectedPrimary) {
+                throw new IllegalStateException("The data key of tenant " + tenant + " was rotated meanwhile; re-encrypt first");
+            }
+            if (locked.sinceDataKeyRotation() != null && locked.sinceDataKeyRotation().compareTo(settle) < 0) {
+                throw new IllegalStateException("The data key of tenant " + tenant + " was rotated " + locked.sinceDataKeyRotation().toMillis()
+                        + " ms ago; old keys retire only " + settle.toMillis() + " ms after a rotation, once every node uses the new key");
+            }
             KeysetHandle.Builder builder = KeysetHandle.newBuilder(current.aeadKeyset());
             for (int i = builder.size() - 1; i >= 0; i--) {
                 if (!builder.getAt(i).isPrimary()) {
@@ -144,7 +256,7 @@ public class TenantKeyring {
                 }
             }
             try {
-                return replaceAead(tenant, current, builder.build());
+                return replaceAead(tenant, current, builder.build(), false);
             } catch (GeneralSecurityException e) {
                 throw new CryptoException("Could not retire old data keys of tenant " + tenant, e);
             }
@@ -166,9 +278,28 @@ public class TenantKeyring {
      * (a CLI re-wrap while a node rotates a data key) serialize on the row and none loses a key.
      */
     private TenantKeys lockedKeys(UUID tenant) {
-        return jdbc.sql("select aead_keyset, prf_keyset from tenant_keysets where tenant_id = ? for update").param(tenant)
-                .query((rs, n) -> new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")))
+        return lockedRow(tenant).keys();
+    }
+
+    private Locked lockedRow(UUID tenant) {
+        return jdbc.sql("""
+                        select aead_keyset, prf_keyset,
+                               (extract(epoch from clock_timestamp() - data_key_rotated_at) * 1000)::bigint
+                        from tenant_keysets where tenant_id = ? for update""").param(tenant)
+                .query((rs, n) -> {
+                    Long millis = (Long) rs.getObject(3);
+                    return new Locked(new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")),
+                            millis == null ? null : Duration.ofMillis(millis));
+                })
                 .optional().orElseThrow(() -> new CryptoException("No keys for tenant " + tenant));
+    }
+
+    /** How long ago the tenant's data key was last rotated, by the database's clock; empty if never. */
+    Optional<Duration> sinceDataKeyRotation(UUID tenant) {
+        return tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("""
+                        select (extract(epoch from clock_timestamp() - data_key_rotated_at) * 1000)::bigint
+                        from tenant_keysets where tenant_id = ? and data_key_rotated_at is not null""").param(tenant)
+                .query(Long.class).optional().map(Duration::ofMillis)));
     }
 
     /** Every tenant id (ids only, through a SECURITY DEFINER function): key maintenance walks all tenants. */
@@ -184,9 +315,12 @@ public class TenantKeyring {
         cache.invalidate(tenant);
     }
 
-    private TenantKeys replaceAead(UUID tenant, TenantKeys current, KeysetHandle aead) {
+    /** Stores a changed AEAD keyset (the database bumps the epoch); {@code newPrimary} also records when the primary changed. */
+    private TenantKeys replaceAead(UUID tenant, TenantKeys current, KeysetHandle aead, boolean newPrimary) {
         TenantKeys replaced = new TenantKeys(tenant, aead, current.prfKeyset());
-        jdbc.sql("update tenant_keysets set aead_keyset = ?, kek_id = ?, rotated_at = now() where tenant_id = ?")
+        // clock_timestamp(), not now(): the rotation takes effect when this statement runs, after the KEK call, not when the transaction began
+        jdbc.sql("update tenant_keysets set aead_keyset = ?, kek_id = ?, rotated_at = now(), data_key_rotated_at = "
+                        + (newPrimary ? "clock_timestamp()" : "data_key_rotated_at") + " where tenant_id = ?")
                 .params(wrap(aead, tenant, "aead"), kek.id(), tenant).update();
         cache.invalidate(tenant);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
@@ -198,8 +332,13 @@ public class TenantKeyring {
         return replaced;
     }
 
-    private void cacheUntilRollback(TenantKeys keys) {
-        cache.put(keys.tenant(), keys);
+    /** Puts keys into the cache as confirmed now (sign-up, and the benchmark's warm cache). */
+    void warm(TenantKeys keys, long epoch) {
+        cache.put(keys.tenant(), new Entry(keys, epoch, System.nanoTime()));
+    }
+
+    private void cacheUntilRollback(TenantKeys keys, long epoch) {
+        warm(keys, epoch);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCompletion(int status) {

@@ -53,6 +53,16 @@ public final class TenantKeys {
         return aeadKeyset.getPrimary().getId();
     }
 
+    /** Whether this keyset holds the AEAD key with that id (a ciphertext under another id is from a newer keyset, or foreign). */
+    boolean hasDataKey(int keyId) {
+        for (int i = 0; i < aeadKeyset.size(); i++) {
+            if (aeadKeyset.getAt(i).getId() == keyId) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * HMAC-SHA256 of {@code value} under this tenant's PRF key, separated by {@code purpose} so one
      * use can never be replayed as another. Equal inputs in two tenants never hash alike.

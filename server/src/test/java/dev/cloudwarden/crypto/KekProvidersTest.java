@@ -3,6 +3,8 @@ package dev.cloudwarden.crypto;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.notContaining;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -20,10 +22,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /** The three KEK providers, the remote ones through the real clients on the wire against WireMock. */
 class KekProvidersTest {
@@ -33,10 +40,13 @@ class KekProvidersTest {
     private static final byte[] OTHER_AD = "env=prod;tenant=a".getBytes(StandardCharsets.UTF_8);
 
     private WireMockServer wire;
+    private FakeKeyServices.Kms fakeKms;
 
     @BeforeEach
     void start() {
-        wire = new WireMockServer(options().dynamicPort().extensions(new FakeKeyServices.Kms(), new FakeKeyServices.Vault("vault-test-token-1234")));
+        fakeKms = new FakeKeyServices.Kms();
+        fakeKms.createKey("alias/cloudwarden-test");
+        wire = new WireMockServer(options().dynamicPort().extensions(fakeKms, new FakeKeyServices.Vault("vault-test-token-1234")));
         wire.start();
     }
 
@@ -48,9 +58,20 @@ class KekProvidersTest {
     // --- AWS KMS -------------------------------------------------------------------------------
 
     private AwsKmsKek kms(Duration timeout) {
-        return AwsKmsKek.create(new KekSettings.AwsKms("alias/cloudwarden-test", "eu-west-1", URI.create(wire.baseUrl()),
+        return kms("alias/cloudwarden-test", List.of(), timeout);
+    }
+
+    private AwsKmsKek kms(String keyId, List<String> previousKeyIds) {
+        return kms(keyId, previousKeyIds, Duration.ofSeconds(30)); // generous: the first call of a client is slow on a busy machine
+    }
+
+    private AwsKmsKek kms(String keyId, List<String> previousKeyIds, Duration timeout) {
+        return AwsKmsKek.create(new KekSettings.AwsKms(keyId, previousKeyIds, "eu-west-1", URI.create(wire.baseUrl()),
                 "AKIAFAKEFAKEFAKE1234", Secret.of("fake-secret-key-for-tests-only-0000000000"), timeout));
     }
+
+    private static final String REFUSED = "AWS KMS Decrypt refused: the keyset is wrapped under a KMS key that is neither "
+            + "cloudwarden.kek.aws-kms.key-id nor listed in cloudwarden.kek.aws-kms.previous-key-ids";
 
     @Test
     void awsKmsRoundTripOverTheRealSdkWithSignedRequestsAndTheContextBound() throws Exception {
@@ -65,7 +86,10 @@ class KekProvidersTest {
                 .withHeader("X-Amz-Target", equalTo("TrentService.Encrypt"))
                 .withHeader("Authorization", matching("AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKE1234/\\d{8}/eu-west-1/kms/aws4_request.*"))
                 .withRequestBody(matching(".*\"EncryptionContext\":\\{\"cloudwarden-aad\":\"[A-Za-z0-9+/=]+\"\\}.*")));
-        wire.verify(postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
+        // Decrypt names the configured key (AWS's recommended practice), it does not rely on the ciphertext's own
+        wire.verify(1, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt"))
+                .withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/cloudwarden-test"))));
+        wire.verify(1, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
 
         assertThatThrownBy(() -> kek.decrypt(wrapped, OTHER_AD))
                 .isInstanceOf(GeneralSecurityException.class)
@@ -73,12 +97,74 @@ class KekProvidersTest {
     }
 
     @Test
-    void keysetsWrappedUnderAPreviousKmsKeyStillUnwrapAfterAKeyIdChange() throws Exception {
+    void aKeysetUnderAPreviousKmsKeyUnwrapsOnlyWhileThatKeyIsListedAsPrevious() throws Exception {
         wire.stubFor(post("/").willReturn(aResponse().withTransformers("fake-kms")));
         byte[] wrappedUnderOld = kms(Duration.ofSeconds(5)).encrypt(SECRET, AD);
-        AwsKmsKek renamed = AwsKmsKek.create(new KekSettings.AwsKms("alias/cloudwarden-next", "eu-west-1", URI.create(wire.baseUrl()),
-                "AKIAFAKEFAKEFAKE1234", Secret.of("fake-secret-key-for-tests-only-0000000000"), Duration.ofSeconds(5)));
-        assertThat(renamed.decrypt(wrappedUnderOld, AD)).isEqualTo(SECRET);
+        fakeKms.createKey("alias/cloudwarden-next");
+
+        assertThatThrownBy(() -> kms("alias/cloudwarden-next", List.of()).decrypt(wrappedUnderOld, AD))
+                .isInstanceOf(GeneralSecurityException.class).hasMessage(REFUSED);
+
+        wire.resetRequests();
+        AwsKmsKek next = kms("alias/cloudwarden-next", List.of("alias/cloudwarden-test"));
+        assertThat(next.decrypt(wrappedUnderOld, AD)).isEqualTo(SECRET);
+        wire.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/cloudwarden-next"))));
+        wire.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/cloudwarden-test"))));
+        assertThat(next.decrypt(next.encrypt(SECRET, AD), AD)).as("new keysets go under the new key").isEqualTo(SECRET);
+        assertThatThrownBy(() -> kms("alias/cloudwarden-test", List.of()).decrypt(next.encrypt(SECRET, AD), AD))
+                .isInstanceOf(GeneralSecurityException.class).hasMessage(REFUSED);
+    }
+
+    @Test
+    void anAliasMovedToANewKeyKeepsOlderKeysetsReadableOnlyThroughTheListedOldKeyArn() throws Exception {
+        wire.stubFor(post("/").willReturn(aResponse().withTransformers("fake-kms")));
+        String oldKey = fakeKms.createKey("alias/cloudwarden-moving");
+        byte[] wrappedUnderOld = kms("alias/cloudwarden-moving", List.of()).encrypt(SECRET, AD);
+        fakeKms.createKey("alias/cloudwarden-moving"); // the alias now names a new key
+
+        assertThatThrownBy(() -> kms("alias/cloudwarden-moving", List.of()).decrypt(wrappedUnderOld, AD))
+                .isInstanceOf(GeneralSecurityException.class).hasMessage(REFUSED);
+        String oldArn = FakeKeyServices.Kms.keyArn("eu-west-1", oldKey);
+        assertThat(kms("alias/cloudwarden-moving", List.of(oldArn)).decrypt(wrappedUnderOld, AD)).isEqualTo(SECRET);
+        assertThat(kms("alias/cloudwarden-moving", List.of(oldKey)).decrypt(wrappedUnderOld, AD)).as("by key id").isEqualTo(SECRET);
+    }
+
+    @Test
+    void aKeysetUnderAnUnlistedKmsKeyIsRefusedWithAClearErrorThatLeaksNothing() throws Exception {
+        wire.stubFor(post("/").willReturn(aResponse().withTransformers("fake-kms")));
+        String foreignKey = fakeKms.createKey("alias/someone-elses-key");
+        byte[] foreign = kms("alias/someone-elses-key", List.of()).encrypt(SECRET, AD);
+        fakeKms.createKey("alias/cloudwarden-older");
+
+        wire.resetRequests();
+        AwsKmsKek kek = kms("alias/cloudwarden-test", List.of("alias/cloudwarden-older"));
+        assertThatThrownBy(() -> kek.decrypt(foreign, AD))
+                .isInstanceOf(GeneralSecurityException.class)
+                .hasMessage(REFUSED)
+                .hasNoCause()
+                .message().doesNotContain("someone-else").doesNotContain(foreignKey).doesNotContain("canary")
+                .doesNotContain(Base64.getEncoder().encodeToString(foreign).substring(0, 16));
+        // every Decrypt named an allowed key: the foreign key was never asked to decrypt
+        wire.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
+        wire.verify(0, postRequestedFor(urlEqualTo("/")).withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/someone-elses-key"))));
+        wire.verify(0, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt"))
+                .withRequestBody(notContaining("\"KeyId\"")));
+    }
+
+    @Test
+    void previousKmsKeyIdsBindFromConfigurationAndMustBeDistinct() {
+        KekSettings settings = new Binder(new MapConfigurationPropertySource(Map.of(
+                "cloudwarden.kek.provider", "aws-kms",
+                "cloudwarden.kek.aws-kms.key-id", "alias/cloudwarden-next",
+                "cloudwarden.kek.aws-kms.previous-key-ids", "alias/cloudwarden-test, arn:aws:kms:eu-west-1:111122223333:key/1234")))
+                .bind("cloudwarden.kek", KekSettings.class).get();
+        assertThat(settings.awsKms().previousKeyIds())
+                .containsExactly("alias/cloudwarden-test", "arn:aws:kms:eu-west-1:111122223333:key/1234");
+        assertThat(new KekSettings(null, null, null, null).awsKms().previousKeyIds()).isEmpty();
+        assertThatThrownBy(() -> kms("alias/cloudwarden-test", List.of("alias/cloudwarden-test")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("previous-key-ids");
+        assertThatThrownBy(() -> kms("alias/cloudwarden-test", List.of(" ")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("previous-key-ids");
     }
 
     @Test

@@ -9,14 +9,23 @@ import dev.cloudwarden.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
-/** KEK and tenant-key rotation with data present: everything keeps decrypting, old keys can be retired. */
+/**
+ * KEK and tenant-key rotation with data present: everything keeps decrypting, old keys can be retired.
+ * The wait before re-encryption and retirement is half a second here ({@link IntegrationTest#EPOCH_CHECK}).
+ */
 class KeyRotationTest extends IntegrationTest {
+
+    /** epoch-check + grace of the test server */
+    static final Duration SETTLE = Duration.ofMillis(500);
 
     private static final FieldCrypto.Field NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
 
@@ -75,12 +84,51 @@ class KeyRotationTest extends IntegrationTest {
     }
 
     @Test
+    void reencryptionWaitsUntilEveryNodeMustUseTheNewKey() throws Exception {
+        Api.Tenant a = api.signUpAndSignIn("Patient Org");
+        long started = System.nanoTime();
+        maintenance.rotateDataKey(a.tenantId()).get(30, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(SETTLE);
+    }
+
+    @Test
     void oldKeysCannotBeRetiredWhileDataStillUsesThem() throws Exception {
         Api.Tenant a = api.signUpAndSignIn("Not yet");
         keyring.rotateDataKey(a.tenantId()); // no re-encryption run
+        // too early: another node may still be encrypting under the previous key
+        assertThatThrownBy(() -> maintenance.retireOldDataKeys(a.tenantId()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("once every node uses the new key");
+        Thread.sleep(SETTLE.toMillis() + 50);
         assertThatThrownBy(() -> maintenance.retireOldDataKeys(a.tenantId()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("re-encrypt first");
         assertThat(crypto.decryptString(a.tenantId(), NAME, a.tenantId(), nameCiphertext(a.tenantId()))).isEqualTo("Not yet");
+    }
+
+    @Test
+    void theDatabaseBumpsTheEpochOnEveryChangeOfAKeyset() throws Exception {
+        Api.Tenant a = api.signUpAndSignIn("Epochs");
+        long first = epochOf(a.tenantId());
+        keyring.rotateDataKey(a.tenantId());
+        long rotated = epochOf(a.tenantId());
+        keyring.rewrap(a.tenantId());
+        long rewrapped = epochOf(a.tenantId());
+        assertThat(rotated).isGreaterThan(first);
+        assertThat(rewrapped).isGreaterThan(rotated);
+        // the runtime role can neither set nor lower it
+        try (Connection c = TestDatabase.asApp(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("select set_config('cloudwarden.tenant_id', '" + a.tenantId() + "', true)");
+            assertThatThrownBy(() -> st.executeUpdate("update tenant_keysets set epoch = 1 where tenant_id = '" + a.tenantId() + "'"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            c.rollback();
+            st.execute("select set_config('cloudwarden.tenant_id', '" + a.tenantId() + "', true)");
+            assertThat(st.executeUpdate("update tenant_keysets set kek_id = kek_id where tenant_id = '" + a.tenantId() + "'")).isEqualTo(1);
+            c.rollback();
+        }
+    }
+
+    private static long epochOf(UUID tenant) throws Exception {
+        return single("select epoch from tenant_keysets where tenant_id = ?", tenant, ResultSet::getLong);
     }
 
     private static byte[] nameCiphertext(UUID tenant) throws Exception {

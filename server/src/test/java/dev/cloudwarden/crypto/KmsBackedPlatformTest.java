@@ -2,6 +2,7 @@ package dev.cloudwarden.crypto;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -35,9 +36,11 @@ import org.springframework.test.context.TestPropertySource;
         "cloudwarden.kek.aws-kms.timeout=PT1.5S"})
 class KmsBackedPlatformTest extends IntegrationTest {
 
-    static final WireMockServer KMS = new WireMockServer(options().dynamicPort().extensions(new FakeKeyServices.Kms()));
+    static final FakeKeyServices.Kms FAKE_KMS = new FakeKeyServices.Kms();
+    static final WireMockServer KMS = new WireMockServer(options().dynamicPort().extensions(FAKE_KMS));
 
     static {
+        FAKE_KMS.createKey("alias/cloudwarden-platform");
         KMS.start();
         Runtime.getRuntime().addShutdownHook(new Thread(KMS::stop));
     }
@@ -67,7 +70,8 @@ class KmsBackedPlatformTest extends IntegrationTest {
         KMS.resetRequests();
         keyring.forget(t.tenantId());
         assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
-        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
+        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt"))
+                .withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/cloudwarden-platform"))));
     }
 
     @Test

@@ -11,6 +11,10 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
@@ -20,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Test doubles of AWS KMS (JSON protocol, {@code X-Amz-Target: TrentService.*}) and Vault Transit
- * for WireMock. They really encrypt, with AES-GCM under a key of their own, and bind the KMS
+ * for WireMock. They really encrypt, with AES-GCM under keys of their own, and bind the KMS
  * encryption context as associated data, so a context mismatch fails inside the "service" exactly
  * as it would in KMS.
  */
@@ -62,9 +66,34 @@ public final class FakeKeyServices {
         }
     }
 
-    /** AWS KMS Encrypt/Decrypt. Stub {@code POST /} with {@code .withTransformers("fake-kms")}. */
+    /**
+     * AWS KMS Encrypt/Decrypt with keys and aliases as KMS has them. Stub {@code POST /} with
+     * {@code .withTransformers("fake-kms")} and create keys with {@link #createKey(String)}. A request
+     * may name a key by id, key ARN, alias name or alias ARN (account {@value #ACCOUNT}, the region
+     * of the request's signature). Each key has its own material, and a ciphertext names the key that
+     * made it: Decrypt without KeyId uses that key; with a KeyId that resolves to another key it answers
+     * {@code IncorrectKeyException}, as KMS does; an unknown key is {@code NotFoundException}.
+     */
     public static final class Kms implements ResponseDefinitionTransformerV2 {
-        private final Sealer sealer = new Sealer();
+        public static final String ACCOUNT = "111122223333";
+        private static final Pattern REGION = Pattern.compile("Credential=[^/]+/\\d{8}/([a-z0-9-]+)/kms/aws4_request");
+
+        private final Map<String, Sealer> keys = new ConcurrentHashMap<>();      // key id -> its material
+        private final Map<String, String> aliases = new ConcurrentHashMap<>();   // "alias/name" -> key id
+
+        /** Creates a key and points {@code alias} at it (moving the alias if it exists, as UpdateAlias does); returns the key id. */
+        public String createKey(String alias) {
+            String keyId = UUID.randomUUID().toString();
+            keys.put(keyId, new Sealer());
+            if (alias != null) {
+                aliases.put(alias, keyId);
+            }
+            return keyId;
+        }
+
+        public static String keyArn(String region, String keyId) {
+            return "arn:aws:kms:" + region + ":" + ACCOUNT + ":key/" + keyId;
+        }
 
         @Override
         public String getName() {
@@ -81,42 +110,73 @@ public final class FakeKeyServices {
             Request request = event.getRequest();
             String target = request.getHeader("X-Amz-Target");
             String auth = request.getHeader("Authorization");
-            if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 Credential=")) {
+            Matcher scope = auth == null ? null : REGION.matcher(auth);
+            if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 Credential=") || !scope.find()) {
                 return error(400, "MissingAuthenticationTokenException");
             }
+            String region = scope.group(1);
             try {
                 JsonNode body = JSON.readTree(request.getBodyAsString());
                 byte[] context = canonical(body.path("EncryptionContext"));
                 if ("TrentService.Encrypt".equals(target)) {
+                    String keyId = resolve(body.path("KeyId").asString(""), region);
+                    if (keyId == null) {
+                        return error(400, "NotFoundException");
+                    }
                     byte[] plaintext = Base64.getDecoder().decode(body.path("Plaintext").asString());
-                    byte[] keyId = body.path("KeyId").asString().getBytes(StandardCharsets.UTF_8);
-                    byte[] sealed = sealer.seal(plaintext, context);
-                    byte[] blob = ByteBuffer.allocate(2 + keyId.length + sealed.length).putShort((short) keyId.length).put(keyId).put(sealed).array();
-                    return ok(Map.of("CiphertextBlob", Base64.getEncoder().encodeToString(blob), "KeyId", body.path("KeyId").asString(),
+                    byte[] name = keyId.getBytes(StandardCharsets.UTF_8);
+                    byte[] sealed = keys.get(keyId).seal(plaintext, context);
+                    byte[] blob = ByteBuffer.allocate(2 + name.length + sealed.length).putShort((short) name.length).put(name).put(sealed).array();
+                    return ok(Map.of("CiphertextBlob", Base64.getEncoder().encodeToString(blob), "KeyId", keyArn(region, keyId),
                             "EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
                 }
                 if ("TrentService.Decrypt".equals(target)) {
                     ByteBuffer blob = ByteBuffer.wrap(Base64.getDecoder().decode(body.path("CiphertextBlob").asString()));
-                    byte[] keyId = new byte[blob.getShort()];
-                    blob.get(keyId);
+                    byte[] name = new byte[blob.getShort()];
+                    blob.get(name);
                     byte[] sealed = new byte[blob.remaining()];
                     blob.get(sealed);
-                    if (body.has("KeyId") && !body.path("KeyId").asString().equals(new String(keyId, StandardCharsets.UTF_8))) {
-                        return error(400, "IncorrectKeyException"); // as KMS does when the named key did not encrypt it
+                    String blobKey = new String(name, StandardCharsets.UTF_8);
+                    if (body.has("KeyId")) {
+                        String named = resolve(body.path("KeyId").asString(""), region);
+                        if (named == null) {
+                            return error(400, "NotFoundException");
+                        }
+                        if (!named.equals(blobKey)) {
+                            return error(400, "IncorrectKeyException"); // the named key did not encrypt it
+                        }
                     }
+                    Sealer key = keys.get(blobKey);
                     byte[] plaintext;
                     try {
-                        plaintext = sealer.open(sealed, context);
+                        plaintext = key.open(sealed, context);
                     } catch (Exception e) {
                         return error(400, "InvalidCiphertextException");
                     }
                     return ok(Map.of("Plaintext", Base64.getEncoder().encodeToString(plaintext),
-                            "KeyId", new String(keyId, StandardCharsets.UTF_8), "EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
+                            "KeyId", keyArn(region, blobKey), "EncryptionAlgorithm", "SYMMETRIC_DEFAULT"));
                 }
                 return error(400, "UnknownOperationException");
             } catch (Exception e) {
                 return error(400, "ValidationException");
             }
+        }
+
+        /** The key id a KeyId parameter names (key id, key ARN, alias name, alias ARN), or null when there is no such key. */
+        private String resolve(String name, String region) {
+            String prefix = "arn:aws:kms:" + region + ":" + ACCOUNT + ":";
+            String local = name.startsWith(prefix) ? name.substring(prefix.length()) : name;
+            if (local.startsWith("arn:")) {
+                return null; // another region or account
+            }
+            if (local.startsWith("alias/")) {
+                return aliases.get(local);
+            }
+            if (name.startsWith(prefix) && !local.startsWith("key/")) {
+                return null;
+            }
+            String id = local.startsWith("key/") ? local.substring("key/".length()) : local;
+            return keys.containsKey(id) ? id : null;
         }
 
         private static byte[] canonical(JsonNode context) {

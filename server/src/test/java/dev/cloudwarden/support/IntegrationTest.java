@@ -20,8 +20,16 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.password-reset.requests=1000000",
         "cloudwarden.rate-limits.invitation-accept.requests=1000000",
         "cloudwarden.rate-limits.invitation-send.requests=1000000",
-        "cloudwarden.rate-limits.mfa.requests=1000000"})
+        "cloudwarden.rate-limits.mfa.requests=1000000",
+        IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})
 public abstract class IntegrationTest {
+
+    /**
+     * A data-key rotation re-encrypts, and old keys retire, only epoch-check + grace after it (65 s by
+     * default, docs/keys.md): here half a second, so rotation tests need not wait a minute.
+     */
+    public static final String EPOCH_CHECK = "cloudwarden.crypto.cache.epoch-check=PT0.2S";
+    public static final String ROTATION_GRACE = "cloudwarden.crypto.rotation.grace=PT0.3S";
 
     @LocalServerPort
     protected int port;
