@@ -2,6 +2,7 @@ package dev.cloudwarden.tenancy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.cloudwarden.common.CloudwardenProperties;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,9 +13,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * Wires the database explicitly: optional dev bootstrap, migrations as the owner role, then a
- * pool for the runtime role, which is checked to be neither superuser nor RLS-exempt before the
- * server accepts a request (fail closed on a misprovisioned database).
+ * Wires the database explicitly: optional dev bootstrap, migrations as the owner role when this
+ * process is to run them ({@code cloudwarden.database.migrate-on-start}, dev by default; elsewhere
+ * {@code ./cloudwarden migrate} runs them and serving nodes need no owner credentials), then a pool
+ * for the runtime role, which is checked to be neither superuser nor RLS-exempt before the server
+ * accepts a request (fail closed on a misprovisioned database).
  *
  * <p>The pool fails fast: a request waits at most {@code connection-timeout} (2 s) for a connection,
  * so while PostgreSQL is down requests get 503 within seconds (see {@link DatabaseAvailability})
@@ -24,14 +27,17 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class DatabaseConfiguration {
 
     @Bean(destroyMethod = "close")
-    HikariDataSource dataSource(DatabaseSettings settings) {
+    HikariDataSource dataSource(DatabaseSettings settings, CloudwardenProperties platform) {
         if (settings.bootstrap()) {
             DatabaseBootstrap.ensure(settings);
         }
-        DatabaseMigrations.migrate(settings);
+        if (settings.migrateOnStart(platform.environment())) {
+            DatabaseMigrations.migrate(settings);
+        }
         HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
         try {
             checkRuntimeRole(dataSource, settings.appUser());
+            checkMigrated(dataSource);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
@@ -69,6 +75,23 @@ public class DatabaseConfiguration {
     @Bean(name = "dbHealthIndicator") // replaces Spring Boot's, which waits for the pool and logs a stack trace per probe
     DatabaseHealth dbHealthIndicator(DataSource dataSource, DatabaseAvailability availability) {
         return new DatabaseHealth(dataSource, availability);
+    }
+
+    /**
+     * A server that does not migrate must find a migrated database, or it would fail on the first
+     * request instead of at start. (Whether every migration of this build ran is not visible to the
+     * runtime role: it has no grant on Flyway's history.)
+     */
+    static void checkMigrated(DataSource dataSource) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select to_regclass('flyway_schema_history') is not null")) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                throw new IllegalStateException("Refusing to start: the database has not been migrated. Run ./cloudwarden migrate"
+                        + " (as the owner role) first, or set cloudwarden.database.migrate-on-start=true (see docs/database.md)");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not check the database's migrations (SQL state " + e.getSQLState() + ")", e);
+        }
     }
 
     static void checkRuntimeRole(DataSource dataSource, String appUser) {

@@ -4,7 +4,11 @@ import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 
-/** The Flyway migrations, run as the owner role. */
+/**
+ * The Flyway migrations, run as the owner role: by {@code ./cloudwarden migrate}
+ * ({@link MigrateCommand}), and by the serving process at start only when
+ * {@code cloudwarden.database.migrate-on-start} says so (dev by default).
+ */
 final class DatabaseMigrations {
 
     private DatabaseMigrations() {

@@ -1,5 +1,6 @@
 package dev.cloudwarden.tenancy;
 
+import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -7,9 +8,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * {@code cloudwarden.database.*}: where the platform's database is and which roles use it.
- * Migrations run as {@code ownerUser}; the server runs as {@code appUser}, which owns nothing and
- * is subject to row-level security. With {@code bootstrap} (dev only) the server creates the
- * database and both roles through the admin connection when they are missing.
+ * Migrations run as {@code ownerUser} ({@code ./cloudwarden migrate}, and at start when
+ * {@code migrateOnStart}); the server runs as {@code appUser}, which owns nothing and is subject to
+ * row-level security. With {@code bootstrap} (dev only) the server creates the database and both
+ * roles through the admin connection when they are missing.
  *
  * @param connectionTimeout how long a request waits for a pooled connection, and for a new one to
  *                          connect, before it gets 503 (HikariCP's default of 30 s would hold every
@@ -17,6 +19,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param socketTimeout     how long a statement waits for the database to answer on an open
  *                          connection before the connection is given up (a database that vanished
  *                          without closing its connections)
+ * @param migrateOnStart    whether the serving process migrates (as the owner) before it serves;
+ *                          unset: in dev only. Elsewhere migrations are a separate step with the
+ *                          owner's credentials, and serving nodes hold the runtime role's only
  */
 @ConfigurationProperties("cloudwarden.database")
 public record DatabaseSettings(
@@ -25,7 +30,7 @@ public record DatabaseSettings(
         String appUser, Secret appPassword,
         String sslMode, int poolSize,
         boolean bootstrap, String adminUrl, String adminUser, Secret adminPassword,
-        Duration connectionTimeout, Duration socketTimeout) {
+        Duration connectionTimeout, Duration socketTimeout, Boolean migrateOnStart) {
 
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(250); // HikariCP's floor
 
@@ -56,6 +61,11 @@ public record DatabaseSettings(
         if (ownerUser.equals(appUser)) {
             throw new IllegalArgumentException("cloudwarden.database.app-user must differ from owner-user");
         }
+    }
+
+    /** Whether the serving process runs the migrations before it serves: as configured, else in dev only. */
+    public boolean migrateOnStart(CloudwardenProperties.Environment environment) {
+        return migrateOnStart != null ? migrateOnStart : environment == CloudwardenProperties.Environment.dev;
     }
 
     public String jdbcUrl() {
