@@ -1,5 +1,6 @@
 package dev.cloudwarden;
 
+import dev.cloudwarden.tenancy.MigrateCommand;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -9,6 +10,10 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class CloudwardenApplication {
 
     public static void main(String[] args) {
+        if (MigrateCommand.requested(args)) {
+            MigrateCommand.run(args); // a context of its own: the database settings, no server
+            return;
+        }
         SpringApplication.run(CloudwardenApplication.class, args);
     }
 }

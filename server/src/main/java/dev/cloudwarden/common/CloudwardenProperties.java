@@ -16,11 +16,15 @@ public record CloudwardenProperties(Environment environment, Path dataDir, Strin
 
     public enum Environment { dev, staging, prod }
 
+    /** Dev defaults; the prod guard refuses both. */
+    public static final String DEFAULT_PUBLIC_URL = "https://localhost:8443";
+    public static final String DEFAULT_SECURITY_CONTACT = "mailto:security@cloudwarden.invalid";
+
     public CloudwardenProperties {
         if (environment == null) environment = Environment.dev;
         if (dataDir == null) dataDir = Path.of("data");
-        if (publicUrl == null || publicUrl.isBlank()) publicUrl = "https://localhost:8443";
-        if (securityContact == null || securityContact.isBlank()) securityContact = "mailto:security@cloudwarden.invalid";
+        if (publicUrl == null || publicUrl.isBlank()) publicUrl = DEFAULT_PUBLIC_URL;
+        if (securityContact == null || securityContact.isBlank()) securityContact = DEFAULT_SECURITY_CONTACT;
         publicUrl = publicUrl.replaceAll("/+$", "");
     }
 }

@@ -1,5 +1,9 @@
 package dev.cloudwarden.common;
 
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +34,15 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             "admin", "secret", "guest", "test", "dev", "demo");
 
     static final int MIN_SECRET_LENGTH = 16;
+
+    /** {@code cloudwarden.command} of the migration step, which needs the owner's credentials. */
+    static final String MIGRATE = "migrate";
+
+    /** Lets a prod serving node hold the owner's credentials (and migrate at start) after all. */
+    static final String ALLOW_OWNER_CREDENTIALS = "cloudwarden.database.allow-owner-credentials";
+
+    /** Top-level domains that never reach anyone (RFC 2606, RFC 6761). */
+    static final Set<String> RESERVED_DOMAINS = Set.of("invalid", "example", "test", "localhost");
 
     /** One unsafe setting: its exact key and what is expected instead. */
     record Violation(String setting, String expected) {
@@ -66,6 +79,10 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             return violations;
         }
         if (environment.equals("dev")) {
+            return violations;
+        }
+        if (MIGRATE.equals(env.getProperty("cloudwarden.command"))) {
+            migrationViolations(env, environment, violations);
             return violations;
         }
 
@@ -105,11 +122,35 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             violations.add(new Violation("cloudwarden.database.bootstrap",
                     "must be false (roles are provisioned by SQL; no admin credentials on app nodes)"));
         }
-        // A role's own name is the classic demo password, and cloudwarden_owner is long enough to pass.
-        checkSecret(env, "cloudwarden.database.owner-password", true, violations,
-                env.getProperty("cloudwarden.database.owner-user", "cloudwarden_owner"));
+        // A serving node holds the runtime role's credentials only: migrations are a separate step
+        // (./cloudwarden migrate) with the owner's, unless an operator explicitly allows both on one node.
+        boolean migrateOnStart = !isFlag(env, "cloudwarden.database.migrate-on-start", false, false);
+        if (isFlag(env, ALLOW_OWNER_CREDENTIALS, true, false)) {
+            // A role's own name is the classic demo password, and cloudwarden_owner is long enough to pass.
+            checkSecret(env, "cloudwarden.database.owner-password", migrateOnStart, violations,
+                    env.getProperty("cloudwarden.database.owner-user", "cloudwarden_owner"));
+        } else {
+            if (StringUtils.hasText(env.getProperty("cloudwarden.database.owner-password"))) {
+                violations.add(new Violation("cloudwarden.database.owner-password", "must not be set on a serving node: run "
+                        + "./cloudwarden migrate with it as a separate step (or set " + ALLOW_OWNER_CREDENTIALS + "=true)"));
+            }
+            if (migrateOnStart) {
+                violations.add(new Violation("cloudwarden.database.migrate-on-start", "must be false: run ./cloudwarden migrate "
+                        + "as a separate step (or set " + ALLOW_OWNER_CREDENTIALS + "=true)"));
+            }
+        }
         checkSecret(env, "cloudwarden.database.app-password", true, violations,
                 env.getProperty("cloudwarden.database.app-user", "cloudwarden_app"));
+        // Links in emails and security.txt point here; the security contact must reach someone.
+        if (!isPublicHttpsUrl(env.getProperty("cloudwarden.public-url", CloudwardenProperties.DEFAULT_PUBLIC_URL))) {
+            violations.add(new Violation("cloudwarden.public-url",
+                    "must be the https:// address users reach, not localhost or a loopback address"));
+        }
+        if (!isReachableContact(env.getProperty("cloudwarden.security-contact", CloudwardenProperties.DEFAULT_SECURITY_CONTACT))) {
+            violations.add(new Violation("cloudwarden.security-contact", "must be a mailto:, https: or tel: address that reaches "
+                    + "your security team, not one under a reserved domain (.invalid, .example, .test, .localhost)"));
+        }
+        mailViolations(env, violations);
         if (provider.equals("vault-transit")) {
             checkSecret(env, "cloudwarden.kek.vault-transit.token", true, violations, null);
         }
@@ -122,6 +163,121 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             }
         }
         return violations;
+    }
+
+    /**
+     * {@code ./cloudwarden migrate}: the process talks to the database only, as its owner, so only
+     * the database rules apply, and the owner's password is what it needs.
+     */
+    private static void migrationViolations(PropertyResolver env, String environment, List<Violation> violations) {
+        if (!"verify-full".equals(env.getProperty("cloudwarden.database.ssl-mode", "prefer"))) {
+            violations.add(new Violation("cloudwarden.database.ssl-mode",
+                    "must be verify-full (encrypted, and the server's certificate and host name checked)"));
+        }
+        if (environment.equals("prod")) {
+            if (!isFlag(env, "cloudwarden.database.bootstrap", false, true)) {
+                violations.add(new Violation("cloudwarden.database.bootstrap",
+                        "must be false (roles are provisioned by SQL; no admin credentials on app nodes)"));
+            }
+            checkSecret(env, "cloudwarden.database.owner-password", true, violations,
+                    env.getProperty("cloudwarden.database.owner-user", "cloudwarden_owner"));
+        }
+    }
+
+    /**
+     * Mail carries password-reset and invitation links: TLS to the SMTP server, with its certificate
+     * checked against its host name. Implicit TLS (SMTPS) or STARTTLS that is required, never merely
+     * offered (a plain-text fallback an attacker on the path can force).
+     */
+    private static void mailViolations(PropertyResolver env, List<Violation> violations) {
+        String protocol = env.getProperty("spring.mail.protocol", "smtp").strip().toLowerCase(Locale.ROOT);
+        String session = "spring.mail.properties.mail." + protocol + ".";
+        boolean bootTls = isFlag(env, "spring.mail.ssl.enabled", true, false);
+        boolean implicitTls = bootTls || protocol.equals("smtps") || isFlag(env, session + "ssl.enable", true, false);
+        boolean startTls = isFlag(env, session + "starttls.enable", true, false);
+        if (!implicitTls && !startTls) {
+            violations.add(new Violation("spring.mail.ssl.enabled", "TLS to the SMTP server is required: spring.mail.ssl.enabled=true "
+                    + "(SMTPS), or " + session + "starttls.enable=true with " + session + "starttls.required=true (STARTTLS)"));
+            return;
+        }
+        if (!implicitTls && !isFlag(env, session + "starttls.required", true, false)) {
+            violations.add(new Violation(session + "starttls.required",
+                    "must be true (otherwise mail goes out in plain text whenever STARTTLS is not offered, or is stripped)"));
+        }
+        // Spring Boot turns the host name check on for spring.mail.ssl.enabled or an SSL bundle, unless
+        // told not to; otherwise the mail session must be told (Jakarta Mail does not check by default).
+        if (bootTls || StringUtils.hasText(env.getProperty("spring.mail.ssl.bundle"))) {
+            if (!isFlag(env, "spring.mail.ssl.verify-hostname", true, true)) {
+                violations.add(new Violation("spring.mail.ssl.verify-hostname",
+                        "must be true (the SMTP server's certificate must match its host name)"));
+            }
+        } else if (!isFlag(env, session + "ssl.checkserveridentity", true, false)) {
+            violations.add(new Violation(session + "ssl.checkserveridentity",
+                    "must be true (the SMTP server's certificate must match its host name)"));
+        }
+        if ("*".equals(env.getProperty(session + "ssl.trust", "").strip())) {
+            violations.add(new Violation(session + "ssl.trust", "must not be * (that trusts any certificate)"));
+        }
+    }
+
+    /** An https URL whose host is a name or address other than localhost and the loopback and wildcard addresses. */
+    static boolean isPublicHttpsUrl(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.strip());
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        String host = uri.getHost();
+        return "https".equalsIgnoreCase(uri.getScheme()) && host != null && !isLocalHost(host);
+    }
+
+    private static boolean isLocalHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return true;
+        }
+        if (h.startsWith("[") || h.contains(":")) { // an IPv6 literal: parsed without any name lookup
+            try {
+                InetAddress address = InetAddress.getByName(h.replace("[", "").replace("]", ""));
+                return address.isLoopbackAddress() || address.isAnyLocalAddress();
+            } catch (UnknownHostException e) {
+                return true;
+            }
+        }
+        if (h.matches("[0-9.]+")) { // IPv4, in dotted form only (no lookup of odd numeric forms)
+            return !h.matches("(\\d{1,3}\\.){3}\\d{1,3}") || h.startsWith("127.") || h.equals("0.0.0.0");
+        }
+        return false;
+    }
+
+    /** A security.txt Contact that can reach someone: mailto:, https: or tel:, outside the reserved domains. */
+    static boolean isReachableContact(String value) {
+        URI uri;
+        try {
+            uri = new URI(value.strip());
+        } catch (URISyntaxException e) {
+            return false;
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        String domain = switch (scheme) {
+            case "mailto" -> {
+                String address = uri.getSchemeSpecificPart();
+                int at = address == null ? -1 : address.lastIndexOf('@');
+                yield at < 0 ? null : address.substring(at + 1).replaceFirst("[?].*$", "");
+            }
+            case "https" -> uri.getHost();
+            case "tel" -> "tel";
+            default -> null;
+        };
+        if (domain == null || domain.isBlank()) {
+            return false;
+        }
+        String d = domain.toLowerCase(Locale.ROOT).replaceFirst("\\.$", "");
+        return RESERVED_DOMAINS.stream().noneMatch(r -> d.equals(r) || d.endsWith("." + r));
     }
 
     /** True when the flag is set to {@code expected}, or absent and the default is {@code expected}; false when unreadable. */

@@ -1,10 +1,13 @@
 package dev.cloudwarden.identity;
 
+import dev.cloudwarden.tenancy.DatabaseAvailability;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.server.Cookie;
 import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.session.config.SessionRepositoryCustomizer;
 import org.springframework.session.jdbc.JdbcIndexedSessionRepository;
 import org.springframework.session.web.http.DefaultCookieSerializer;
@@ -14,7 +17,7 @@ import org.springframework.session.web.http.DefaultCookieSerializer;
  * node serves any user. On top of Spring Boot's set-up: the cookie carries a secret whose hash is the
  * stored id ({@link HashedSessionIds}); the cookie keeps the {@code server.servlet.session.cookie.*}
  * settings and must stay Secure and HttpOnly; expired sessions are cleaned up by idle time and by
- * the absolute lifetime.
+ * the absolute lifetime ({@link ConsoleSessionCleanup}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnWebApplication
@@ -28,7 +31,16 @@ class ConsoleSessionConfiguration {
     @Bean
     SessionRepositoryCustomizer<JdbcIndexedSessionRepository> absoluteLifetimeCleanup(ConsoleSessions sessions) {
         // Runs after Spring Boot's customizer (which sets the table name and resets the statements).
-        return repository -> repository.setDeleteSessionsByExpiryTimeQuery(sessions.cleanupQuery());
+        return repository -> {
+            repository.setDeleteSessionsByExpiryTimeQuery(sessions.cleanupQuery());
+            repository.setCleanupCron(Scheduled.CRON_DISABLED); // ConsoleSessionCleanup runs it instead
+        };
+    }
+
+    @Bean
+    ConsoleSessionCleanup consoleSessionCleanup(JdbcIndexedSessionRepository repository, DatabaseAvailability availability,
+                                                @Value("${spring.session.jdbc.cleanup-cron:0 * * * * *}") String cron) {
+        return new ConsoleSessionCleanup(repository, availability, cron);
     }
 
     /** The same mapping Spring Boot applies to its own serializer, plus the attributes we insist on. */

@@ -19,10 +19,12 @@ public class TenantTransactionManager extends JdbcTransactionManager {
     static final String SET_TENANT = "select set_config('cloudwarden.tenant_id', ?, true)";
 
     private final transient TenantContext tenants;
+    private final transient DatabaseAvailability availability;
 
-    public TenantTransactionManager(DataSource dataSource, TenantContext tenants) {
+    public TenantTransactionManager(DataSource dataSource, TenantContext tenants, DatabaseAvailability availability) {
         super(dataSource);
         this.tenants = tenants;
+        this.availability = availability;
     }
 
     @Override
@@ -32,5 +34,6 @@ public class TenantTransactionManager extends JdbcTransactionManager {
             ps.setString(1, tenants.current().map(Object::toString).orElse(""));
             ps.execute();
         }
+        availability.reachable(); // the first statement of a transaction answered: ends a logged outage
     }
 }

@@ -1,6 +1,7 @@
 package dev.cloudwarden.web;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.tenancy.DatabaseAvailability;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,10 @@ class ApiExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ApiError> unexpected(Exception e) {
+    ResponseEntity<ApiError> unexpected(Exception e) throws Exception {
+        if (DatabaseAvailability.isOutage(e)) {
+            throw e; // not a bug: DatabaseOutageFilter answers 503 for this and every other path alike
+        }
         log.error("Unhandled {} while serving a request", e.getClass().getName(), e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, new ApiError("internal_error", "Something went wrong on our side."));
     }

@@ -36,6 +36,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
@@ -58,6 +59,10 @@ public class DevTlsCertificate implements EnvironmentPostProcessor, Ordered {
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication application) {
+        if (application.getWebApplicationType() == WebApplicationType.NONE
+                || "none".equalsIgnoreCase(env.getProperty("spring.main.web-application-type", ""))) {
+            return; // a command-line run (migrate, keys rotate-kek) serves nothing
+        }
         if (!env.getProperty("server.ssl.enabled", Boolean.class, true)) {
             throw new IllegalStateException("server.ssl.enabled=false is not supported: Cloudwarden serves HTTPS only");
         }

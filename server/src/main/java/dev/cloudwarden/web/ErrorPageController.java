@@ -19,7 +19,11 @@ class ErrorPageController implements ErrorController {
 
     @RequestMapping(path = "/error", produces = MediaType.TEXT_HTML_VALUE)
     ModelAndView page(HttpServletRequest request) {
-        HttpStatus status = status(request);
+        return page(status(request));
+    }
+
+    /** The styled error page for {@code status}; also rendered by {@link DatabaseOutageFilter}. */
+    static ModelAndView page(HttpStatus status) {
         ModelAndView page = new ModelAndView("error");
         page.setStatus(status);
         page.addObject("status", status.value());

@@ -28,17 +28,38 @@ class EnvironmentGuardTest {
 
     static final String STRONG = "q7Vn2xLr9TzKp4WmA8sD";
 
-    /** A production configuration that satisfies every rule; each refusal test breaks one setting. */
+    /**
+     * A production serving node's configuration that satisfies every rule (the runtime role's
+     * credentials only: migrations run as a separate step); each refusal test breaks one setting.
+     */
     static Map<String, String> validProd() {
-        return new HashMap<>(Map.of(
+        Map<String, String> settings = new HashMap<>(Map.of(
                 "cloudwarden.environment", "prod",
                 "cloudwarden.kek.provider", "aws-kms",
                 "server.ssl.bundle", "web",
                 "cloudwarden.database.ssl-mode", "verify-full",
                 "cloudwarden.database.bootstrap", "false",
-                "cloudwarden.database.owner-password", STRONG + "-owner",
-                "cloudwarden.database.app-password", STRONG + "-app"));
+                "cloudwarden.database.app-password", STRONG + "-app",
+                "cloudwarden.public-url", "https://cloud.acme.example.com",
+                "cloudwarden.security-contact", "mailto:security@acme.com"));
+        settings.putAll(Map.of(
+                "spring.mail.host", "smtp.acme.com",
+                "spring.mail.port", "465",
+                "spring.mail.ssl.enabled", "true"));
+        return settings;
     }
+
+    /** The migration step's configuration in prod: the database and the owner's credentials. */
+    static Map<String, String> validProdMigration() {
+        return new HashMap<>(Map.of(
+                "cloudwarden.environment", "prod",
+                "cloudwarden.command", "migrate",
+                "cloudwarden.database.ssl-mode", "verify-full",
+                "cloudwarden.database.bootstrap", "false",
+                "cloudwarden.database.owner-password", STRONG + "-owner"));
+    }
+
+    static final String STARTTLS = "spring.mail.properties.mail.smtp.starttls.";
 
     /** The settings with one changed; a null value removes the setting. */
     static Map<String, String> with(Map<String, String> settings, String key, String value) {
@@ -67,6 +88,38 @@ class EnvironmentGuardTest {
                 .doesNotThrowAnyException();
         assertThatCode(() -> guard(with(validProd(), "cloudwarden.kek.aws-kms.secret-access-key", STRONG + STRONG)))
                 .as("static AWS keys are allowed when strong").doesNotThrowAnyException();
+        Map<String, String> startTls = with(with(with(with(validProd(), "spring.mail.ssl.enabled", null), STARTTLS + "enable", "true"),
+                STARTTLS + "required", "true"), "spring.mail.properties.mail.smtp.ssl.checkserveridentity", "true");
+        assertThatCode(() -> guard(startTls)).as("required STARTTLS with the host name checked").doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(validProd(), "cloudwarden.security-contact", "https://acme.com/security")))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void theMigrationStepNeedsTheOwnersCredentialsAndNothingOfTheServer() {
+        assertThatCode(() -> guard(validProdMigration())).doesNotThrowAnyException();
+        assertThatThrownBy(() -> guard(with(validProdMigration(), "cloudwarden.database.owner-password", null)))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.owner-password: ");
+        assertThatThrownBy(() -> guard(with(validProdMigration(), "cloudwarden.database.owner-password", "cloudwarden_owner")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.owner-password: ");
+        assertThatThrownBy(() -> guard(with(validProdMigration(), "cloudwarden.database.ssl-mode", "require")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.ssl-mode: ");
+        assertThatThrownBy(() -> guard(with(validProdMigration(), "cloudwarden.database.bootstrap", "true")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.bootstrap: ");
+    }
+
+    @Test
+    void ownerCredentialsOnAServingNodeOnlyWhenExplicitlyAllowed() {
+        String allow = "cloudwarden.database.allow-owner-credentials";
+        assertThatCode(() -> guard(with(with(validProd(), allow, "true"), "cloudwarden.database.owner-password", STRONG + "-owner")))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(with(with(validProd(), allow, "true"), "cloudwarden.database.migrate-on-start", "true"),
+                "cloudwarden.database.owner-password", STRONG + "-owner"))).doesNotThrowAnyException();
+        // allowed, but still no demo password, and migrating at start needs one
+        assertThatThrownBy(() -> guard(with(with(validProd(), allow, "true"), "cloudwarden.database.owner-password", "change-me-owner")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.owner-password: ");
+        assertThatThrownBy(() -> guard(with(with(validProd(), allow, "true"), "cloudwarden.database.migrate-on-start", "true")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining(" - cloudwarden.database.owner-password: ");
     }
 
     @Test
@@ -91,16 +144,37 @@ class EnvironmentGuardTest {
                 refusal("cloudwarden.database.bootstrap", null),
                 refusal("cloudwarden.database.bootstrap", "maybe"),
                 refusal("cloudwarden.demo.enabled", "true"),
-                refusal("cloudwarden.database.owner-password", null),
-                refusal("cloudwarden.database.owner-password", "   "),
-                refusal("cloudwarden.database.owner-password", "Postgres"),
-                refusal("cloudwarden.database.owner-password", "CHANGEME"),
-                refusal("cloudwarden.database.owner-password", "change-me-before-production"),
-                refusal("cloudwarden.database.owner-password", "cloudwarden_owner"),
-                refusal("cloudwarden.database.owner-password", "Xy7!short"),
+                // finding 10: a serving node does not hold the owner's credentials nor migrate
+                refusal("cloudwarden.database.owner-password", STRONG + "-owner"),
+                refusal("cloudwarden.database.migrate-on-start", "true"),
+                refusal("cloudwarden.database.migrate-on-start", "maybe"),
                 refusal("cloudwarden.database.app-password", null),
+                refusal("cloudwarden.database.app-password", "   "),
+                refusal("cloudwarden.database.app-password", "Postgres"),
+                refusal("cloudwarden.database.app-password", "CHANGEME"),
                 refusal("cloudwarden.database.app-password", "password"),
                 refusal("cloudwarden.database.app-password", "change-me-app-password"),
+                refusal("cloudwarden.database.app-password", "Xy7!short"),
+                // finding 8: a public URL users can reach, a contact that reaches someone, TLS to SMTP
+                refusal("cloudwarden.public-url", null),
+                refusal("cloudwarden.public-url", "https://localhost:8443"),
+                refusal("cloudwarden.public-url", "https://LOCALHOST."),
+                refusal("cloudwarden.public-url", "https://cloud.localhost"),
+                refusal("cloudwarden.public-url", "https://127.0.0.1:8443"),
+                refusal("cloudwarden.public-url", "https://127.1.2.3"),
+                refusal("cloudwarden.public-url", "https://[::1]:8443/"),
+                refusal("cloudwarden.public-url", "https://0.0.0.0"),
+                refusal("cloudwarden.public-url", "http://cloud.acme.example.com"),
+                refusal("cloudwarden.security-contact", null),
+                refusal("cloudwarden.security-contact", "mailto:security@cloudwarden.invalid"),
+                refusal("cloudwarden.security-contact", "mailto:security@acme.INVALID"),
+                refusal("cloudwarden.security-contact", "https://security.acme.invalid/report"),
+                refusal("cloudwarden.security-contact", "mailto:security@example.com.test"),
+                refusal("cloudwarden.security-contact", "security@acme.com"),
+                refusal("spring.mail.ssl.enabled", null),
+                refusal("spring.mail.ssl.enabled", "false"),
+                refusal("spring.mail.ssl.verify-hostname", "false"),
+                refusal("spring.mail.properties.mail.smtp.ssl.trust", "*"),
                 refusal("cloudwarden.kek.aws-kms.secret-access-key", "secret"),
                 refusal("cloudwarden.kek.aws-kms.secret-access-key", "changeme-aws-secret-key"),
                 refusal("cloudwarden.kek.aws-kms.endpoint", "http://localhost:4566"));
@@ -118,6 +192,21 @@ class EnvironmentGuardTest {
                 .hasMessageContaining(" - " + setting + ": ");
     }
 
+    /** STARTTLS that is only offered, or without the host name check, is refused by the exact setting at fault. */
+    @Test
+    void startTlsMustBeRequiredAndCheckTheHostName() {
+        Map<String, String> startTls = with(with(validProd(), "spring.mail.ssl.enabled", null), STARTTLS + "enable", "true");
+        Map<String, String> checked = with(startTls, "spring.mail.properties.mail.smtp.ssl.checkserveridentity", "true");
+        assertThatThrownBy(() -> guard(new HashMap<>(checked))).hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining(" - " + STARTTLS + "required: ");
+        assertThatThrownBy(() -> guard(with(new HashMap<>(checked), STARTTLS + "required", "false"))).hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining(" - " + STARTTLS + "required: ");
+        Map<String, String> required = with(with(new HashMap<>(startTls), STARTTLS + "required", "true"),
+                "spring.mail.properties.mail.smtp.ssl.checkserveridentity", null);
+        assertThatThrownBy(() -> guard(required)).hasMessageContaining("1 unsafe setting")
+                .hasMessageContaining(" - spring.mail.properties.mail.smtp.ssl.checkserveridentity: ");
+    }
+
     @ParameterizedTest(name = "token={0}")
     @NullSource
     @ValueSource(strings = {"", "root", "demo", "Change-Me-Vault-Root-Token"})
@@ -129,30 +218,42 @@ class EnvironmentGuardTest {
     }
 
     @Test
-    void messagesNeverEchoTheSecret() {
+    void messagesNeverEchoTheSecretOrTheValue() {
         String weak = "change-me-really-secret-value";
+        String ownerPassword = "q7Vn2xLr9TzKp4WmA8sD-owner-on-a-node";
         Map<String, String> settings = validProd();
-        settings.put("cloudwarden.database.owner-password", weak);
+        settings.put("cloudwarden.database.owner-password", ownerPassword);
         settings.put("cloudwarden.database.app-password", "hunter2");
         settings.put("cloudwarden.kek.aws-kms.secret-access-key", "changeme-AKIA-demo-key");
+        settings.put("cloudwarden.public-url", "https://127.0.0.42:9443/platform");
+        settings.put("cloudwarden.security-contact", "mailto:someone-private@acme.invalid");
         assertThatThrownBy(() -> guard(settings))
-                .hasMessageContaining("3 unsafe settings")
+                .hasMessageContaining("5 unsafe settings")
                 .hasMessageContaining("cloudwarden.database.owner-password")
-                .hasMessageNotContaining(weak)
+                .hasMessageContaining("cloudwarden.public-url")
+                .hasMessageContaining("cloudwarden.security-contact")
+                .hasMessageNotContaining(ownerPassword)
                 .hasMessageNotContaining("hunter2")
-                .hasMessageNotContaining("changeme-AKIA-demo-key");
+                .hasMessageNotContaining("changeme-AKIA-demo-key")
+                .hasMessageNotContaining("127.0.0.42")
+                .hasMessageNotContaining("someone-private");
+        Map<String, String> allowed = with(with(validProd(), "cloudwarden.database.allow-owner-credentials", "true"),
+                "cloudwarden.database.owner-password", weak);
+        assertThatThrownBy(() -> guard(allowed)).hasMessageContaining("cloudwarden.database.owner-password").hasMessageNotContaining(weak);
     }
 
     @Test
     void everyViolationIsReportedAtOnce() {
         MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "prod");
-        assertThatThrownBy(() -> guard(env)).hasMessageContaining("6 unsafe settings")
+        assertThatThrownBy(() -> guard(env)).hasMessageContaining("8 unsafe settings")
                 .hasMessageContaining("cloudwarden.kek.provider")
                 .hasMessageContaining("server.ssl.bundle")
                 .hasMessageContaining("cloudwarden.database.ssl-mode")
                 .hasMessageContaining("cloudwarden.database.bootstrap")
-                .hasMessageContaining("cloudwarden.database.owner-password")
-                .hasMessageContaining("cloudwarden.database.app-password");
+                .hasMessageContaining("cloudwarden.database.app-password")
+                .hasMessageContaining("cloudwarden.public-url")
+                .hasMessageContaining("cloudwarden.security-contact")
+                .hasMessageContaining("spring.mail.ssl.enabled");
     }
 
     @Test
@@ -219,8 +320,11 @@ class EnvironmentGuardTest {
                 "--cloudwarden.database.port=1",
                 "--cloudwarden.database.ssl-mode=verify-full",
                 "--cloudwarden.database.bootstrap=false",
-                "--cloudwarden.database.owner-password=" + STRONG + "-owner",
-                "--cloudwarden.database.app-password=" + STRONG + "-app"};
+                "--cloudwarden.database.app-password=" + STRONG + "-app",
+                "--cloudwarden.public-url=https://cloud.acme.example.com",
+                "--cloudwarden.security-contact=mailto:security@acme.com",
+                "--spring.mail.host=smtp.acme.com",
+                "--spring.mail.ssl.enabled=true"};
         assertThatThrownBy(() -> app.run(args)).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("Refusing to start in prod: 1 unsafe setting")
                 .hasMessageContaining("cloudwarden.kek.provider")
