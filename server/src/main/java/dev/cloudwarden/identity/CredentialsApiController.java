@@ -1,5 +1,8 @@
 package dev.cloudwarden.identity;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -20,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping(path = "/api/v1", produces = "application/json")
+@Tag(name = "Sessions and tokens", description = "The caller's own sessions and personal access tokens")
 class CredentialsApiController {
 
     private final CredentialsService credentials;
@@ -46,6 +50,8 @@ class CredentialsApiController {
         credentials.revokeSession(principal, IdentityApiController.parseId(id));
     }
 
+    @Operation(summary = "Create a personal access token; its value is in this answer only")
+    @ApiResponse(responseCode = "409", description = "`too_many_tokens`: 50 live tokens already; revoke one first.")
     @PostMapping(path = "/tokens", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     TokenCreated createToken(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody TokenRequest request) {

@@ -2,6 +2,9 @@ package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -20,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** The identity part of /api/v1 (SPEC section 3). Who may call what is declared in the route table (web.Routes). */
 @RestController
 @RequestMapping(path = "/api/v1", produces = "application/json")
+@Tag(name = "Identity", description = "Sign-up, sign-in, users, invitations and password resets")
 class IdentityApiController {
 
     private final SignUpService signUps;
@@ -74,6 +78,7 @@ class IdentityApiController {
     }
 
     /** The same 202 whether or not the address has an account: only its mailbox learns which. */
+    @Operation(summary = "Ask for a new organisation: mails a single-use verification link (24 h)")
     @PostMapping(path = "/signup", consumes = "application/json")
     @ResponseStatus(HttpStatus.ACCEPTED)
     SignupAccepted signUp(@RequestBody SignupRequest request) {
@@ -81,12 +86,18 @@ class IdentityApiController {
         return new SignupAccepted("verification_sent");
     }
 
+    @Operation(summary = "Create the organisation and its OWNER from the emailed link's token")
+    @ApiResponse(responseCode = "409", description = "`email_taken`: the address got an account since the sign-up request.")
     @PostMapping(path = "/email-verifications", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     SignUpService.SignedUp verifyEmail(@RequestBody EmailVerification verification) {
         return signUps.verifyEmail(verification.token());
     }
 
+    @Operation(summary = "Sign in: a session token (12 h at most)")
+    @ApiResponse(responseCode = "401", description = "`invalid_credentials`: wrong email or password, whatever the account's MFA state. "
+            + "`mfa_required`: the password is right and MFA is on: send `otp` too. `invalid_otp`: the code is wrong, expired or used.")
+    @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many failures in a row for this account; it is locked for a while.")
     @PostMapping(path = "/sessions", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     SessionCreated signIn(@RequestBody SessionRequest request) {
@@ -95,6 +106,7 @@ class IdentityApiController {
                 .orElseThrow(() -> ApiProblem.unauthorized("invalid_credentials", "Invalid email or password."));
     }
 
+    @Operation(summary = "Sign out: the session token stops working")
     @DeleteMapping("/sessions/current")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void signOut(@AuthenticationPrincipal CloudwardenPrincipal principal) {
@@ -116,6 +128,9 @@ class IdentityApiController {
         return users.user(parseId(id));
     }
 
+    @Operation(summary = "Invite a user: an INVITED user and a mailed single-use link (72 h)")
+    @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may invite an OWNER.")
+    @ApiResponse(responseCode = "409", description = "`email_taken`: the address already has an account in this organisation.")
     @PostMapping(path = "/users", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     UserService.UserView invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody Invitation invitation) {
@@ -123,7 +138,11 @@ class IdentityApiController {
     }
 
     /** Changes a user's role, or re-enables a disabled user with {@code "status":"ACTIVE"}. */
+    @Operation(summary = "Change a user's role, or re-enable a disabled user")
+    @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may grant or remove OWNER, or re-enable an OWNER.")
+    @ApiResponse(responseCode = "409", description = "`last_owner`: the organisation must keep an active OWNER.")
     @PatchMapping(path = "/users/{id}", consumes = "application/json")
+    @ResponseStatus(HttpStatus.OK) // with an @ApiResponse present, springdoc lists the success answer only when it is named
     UserService.UserView change(@AuthenticationPrincipal CloudwardenPrincipal principal,
                                     @PathVariable String id, @RequestBody UserChange change) {
         UUID userId = parseId(id);
@@ -146,11 +165,15 @@ class IdentityApiController {
         return result;
     }
 
+    @Operation(summary = "Accept an invitation: set the invited user's password")
+    @ApiResponse(responseCode = "409", description = "`email_taken`: the address got an account meanwhile.")
     @PostMapping(path = "/invitations/accept", consumes = "application/json")
+    @ResponseStatus(HttpStatus.OK)
     SignUpService.SignedUp acceptInvitation(@RequestBody InvitationAcceptance acceptance) {
         return invitations.accept(acceptance.token(), acceptance.password());
     }
 
+    @Operation(summary = "Ask for a password-reset link (the same answer whether or not the address has an account)")
     @PostMapping(path = "/password-resets", consumes = "application/json")
     @ResponseStatus(HttpStatus.ACCEPTED)
     Accepted requestPasswordReset(@RequestBody ResetRequest request) {
@@ -158,12 +181,16 @@ class IdentityApiController {
         return new Accepted("If the address belongs to an active account, a reset link is on its way.");
     }
 
+    @Operation(summary = "Set a new password with the reset token; ends every session and token of the user")
     @PostMapping(path = "/password-resets/confirm", consumes = "application/json")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void confirmPasswordReset(@RequestBody ResetConfirmation confirmation) {
         resets.confirm(confirmation.token(), confirmation.password());
     }
 
+    @Operation(summary = "Disable a user: their sessions and tokens end")
+    @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may disable an OWNER.")
+    @ApiResponse(responseCode = "409", description = "`last_owner`: the organisation must keep an active OWNER.")
     @DeleteMapping("/users/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {

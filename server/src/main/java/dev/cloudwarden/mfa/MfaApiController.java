@@ -2,6 +2,9 @@ package dev.cloudwarden.mfa;
 
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -18,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping(path = "/api/v1/mfa/totp", produces = "application/json")
+@Tag(name = "MFA", description = "TOTP enrolment and disabling for the caller's own account")
 class MfaApiController {
 
     private final MfaService mfa;
@@ -36,6 +40,8 @@ class MfaApiController {
     }
 
     /** 201 with a new secret (a pending enrolment is replaced); 409 mfa_already_enabled. */
+    @Operation(summary = "Start (or restart) TOTP enrolment: the secret, shown only here")
+    @ApiResponse(responseCode = "409", description = "`mfa_already_enabled`: MFA is on already.")
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     EnrollmentStarted enroll(@AuthenticationPrincipal CloudwardenPrincipal principal) {
@@ -44,12 +50,19 @@ class MfaApiController {
     }
 
     /** 200 with 10 recovery codes; 400 for a malformed or wrong code; 409 without a pending enrolment. */
+    @Operation(summary = "Confirm enrolment with a code: MFA is on, and the recovery codes, shown only here")
+    @ApiResponse(responseCode = "409", description = "`mfa_not_enrolling`: no enrolment is pending. `mfa_already_enabled`: MFA is on already.")
+    @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many wrong codes in a row; wait.")
     @PostMapping(path = "/confirm", consumes = "application/json")
+    @ResponseStatus(HttpStatus.OK)
     Confirmed confirm(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
         return new Confirmed(mfa.confirm(principal, request.code()).stream().map(Secret::reveal).toList());
     }
 
     /** 204; needs a fresh TOTP code or an unused recovery code. */
+    @Operation(summary = "Turn MFA off with a fresh code or an unused recovery code")
+    @ApiResponse(responseCode = "409", description = "`mfa_not_enabled`: MFA is not on.")
+    @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many wrong codes in a row; wait.")
     @DeleteMapping(consumes = "application/json")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {

@@ -1,6 +1,8 @@
 package dev.cloudwarden.mfa;
 
 import dev.cloudwarden.common.ApiProblem;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -13,6 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping(path = "/api/v1/settings/security", produces = "application/json")
+@Tag(name = "Settings", description = "The organisation's security settings")
 class SecuritySettingsController {
 
     private final MfaService mfa;
@@ -25,7 +28,7 @@ class SecuritySettingsController {
     }
 
     /** Object, not Boolean: Jackson would quietly turn 1 or "yes"-like strings into a boolean, and a policy switch takes only true or false. */
-    record SecuritySettingsChange(Object mfaRequired) {
+    record SecuritySettingsChange(@Schema(types = "boolean") Object mfaRequired) {
     }
 
     @GetMapping

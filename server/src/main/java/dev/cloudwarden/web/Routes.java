@@ -104,7 +104,13 @@ public final class Routes {
             signedIn(POST, "/console/settings", ADMINS),
 
             // --- public files ---
-            open(GET, "/.well-known/security.txt"));
+            open(GET, "/.well-known/security.txt"),
+            // the API document (no data in it: the same for everyone) and, where enabled, its Swagger UI page
+            open(GET, "/v3/api-docs").beforeMfaEnrollment(),
+            open(GET, "/v3/api-docs.yaml").beforeMfaEnrollment(),
+            open(GET, "/v3/api-docs/swagger-config").beforeMfaEnrollment(),
+            open(GET, "/swagger-ui.html").beforeMfaEnrollment(),
+            open(GET, "/swagger-ui/**").beforeMfaEnrollment());
 
     private record Entry(Route route, RequestMatcher matcher) {
     }
