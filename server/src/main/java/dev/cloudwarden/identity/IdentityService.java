@@ -165,12 +165,22 @@ public class IdentityService implements DisposableBean {
                 return principal;
             }
             if (hasher.needsUpgrade(row.passwordHash())) {
-                String upgraded = hasher.hash(keys, password);
-                tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
+                upgradeHash(keys, password, row.id());
             }
             bruteForce.succeeded(row.id());
             return principal;
         });
+    }
+
+    /** Re-hashes at the current parameters; skipped (until the next sign-in) when no hashing slot is free. */
+    private void upgradeHash(TenantKeys keys, Secret password, UUID userId) {
+        String upgraded;
+        try {
+            upgraded = hasher.hash(keys, password);
+        } catch (ApiProblem busy) {
+            return;
+        }
+        tx.executeWithoutResult(s -> users.updatePasswordHash(userId, upgraded));
     }
 
     /**
