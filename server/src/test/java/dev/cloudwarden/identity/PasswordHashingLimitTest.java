@@ -88,8 +88,8 @@ class PasswordHashingLimitTest extends IntegrationTest {
         assertThat(console.header("Location")).endsWith("/login?busy");
         assertThat(verifications()).as("no password was checked").isEqualTo(verificationsBefore);
         assertThat(meters.get("cloudwarden.password.hashing.rejected").counter().count() - rejectedBefore).isEqualTo(5.0);
-        // refused before any hash, the attempts count as no failure
-        assertThat(bruteForceRow(t.userId())).isEqualTo("0");
+        // refused before any hash, the attempts count neither as failures nor as in flight
+        assertThat(bruteForceRow(t.userId())).isEqualTo("0 {}");
         assertThat(signIn(t.email(), Api.PASSWORD).status()).isEqualTo(201);
     }
 
@@ -117,7 +117,7 @@ class PasswordHashingLimitTest extends IntegrationTest {
 
     private static String bruteForceRow(UUID userId) throws Exception {
         try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
-                "select failures::text from login_failures where user_id = ?")) {
+                "select failures || ' ' || in_flight::text from login_failures where user_id = ?")) {
             ps.setObject(1, userId);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
