@@ -10,9 +10,11 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -58,18 +60,20 @@ public class BruteForceProtection {
     static final String CODE = "too_many_attempts";
     static final String MESSAGE = "Too many failed sign-in attempts. Try again later.";
     static final String BUSY = "Too many sign-in attempts for this account at once. Try again in a moment.";
-    private static final Duration FIRST_POLL = Duration.ofMillis(10);
-    private static final Duration LAST_POLL = Duration.ofMillis(80);
+    // attempts finishing on this node wake a waiting one at once; these polls only catch other nodes' (and leases ending)
+    private static final Duration FIRST_POLL = Duration.ofMillis(50);
+    private static final Duration LAST_POLL = Duration.ofMillis(250);
 
     private final BruteForceSettings settings;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final TenantContext tenants;
     private final EmailHashKey emailHashKey;
-    // attempts finished on this node: a waiting attempt looks again at once instead of at its next poll
-    private final ReentrantLock finishedLock = new ReentrantLock();
-    private final Condition finishedSignal = finishedLock.newCondition();
-    private final AtomicLong finished = new AtomicLong();
+    // Per account or email, this node's attempts beginning and in flight: a finished attempt wakes one
+    // waiting attempt at once (more would only find the place taken); while attempts of other nodes
+    // are in flight too, the waiting ones also poll.
+    private final ReentrantLock turnLock = new ReentrantLock();
+    private final Map<String, Turns> turns = new HashMap<>(); // guarded by turnLock
 
     BruteForceProtection(BruteForceSettings settings, JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants,
                          EmailHashKey emailHashKey) {
@@ -152,13 +156,7 @@ public class BruteForceProtection {
                     return null;
                 });
             } finally {
-                finished.incrementAndGet();
-                finishedLock.lock();
-                try {
-                    finishedSignal.signalAll();
-                } finally {
-                    finishedLock.unlock();
-                }
+                finished(store.key());
             }
         }
     }
@@ -170,57 +168,171 @@ public class BruteForceProtection {
         }
         long deadline = System.nanoTime() + settings.inFlightWait().toNanos();
         Duration poll = FIRST_POLL;
-        while (true) {
-            long seen = finished.get();
-            Begun<T> begun = store.inTransaction(() -> {
-                Row row = store.lock();
-                if (row.state().lockedAt(row.now())) {
-                    return new Begun<T>(Duration.between(row.now(), row.state().lockedUntil()), null, null);
+        Turns here = register(store.key()); // before the first look, so no wake-up is missed between the two
+        boolean placed = false;
+        try {
+            while (true) {
+                long seen = here.wakeUps;
+                Begun<T> begun = tryBegin(store, read);
+                if (begun.locked() != null) {
+                    wakeOne(store.key()); // the others waiting here are refused as well: let them see it now
+                    throw ApiProblem.tooManyRequests(CODE, MESSAGE, begun.locked());
                 }
-                List<Instant> live = row.inFlight().stream().filter(row.now()::isBefore).collect(Collectors.toCollection(ArrayList::new));
-                if (live.size() >= settings.attemptsInFlightAllowed(row.state(), row.now())) {
-                    return null; // no place now: wait for one of those in flight to finish
+                if (begun.lease() != null) {
+                    claimed(here, begun.placesLeft() > 0);
+                    placed = true;
+                    return new Attempt<>(store, begun.lease(), begun.read());
                 }
-                Instant lease = row.now().plus(settings.inFlightLease());
-                while (live.contains(lease)) {
-                    lease = lease.plusNanos(1_000); // unique within the row (PostgreSQL keeps microseconds)
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw ApiProblem.unavailable(BUSY, Duration.ofSeconds(1));
                 }
-                live.add(lease);
-                store.save(new Row(row.state(), live, row.now()));
-                return new Begun<>(null, lease, read.get());
-            });
-            if (begun != null && begun.locked() != null) {
-                throw ApiProblem.tooManyRequests(CODE, MESSAGE, begun.locked());
+                // when every attempt in flight runs on this node, its end wakes us: no need to poll
+                boolean allHere = begun.inFlight() <= here.inFlightHere;
+                awaitTurn(here, seen, allHere ? left : Math.min(left, poll.toNanos()));
+                poll = poll.multipliedBy(2).compareTo(LAST_POLL) > 0 ? LAST_POLL : poll.multipliedBy(2);
             }
-            if (begun != null) {
-                return new Attempt<>(store, begun.lease(), begun.read());
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw ApiProblem.unavailable(BUSY, Duration.ofSeconds(1));
-            }
-            awaitFinished(seen, Math.min(left, poll.toNanos()));
-            poll = poll.multipliedBy(2).compareTo(LAST_POLL) > 0 ? LAST_POLL : poll.multipliedBy(2);
+        } finally {
+            unregister(store.key(), here, !placed);
         }
     }
 
-    /** Sleeps until an attempt finishes on this node (other nodes are seen at the next poll), at most {@code nanos}. */
-    private void awaitFinished(long seen, long nanos) {
-        finishedLock.lock();
+    /** One look at the row: locked (the remaining wait), no place now, or a place taken (its lease). */
+    private <T> Begun<T> tryBegin(Store store, Supplier<T> read) {
+        return store.inTransaction(() -> {
+            Row row = store.lock();
+            if (row.state().lockedAt(row.now())) {
+                return new Begun<T>(Duration.between(row.now(), row.state().lockedUntil()));
+            }
+            List<Instant> live = row.inFlight().stream().filter(row.now()::isBefore).collect(Collectors.toCollection(ArrayList::new));
+            if (live.size() >= settings.attemptsInFlightAllowed(row.state(), row.now())) {
+                return Begun.full(live.size()); // no place now: wait for one of those in flight to finish
+            }
+            Instant lease = row.now().plus(settings.inFlightLease());
+            while (live.contains(lease)) {
+                lease = lease.plusNanos(1_000); // unique within the row (PostgreSQL keeps microseconds)
+            }
+            live.add(lease);
+            store.save(new Row(row.state(), live, row.now()));
+            int placesLeft = settings.attemptsInFlightAllowed(row.state(), row.now()) - live.size();
+            return new Begun<>(null, lease, read.get(), placesLeft, live.size());
+        });
+    }
+
+    /**
+     * One account's or email's attempts on this node: those beginning (waiting for a place or looking
+     * for one), those in flight, and how often a place was reported free here.
+     */
+    private static final class Turns {
+        final Condition turn;
+        int beginning;
+        volatile int inFlightHere; // written under turnLock
+        volatile long wakeUps;     // written under turnLock
+
+        Turns(Condition turn) {
+            this.turn = turn;
+        }
+    }
+
+    private Turns register(String key) {
+        turnLock.lock();
+        try {
+            Turns t = turns.computeIfAbsent(key, k -> new Turns(turnLock.newCondition()));
+            t.beginning++;
+            return t;
+        } finally {
+            turnLock.unlock();
+        }
+    }
+
+    /** Done beginning; one that leaves without a place passes on a wake-up it may have taken. */
+    private void unregister(String key, Turns t, boolean passOn) {
+        turnLock.lock();
+        try {
+            t.beginning--;
+            if (passOn && t.beginning > 0) {
+                t.wakeUps++;
+                t.turn.signal();
+            }
+            forgetIfIdle(key, t);
+        } finally {
+            turnLock.unlock();
+        }
+    }
+
+    /** This node took a place; if more are free, the next attempt waiting here may take one too. */
+    private void claimed(Turns t, boolean morePlaces) {
+        turnLock.lock();
+        try {
+            t.inFlightHere++;
+            if (morePlaces) {
+                t.wakeUps++;
+                t.turn.signal();
+            }
+        } finally {
+            turnLock.unlock();
+        }
+    }
+
+    /** An attempt of this node finished: its place is free, one attempt waiting here looks (more would find it taken). */
+    private void finished(String key) {
+        turnLock.lock();
+        try {
+            Turns t = turns.get(key);
+            if (t != null) {
+                t.inFlightHere--;
+                t.wakeUps++;
+                t.turn.signal();
+                forgetIfIdle(key, t);
+            }
+        } finally {
+            turnLock.unlock();
+        }
+    }
+
+    private void wakeOne(String key) {
+        turnLock.lock();
+        try {
+            Turns t = turns.get(key);
+            if (t != null) {
+                t.wakeUps++;
+                t.turn.signal();
+            }
+        } finally {
+            turnLock.unlock();
+        }
+    }
+
+    private void forgetIfIdle(String key, Turns t) {
+        if (t.beginning == 0 && t.inFlightHere <= 0) {
+            turns.remove(key, t);
+        }
+    }
+
+    /** Sleeps until woken for {@code t} since {@code seen}, or at most {@code nanos} (then polls: other nodes wake no one here). */
+    private void awaitTurn(Turns t, long seen, long nanos) {
+        turnLock.lock();
         try {
             long left = nanos;
-            while (finished.get() == seen && left > 0) {
-                left = finishedSignal.awaitNanos(left);
+            while (t.wakeUps == seen && left > 0) {
+                left = t.turn.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable(BUSY, Duration.ofSeconds(1));
         } finally {
-            finishedLock.unlock();
+            turnLock.unlock();
         }
     }
 
-    private record Begun<T>(Duration locked, Instant lease, T read) {
+    private record Begun<T>(Duration locked, Instant lease, T read, int placesLeft, int inFlight) {
+        Begun(Duration locked) {
+            this(locked, null, null, 0, 0);
+        }
+
+        static <T> Begun<T> full(int inFlight) {
+            return new Begun<>(null, null, null, 0, inFlight);
+        }
     }
 
     /** A row-locked state, its attempts in flight (lease expiries) and the database's clock (one clock for every node). */
@@ -229,6 +341,9 @@ public class BruteForceProtection {
 
     /** One of the two stores of the same state. Every method but {@link #inTransaction} runs inside it. */
     private interface Store {
+        /** Which account or email this is, for waking the attempts waiting on this node. */
+        String key();
+
         <R> R inTransaction(Supplier<R> work);
 
         /** The row, locked until the transaction ends (created when missing). */
@@ -257,6 +372,11 @@ public class BruteForceProtection {
         AccountStore(UUID tenant, UUID userId) {
             this.tenant = tenant;
             this.userId = userId;
+        }
+
+        @Override
+        public String key() {
+            return "account:" + userId;
         }
 
         @Override
@@ -305,6 +425,11 @@ public class BruteForceProtection {
 
         UnknownEmailStore(byte[] hash) {
             this.hash = hash;
+        }
+
+        @Override
+        public String key() {
+            return "email:" + HexFormat.of().formatHex(hash);
         }
 
         @Override

@@ -33,7 +33,7 @@ import org.springframework.test.context.TestPropertySource;
  */
 @TestPropertySource(properties = {
         "cloudwarden.passwords.max-concurrent-hashes=1",
-        "cloudwarden.passwords.max-queue-wait=PT4S"})
+        "cloudwarden.passwords.max-queue-wait=PT8S"})
 class PasswordHashingLimitTest extends IntegrationTest {
 
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
@@ -45,10 +45,11 @@ class PasswordHashingLimitTest extends IntegrationTest {
     MeterRegistry meters;
 
     @Test
-    void tenParallelSignInsHashOneAtATimeAndAllGetIn() throws Exception {
+    void parallelSignInsHashOneAtATimeAndAllGetIn() throws Exception {
+        // 8 at once: the last waits for 7 hashes, well within the 8 s wait even on a busy machine
         Api.Tenant t = api.signUpAndSignIn("One hash at a time");
         List<String> emails = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 8; i++) {
             emails.add(TestUsers.add(t, "VIEWER").email());
         }
         limiter.peakAndReset();
@@ -56,7 +57,7 @@ class PasswordHashingLimitTest extends IntegrationTest {
         List<Api.Response> responses = parallel(emails.stream()
                 .<Callable<Api.Response>>map(email -> () -> signIn(email, Api.PASSWORD)).toList());
         assertThat(responses).extracting(Api.Response::status).containsOnly(201);
-        assertThat(verifications() - before).isEqualTo(10.0);
+        assertThat(verifications() - before).isEqualTo(8.0);
         assertThat(limiter.peakAndReset()).as("Argon2 computations at once").isEqualTo(1);
     }
 
@@ -82,7 +83,7 @@ class PasswordHashingLimitTest extends IntegrationTest {
         for (Api.Response r : responses) {
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.json().get("error").asString()).isEqualTo("unavailable");
-            assertThat(r.header("Retry-After")).isEqualTo("4");
+            assertThat(r.header("Retry-After")).isEqualTo("8");
         }
         assertThat(console.status()).isEqualTo(302);
         assertThat(console.header("Location")).endsWith("/login?busy");
