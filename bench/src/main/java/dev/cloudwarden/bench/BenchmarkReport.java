@@ -10,16 +10,24 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Turns JMH's JSON result of {@code FieldCryptoBenchmark} into BENCHMARKS.md.
+ * Turns JMH's JSON results of {@code FieldCryptoBenchmark} and {@code PasswordHasherBenchmark} into
+ * BENCHMARKS.md. Everything from the {@link #KEPT} line on (sections written by hand, such as
+ * measurements of a running server) is carried over from the existing file.
  * Usage: {@code BenchmarkReport <BENCHMARKS.md> <jmh options used> <jmh.json>...}.
  */
 public final class BenchmarkReport {
 
     private static final double TARGET = 3.0;
+    static final String KEPT = "<!-- Sections below are written by hand; ./cloudwarden bench keeps them. -->";
 
     private record Score(double ns, double error) {
         String text() { // no error with a single iteration
-            return Double.isNaN(error) ? String.format(Locale.ROOT, "%,.0f", ns) : String.format(Locale.ROOT, "%,.0f ± %,.0f", ns, error);
+            return text(0);
+        }
+
+        String text(int decimals) {
+            String f = "%,." + decimals + "f";
+            return Double.isNaN(error) ? String.format(Locale.ROOT, f, ns) : String.format(Locale.ROOT, f + " ± " + f, ns, error);
         }
     }
 
@@ -27,19 +35,28 @@ public final class BenchmarkReport {
         JsonMapper json = JsonMapper.builder().build();
         Map<Integer, Score> facade = new TreeMap<>();
         Map<Integer, Score> raw = new TreeMap<>();
+        Map<String, Score> hashes = new TreeMap<>(); // "<threads> <implementation>" -> verifications/s
         String jdk = "";
         for (int i = 2; i < args.length; i++) {
             for (JsonNode r : json.readTree(Files.readString(Path.of(args[i])))) {
                 String name = r.path("benchmark").asString();
-                int size = Integer.parseInt(r.path("params").path("size").asString());
                 JsonNode metric = r.path("primaryMetric");
+                jdk = r.path("vmName").asString() + " " + r.path("jdkVersion").asString();
+                if (name.contains("PasswordHasherBenchmark")) {
+                    if (!"ops/s".equals(metric.path("scoreUnit").asString())) {
+                        throw new IllegalStateException("expected ops/s, got " + metric.path("scoreUnit").asString());
+                    }
+                    hashes.put(r.path("threads").asInt() + " " + r.path("params").path("implementation").asString(),
+                            new Score(metric.path("score").asDouble(), Double.parseDouble(metric.path("scoreError").asString())));
+                    continue;
+                }
+                int size = Integer.parseInt(r.path("params").path("size").asString());
                 if (!"ns/op".equals(metric.path("scoreUnit").asString())) {
                     throw new IllegalStateException("expected ns/op, got " + metric.path("scoreUnit").asString());
                 }
                 // JMH writes an unknown error as the string "NaN"
                 Score score = new Score(metric.path("score").asDouble(), Double.parseDouble(metric.path("scoreError").asString()));
                 (name.endsWith(".facadeEncryptDecrypt") ? facade : raw).put(size, score);
-                jdk = r.path("vmName").asString() + " " + r.path("jdkVersion").asString();
             }
         }
 
@@ -69,9 +86,34 @@ public final class BenchmarkReport {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f | %s |%n",
                     size(e.getKey()), f.text(), r.text(), ratio, ratio <= TARGET ? "met" : "**missed**"));
         }
+        if (!hashes.isEmpty()) {
+            md.append("\n## Password hashing: native libargon2 against pure-Java BouncyCastle\n\n")
+              .append("One Argon2id verification through `PasswordHasher` at the production parameters (m = 19 MiB,\n")
+              .append("t = 2, p = 1), per operation, on 1 and on 2 threads (the hashing limiter at its default, one slot\n")
+              .append("per processor). **native**: Debian's `libargon2-1` through JNA, what the server uses where the\n")
+              .append("library is installed; **java**: BouncyCastle, the fallback. Same run, back to back. A fresh JVM\n")
+              .append("sometimes runs BouncyCastle's Argon2 at about half speed for its whole life (a JIT effect), so\n")
+              .append("compare several runs before trusting one java figure.\n\n")
+              .append("| threads | native verifications/s | java verifications/s | ratio native/java |\n")
+              .append("|--------:|-----------------------:|---------------------:|------------------:|\n");
+            for (String threads : hashes.keySet().stream().map(k -> k.split(" ")[0]).distinct().sorted().toList()) {
+                Score n = hashes.get(threads + " native");
+                Score j = hashes.get(threads + " java");
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", threads, n == null ? "–" : n.text(1),
+                        j == null ? "–" : j.text(1), n == null || j == null ? "–" : String.format(Locale.ROOT, "%.2f", n.ns() / j.ns())));
+            }
+        }
         md.append("\n± is JMH's 99.9% confidence interval. Date: ").append(LocalDate.now())
           .append(". JDK: ").append(jdk.trim()).append(". JMH options: `").append(args[1]).append("`.\n");
-        Files.writeString(Path.of(args[0]), md.toString());
+        Path out = Path.of(args[0]);
+        if (Files.exists(out)) {
+            String previous = Files.readString(out);
+            int kept = previous.indexOf(KEPT);
+            if (kept >= 0) {
+                md.append('\n').append(previous.substring(kept));
+            }
+        }
+        Files.writeString(out, md.toString());
         System.out.print(md);
     }
 

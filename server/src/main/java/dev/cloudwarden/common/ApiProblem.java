@@ -57,7 +57,10 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, code, null, message, null);
     }
 
-    /** 503 {@code unavailable} with a {@code Retry-After}: the server cannot take this now, the client may try again later. */
+    /**
+     * 503 {@code unavailable} with a {@code Retry-After} header: the server cannot take this request
+     * now (it is saturated or a dependency is down) and the client should try again later.
+     */
     public static ApiProblem unavailable(String message, Duration retryAfter) {
         return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", null, message, retryAfter);
     }

@@ -63,7 +63,8 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             response.sendRedirect(request.getContextPath() + "/login/mfa");
         } else {
             forget(request);
-            response.sendRedirect(request.getContextPath() + (e instanceof LockedException ? "/login?locked" : "/login?error"));
+            String outcome = e instanceof LockedException ? "locked" : e instanceof SignInBusyException ? "busy" : "error";
+            response.sendRedirect(request.getContextPath() + "/login?" + outcome);
         }
     }
 

@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
 /**
  * Console sign-in through Spring Security's form login, checked by the same code as the API. A
  * brute-force lockout (of an account or of an unknown email alike) becomes a {@link LockedException},
- * which the console answers with {@code /login?locked}. For an account with MFA it signs nobody in:
+ * which the console answers with {@code /login?locked}; a saturated node's 503 becomes
+ * {@code /login?busy}. For an account with MFA it signs nobody in:
  * it hands over to the code step.
  */
 @Component
@@ -35,6 +36,9 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
         } catch (ApiProblem problem) {
             if (problem.status().value() == 429) {
                 throw new LockedException("Too many failed sign-in attempts.");
+            }
+            if (problem.status().value() == 503) {
+                throw new SignInBusyException();
             }
             throw problem;
         }

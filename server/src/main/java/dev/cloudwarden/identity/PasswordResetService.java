@@ -84,16 +84,13 @@ public class PasswordResetService {
                 throw OneTimeTokens.invalid();
             }
             String hash = hasher.hash(keyring.keys(tenant), password);
-            tenants.runAs(tenant, () -> {
-                UUID userId = tx.execute(s -> {
-                    UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
-                    UserRepository.UserRow user = users.find(id).filter(UserRepository.UserRow::active).orElseThrow(OneTimeTokens::invalid);
-                    users.updatePasswordHash(user.id(), hash);
-                    revocation.endEverythingOf(user.id());
-                    return user.id();
-                });
-                bruteForce.succeeded(userId);
-            });
+            tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
+                UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
+                UserRepository.UserRow user = users.find(id).filter(UserRepository.UserRow::active).orElseThrow(OneTimeTokens::invalid);
+                users.updatePasswordHash(user.id(), hash);
+                revocation.endEverythingOf(user.id());
+                bruteForce.forgetFailures(user.id());
+            }));
             return null;
         });
     }

@@ -56,36 +56,56 @@ public class SignInService {
         String canonicalEmail = Emails.normalize(email);
         Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
         if (target.isEmpty()) {
-            if (canonicalEmail != null) {
-                bruteForce.beginUnknownAttempt(canonicalEmail);
+            if (canonicalEmail == null) {
+                hasher.matchDummy(password);
+                return Optional.empty();
             }
-            hasher.matchDummy(password);
+            try (BruteForceProtection.Attempt<Void> attempt = bruteForce.beginUnknownAttempt(canonicalEmail)) {
+                hasher.matchDummy(password);
+                attempt.failed();
+            }
             return Optional.empty();
         }
         UUID tenantId = target.get().tenantId();
+        UUID userId = target.get().userId();
         return tenants.callAs(tenantId, () -> {
-            bruteForce.beginAttempt(target.get().userId());
-            Optional<UserRepository.UserRow> user = tx.execute(s -> users.find(target.get().userId()));
-            TenantKeys keys = keyring.keys(tenantId);
-            if (user.isEmpty() || user.get().passwordHash() == null) {
-                hasher.matchDummy(password); // an invited user has no password yet: same work, same answer
-                return Optional.empty();
-            }
-            if (!hasher.matches(keys, password, user.get().passwordHash())) {
-                return Optional.empty();
-            }
-            UserRepository.UserRow row = user.get();
-            Optional<CloudwardenPrincipal> principal = tx.execute(s -> users.findActive(row.id()));
-            if (principal.isEmpty()) {
+            // the user and whether they may act are read in the attempt's own transaction
+            try (BruteForceProtection.Attempt<Optional<SignInRead>> attempt = bruteForce.beginAttempt(userId,
+                    () -> users.find(userId).map(row -> new SignInRead(row, users.findActive(row.id()))))) {
+                Optional<SignInRead> user = attempt.read();
+                TenantKeys keys = keyring.keys(tenantId);
+                if (user.isEmpty() || user.get().row().passwordHash() == null) {
+                    hasher.matchDummy(password); // an invited user has no password yet: same work, same answer
+                    attempt.failed();
+                    return Optional.empty();
+                }
+                UserRepository.UserRow row = user.get().row();
+                Optional<CloudwardenPrincipal> principal = user.get().principal();
+                if (!hasher.matches(keys, password, row.passwordHash()) || principal.isEmpty()) {
+                    attempt.failed(); // a disabled user or terminated tenant counts as a failure, as a wrong password
+                    return Optional.empty();
+                }
+                if (hasher.needsUpgrade(row.passwordHash())) {
+                    upgradeHash(keys, password, row.id());
+                }
+                attempt.succeeded();
                 return principal;
             }
-            if (hasher.needsUpgrade(row.passwordHash())) {
-                String upgraded = hasher.hash(keys, password);
-                tx.executeWithoutResult(s -> users.updatePasswordHash(row.id(), upgraded));
-            }
-            bruteForce.succeeded(row.id());
-            return principal;
         });
+    }
+
+    private record SignInRead(UserRepository.UserRow row, Optional<CloudwardenPrincipal> principal) {
+    }
+
+    /** Re-hashes at the current parameters; skipped (until the next sign-in) when no hashing slot is free. */
+    private void upgradeHash(TenantKeys keys, Secret password, UUID userId) {
+        String upgraded;
+        try {
+            upgraded = hasher.hash(keys, password);
+        } catch (ApiProblem busy) {
+            return;
+        }
+        tx.executeWithoutResult(s -> users.updatePasswordHash(userId, upgraded));
     }
 
     /**

@@ -64,5 +64,28 @@ class BruteForceSettingsTest {
         assertThatThrownBy(() -> new BruteForceSettings(5, null, Duration.ofDays(2), Duration.ofDays(3))).hasMessageContaining("max-wait");
         assertThatThrownBy(() -> new BruteForceSettings(5, null, Duration.ofHours(1), Duration.ofMinutes(30)))
                 .hasMessageContaining("reset-after");
+        assertThatThrownBy(() -> new BruteForceSettings(1001, null, null, null)).hasMessageContaining("max-failures");
+        assertThatThrownBy(() -> new BruteForceSettings(5, null, null, null, Duration.ofMinutes(2), null))
+                .hasMessageContaining("in-flight-wait");
+        assertThatThrownBy(() -> new BruteForceSettings(5, null, null, null, null, Duration.ofSeconds(1)))
+                .hasMessageContaining("in-flight-lease");
+    }
+
+    @Test
+    void asManyAttemptsMayBeInFlightAsFailuresAreStillAllowedAndAlwaysOne() {
+        assertThat(defaults.inFlightWait()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(defaults.inFlightLease()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(defaults.attemptsInFlightAllowed(State.CLEAN, t0)).isEqualTo(5);
+        assertThat(defaults.attemptsInFlightAllowed(new State(3, t0, null), t0.plusSeconds(1))).isEqualTo(2);
+        // every one of them failing reaches the limit exactly: 3 + 2 = 5, locked
+        State state = new State(3, t0, null);
+        for (int i = 0; i < 2; i++) {
+            state = defaults.afterFailure(state, t0.plusSeconds(1));
+        }
+        assertThat(state.lockedAt(t0.plusSeconds(1))).isTrue();
+        assertThat(defaults.attemptsInFlightAllowed(new State(7, t0, t0.plusSeconds(60)), t0.plusSeconds(61)))
+                .as("after a lock ends, one attempt at a time").isEqualTo(1);
+        assertThat(defaults.attemptsInFlightAllowed(new State(4, t0, null), t0.plus(Duration.ofHours(13))))
+                .as("stale failures do not count").isEqualTo(5);
     }
 }

@@ -30,12 +30,14 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * Sign-in lockout through the real server: 3 failures lock for 2 s, then 4 s, 8 s at most (tiny
- * waits of this context only; the defaults are 5 failures and 1 min doubling up to 15 min).
+ * waits of this context only; the defaults are 5 failures and 1 min doubling up to 15 min). An
+ * attempt waits at most 3 s for its turn behind the account's attempts in flight.
  */
 @TestPropertySource(properties = {
         "cloudwarden.brute-force.max-failures=3",
         "cloudwarden.brute-force.first-wait=PT2S",
-        "cloudwarden.brute-force.max-wait=PT8S"})
+        "cloudwarden.brute-force.max-wait=PT8S",
+        "cloudwarden.brute-force.in-flight-wait=PT3S"})
 class BruteForceTest extends IntegrationTest {
 
     private static final String WRONG = "not-the-right-one-42";
@@ -142,26 +144,67 @@ class BruteForceTest extends IntegrationTest {
     }
 
     @Test
-    void parallelGuessesCannotOutrunTheLock() throws Exception {
+    void tenParallelGuessesCannotOutrunTheLockForAnAccountOrAnUnknownEmail() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Parallel guesses");
-        double before = verifications();
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Integer> statuses = new ArrayList<>();
-        try {
-            List<Future<Api.Response>> futures = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                futures.add(pool.submit(() -> signIn(t.email(), WRONG)));
-            }
-            for (Future<Api.Response> f : futures) {
-                statuses.add(f.get().status());
-            }
-        } finally {
-            pool.shutdownNow();
+        String unknown = Api.uniqueEmail("nobody");
+        for (String email : List.of(t.email(), unknown)) {
+            double before = verifications();
+            List<Integer> statuses = parallel(10, () -> signIn(email, WRONG)).stream().map(Api.Response::status).toList();
+            // only as many attempts run at once as failures are still allowed: the rest wait, then see the lock
+            assertThat(verifications() - before).as(email).isEqualTo(3.0);
+            assertThat(statuses.stream().filter(s -> s == 401).count()).isEqualTo(3);
+            assertThat(statuses.stream().filter(s -> s == 429).count()).isEqualTo(7);
+            // at once, within the 2 s lock
+            Api.Response right = signIn(email, email.equals(unknown) ? WRONG : Api.PASSWORD);
+            assertThat(right.status()).as("the right password while locked").isEqualTo(429);
+            assertThat(verifications() - before).isEqualTo(3.0);
         }
-        // each attempt is counted before its hash is computed, under a row lock: only max-failures get through
-        assertThat(statuses.stream().filter(s -> s == 401).count()).isEqualTo(3);
-        assertThat(statuses.stream().filter(s -> s == 429).count()).isEqualTo(5);
-        assertThat(verifications() - before).isEqualTo(3.0);
+        assertThat(inFlight(t.userId())).isEqualTo("{}");
+    }
+
+    @Test
+    void tenParallelSignInsWithTheRightPasswordAllGetIn() throws Exception {
+        // a script, a team sharing a service account, a burst: not a lockout (three may run at once here)
+        Api.Tenant t = api.signUpAndSignIn("Parallel right passwords");
+        double before = verifications();
+        List<Api.Response> responses = parallel(10, () -> signIn(t.email(), Api.PASSWORD));
+        assertThat(responses).extracting(Api.Response::status).containsOnly(201);
+        assertThat(verifications() - before).isEqualTo(10.0);
+        assertThat(failuresOf(t.userId())).isZero();
+        assertThat(inFlight(t.userId())).isEqualTo("{}");
+    }
+
+    @Test
+    void attemptsLeftInFlightByADeadNodeStopCountingWhenTheirLeaseEnds() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Dead node");
+        // three attempts in flight whose node died: the account's places are taken until their leases end
+        setInFlight(t.userId(), "array[now() + interval '1 hour', now() + interval '2 hours', now() + interval '3 hours']");
+        double before = verifications();
+        Api.Response waited = signIn(t.email(), Api.PASSWORD);
+        assertThat(waited.status()).isEqualTo(503);
+        assertThat(waited.json().get("error").asString()).isEqualTo("unavailable");
+        assertThat(waited.header("Retry-After")).isNotNull();
+        assertThat(verifications()).as("no hash while waiting for a turn").isEqualTo(before);
+
+        setInFlight(t.userId(), "array[now() - interval '1 second', now() - interval '1 minute', now() - interval '1 hour']");
+        assertThat(signIn(t.email(), Api.PASSWORD).status()).isEqualTo(201);
+        assertThat(inFlight(t.userId())).as("expired leases are dropped").isEqualTo("{}");
+    }
+
+    @Test
+    void anUnknownEmailWhoseOnlyAttemptDiedInFlightIsForgottenOnceItsLeaseEnds() throws Exception {
+        String unknown = Api.uniqueEmail("nobody");
+        assertThat(signIn(unknown, WRONG).status()).isEqualTo(401);
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement("""
+                insert into login_throttle (email_hash, in_flight) values (?, array[now() - interval '1 second'])""")) {
+            ps.setBytes(1, MessageDigest.getInstance("SHA-256").digest(UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8)));
+            ps.executeUpdate();
+        }
+        long orphans = count("select count(*) from login_throttle where last_failure_at is null");
+        assertThat(orphans).isPositive();
+        assertThat(signIn(Api.uniqueEmail("nobody"), WRONG).status()).isEqualTo(401); // each save forgets a few idle rows
+        assertThat(count("select count(*) from login_throttle where last_failure_at is null and "
+                + "not exists (select from unnest(in_flight) e where e > now())")).isZero();
     }
 
     @Test
@@ -191,6 +234,42 @@ class BruteForceTest extends IntegrationTest {
         assertThat(submitLogin(browser, t.email(), WRONG).header("Location")).endsWith("/login?error");
         assertThat(signIn(t.email(), WRONG).status()).isEqualTo(401);
         assertThat(signIn(t.email(), Api.PASSWORD).status()).isEqualTo(429);
+    }
+
+    private static List<Api.Response> parallel(int n, java.util.concurrent.Callable<Api.Response> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Api.Response>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                futures.add(pool.submit(call));
+            }
+            List<Api.Response> responses = new ArrayList<>();
+            for (Future<Api.Response> f : futures) {
+                responses.add(f.get());
+            }
+            return responses;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void setInFlight(UUID userId, String array) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                "update login_failures set in_flight = " + array + " where user_id = ?")) {
+            ps.setObject(1, userId);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    private static String inFlight(UUID userId) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                "select in_flight::text from login_failures where user_id = ?")) {
+            ps.setObject(1, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getString(1);
+            }
+        }
     }
 
     private Api.Response signIn(String email, String password) {
