@@ -82,10 +82,7 @@ public class InvitationService {
         return tenants.detached(() -> {
             policy.check(password);
             Secret presented = OneTimeTokens.orEmpty(token);
-            UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.INVITATION, presented).orElseThrow(OneTimeTokens::invalid);
-            if (!tenants.callAs(tenant, () -> tx.execute(s -> oneTimeTokens.isLive(OneTimeTokens.Purpose.INVITATION, presented)))) {
-                throw OneTimeTokens.invalid();
-            }
+            UUID tenant = oneTimeTokens.requireLive(OneTimeTokens.Purpose.INVITATION, presented);
             String hash = hasher.hash(keyring.keys(tenant), password);
             try {
                 return tenants.callAs(tenant, () -> tx.execute(s -> {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Single-use, expiring tokens sent by email. Only their tenant-keyed hash is stored. */
 @Component
@@ -29,8 +30,10 @@ class OneTimeTokens {
     private final JdbcClient jdbc;
     private final TenantContext tenants;
     private final TenantKeyring keyring;
+    private final TransactionTemplate tx;
 
-    OneTimeTokens(JdbcClient jdbc, TenantContext tenants, TenantKeyring keyring) {
+    OneTimeTokens(JdbcClient jdbc, TenantContext tenants, TenantKeyring keyring, TransactionTemplate tx) {
+        this.tx = tx;
         this.jdbc = jdbc;
         this.tenants = tenants;
         this.keyring = keyring;
@@ -56,15 +59,20 @@ class OneTimeTokens {
     }
 
     /**
-     * Whether a token is live (known, unused, unexpired), without using it up: checked before any
-     * expensive work (hashing a new password), so a forged token costs a keyed hash and one lookup.
-     * Inside a transaction with the token's tenant in scope.
+     * The tenant of a live token (known, unused, unexpired), without using it up; 400 {@code token}
+     * otherwise. Checked before any expensive work (hashing a new password), so a forged token costs
+     * a keyed hash and one lookup. Runs in a transaction of its own, outside any tenant scope.
      */
-    boolean isLive(Purpose purpose, Secret token) {
-        UUID tenant = tenants.require();
-        return jdbc.sql("select 1 from one_time_tokens where token_hash = ? and purpose = ? and used_at is null and expires_at > now()")
+    UUID requireLive(Purpose purpose, Secret token) {
+        UUID tenant = tenantOf(purpose, token).orElseThrow(OneTimeTokens::invalid);
+        boolean live = tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("""
+                        select 1 from one_time_tokens where token_hash = ? and purpose = ? and used_at is null and expires_at > now()""")
                 .params(hash(tenant, purpose, token), purpose.name())
-                .query(Integer.class).optional().isPresent();
+                .query(Integer.class).optional().isPresent()));
+        if (!live) {
+            throw invalid();
+        }
+        return tenant;
     }
 
     /**

@@ -79,10 +79,7 @@ public class PasswordResetService {
         tenants.detached(() -> {
             policy.check(password);
             Secret presented = OneTimeTokens.orEmpty(token);
-            UUID tenant = oneTimeTokens.tenantOf(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
-            if (!tenants.callAs(tenant, () -> tx.execute(s -> oneTimeTokens.isLive(OneTimeTokens.Purpose.PASSWORD_RESET, presented)))) {
-                throw OneTimeTokens.invalid();
-            }
+            UUID tenant = oneTimeTokens.requireLive(OneTimeTokens.Purpose.PASSWORD_RESET, presented);
             String hash = hasher.hash(keyring.keys(tenant), password);
             tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
                 UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
