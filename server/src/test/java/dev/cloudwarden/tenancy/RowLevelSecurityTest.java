@@ -42,7 +42,7 @@ class RowLevelSecurityTest extends IntegrationTest {
     private void withMfa(Api.Tenant t) {
         String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
         Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm",
-                java.util.Map.of("code", TestTotp.code(secret, TestTotp.freshStep(3))), t.token());
+                java.util.Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), t.token());
         assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
     }
 
