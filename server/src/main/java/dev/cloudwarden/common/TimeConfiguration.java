@@ -6,13 +6,14 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * Time is a dependency: expiry, TOTP steps, lockouts and retention read this clock, so tests move
- * time instead of sleeping. Periodic housekeeping ({@code @Scheduled}) is on; every such task is
- * idempotent, so each node may run it.
+ * The platform's one clock. Code that computes with time (TOTP steps, back-offs, expiries) takes
+ * this {@link Clock} instead of reading the system clock, so tests move time instead of waiting for
+ * it. Periodic housekeeping ({@code @Scheduled}) is on; every such task is idempotent, so each node
+ * may run it.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
-class TimeConfiguration {
+public class TimeConfiguration {
 
     @Bean
     Clock clock() {

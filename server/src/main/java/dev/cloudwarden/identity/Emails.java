@@ -1,9 +1,16 @@
 package dev.cloudwarden.identity;
 
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Email addresses are compared in one canonical form: trimmed and lower-cased. */
+/**
+ * Email addresses are compared in one canonical form: trimmed and lower-cased. A new address (sign-up,
+ * invitation, reset request) must also be one the {@link Mailer} can send to, so it is checked with
+ * the Mailer's own parser ({@code new InternetAddress(to, true)}): an address we accept but cannot
+ * mail would leave its owner without invitations or resets.
+ */
 final class Emails {
 
     /** Deliberately plain: a local part, one @, a domain with a dot, no spaces or control characters. */
@@ -25,12 +32,34 @@ final class Emails {
         return canonical;
     }
 
-    /** The canonical form, or null when the input is not an address we accept. */
+    /**
+     * The canonical form of an address we accept for a new account or a message, or null: the plain
+     * shape above, and exactly one bare address to the strict RFC 822 parser the Mailer uses (no
+     * display name, no group, no angle brackets or comments around it).
+     */
     static String normalize(String email) {
+        String canonical = canonical(email);
+        return canonical != null && mailable(canonical) ? canonical : null;
+    }
+
+    /**
+     * The canonical form for looking up an existing account (sign-in), or null: the plain shape only,
+     * so an account stored before the stricter check still signs in.
+     */
+    static String canonical(String email) {
         if (email == null) {
             return null;
         }
         String canonical = email.strip().toLowerCase(Locale.ROOT);
         return canonical.length() <= 254 && VALID.matcher(canonical).matches() ? canonical : null;
+    }
+
+    private static boolean mailable(String canonical) {
+        try {
+            InternetAddress parsed = new InternetAddress(canonical, true);
+            return !parsed.isGroup() && parsed.getPersonal() == null && canonical.equals(parsed.getAddress());
+        } catch (AddressException e) {
+            return false;
+        }
     }
 }

@@ -53,7 +53,7 @@ public class SignInService {
                 || password.reveal().codePointCount(0, password.length()) > PasswordPolicy.MAX_LENGTH) {
             return Optional.empty(); // the policy counts code points; so does this refusal
         }
-        String canonicalEmail = Emails.normalize(email);
+        String canonicalEmail = Emails.canonical(email); // the plain form: accounts made before the stricter check still sign in
         Optional<UserRepository.LoginTarget> target = canonicalEmail == null ? Optional.empty() : users.lookupLogin(canonicalEmail);
         if (target.isEmpty()) {
             if (canonicalEmail == null) {

@@ -29,6 +29,9 @@ public record Redactor(boolean redactEmails) {
     private static final String SECRET_KEYS =
             "password|passwd|passphrase|pwd|secret|token|otp|api[_-]?key|access[_-]?key|private[_-]?key|credential|cookie";
 
+    /** The prefixes of Cloudwarden's bearer secrets, without their underscore. */
+    private static final List<String> TOKEN_PREFIXES = List.of("cws", "cwpat", "cwi", "cwr", "cwv");
+
     private static final List<Rule> RULES = List.of(
             // PEM private keys span lines; a truncated one is redacted to the end of the text.
             rule("-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\\z)", Pattern.DOTALL,
@@ -43,8 +46,10 @@ public record Redactor(boolean redactEmails) {
             // Bearer tokens anywhere ("... bearer token" in prose loses a word, which is acceptable).
             rule("(?i)\\b(bearer)\\s+(?!\\[REDACTED])[a-z0-9._~+/-]+=*", 0,
                     m -> m.group(1) + " " + MARK),
-            // Cloudwarden session tokens: cws_ + base64url (see SessionTokens).
-            rule("(?<![A-Za-z0-9_-])cws_[A-Za-z0-9_-]+", 0,
+            // Cloudwarden bearer secrets, anywhere (a link's fragment, a JSON value under any key): a prefix
+            // + base64url (identity.TenantTokenFormat): cws_ API sessions, cwpat_ personal access tokens,
+            // cwi_ invitations, cwr_ password resets, cwv_ email verifications.
+            rule("(?<![A-Za-z0-9_-])(?:" + String.join("|", TOKEN_PREFIXES) + ")_[A-Za-z0-9_-]+", 0,
                     m -> MARK),
             // AWS access key ids: long-term (AKIA) and temporary (ASIA).
             rule("(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])", 0,

@@ -50,12 +50,12 @@ public class MfaService implements SecondFactor {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    MfaService(MfaRepository repository, FieldCrypto crypto, TenantContext tenants, TransactionTemplate tx) {
+    MfaService(MfaRepository repository, FieldCrypto crypto, TenantContext tenants, TransactionTemplate tx, Clock clock) {
         this.repository = repository;
         this.crypto = crypto;
         this.tenants = tenants;
         this.tx = tx;
-        this.clock = Clock.systemUTC();
+        this.clock = clock; // the time step a code is checked against, and the back-off after wrong codes
     }
 
     /** A started enrolment: the only time the secret leaves the server. */

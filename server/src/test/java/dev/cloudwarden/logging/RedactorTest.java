@@ -31,6 +31,45 @@ class RedactorTest {
 
     private final Redactor redactor = new Redactor(true);
 
+    /**
+     * A bearer secret shaped like identity.TenantTokenFormat mints them: prefix + base64url(tenant id ‖ 32
+     * random bytes), with both base64url-only characters ('-' and '_') in it.
+     */
+    static String token(String prefix) {
+        byte[] raw = new byte[48];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) (i * 37 + prefix.length());
+        }
+        raw[21] = (byte) 0xfb;
+        raw[22] = (byte) 0xff;
+        raw[23] = (byte) 0xbf;
+        String value = prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        assertThat(value).contains("-").contains("_").hasSize(prefix.length() + 64);
+        return value;
+    }
+
+    /** Each token prefix: in prose, in a link's fragment (as mailed), and as a JSON value under a harmless key. */
+    static Stream<Arguments> tokens() {
+        return Stream.of("cws_", "cwpat_", "cwi_", "cwr_", "cwv_").flatMap(prefix -> {
+            String t = token(prefix);
+            return Stream.of(
+                    Arguments.of(prefix, "presented " + t + ", refused", "presented [REDACTED], refused"),
+                    Arguments.of(prefix, "link https://localhost:8443/invitations/accept#" + t + " sent",
+                            "link https://localhost:8443/invitations/accept#[REDACTED] sent"),
+                    Arguments.of(prefix, "{\"link\":\"https://cw.example/password-reset/confirm#" + t + "\",\"n\":1}",
+                            "{\"link\":\"https://cw.example/password-reset/confirm#[REDACTED]\",\"n\":1}"),
+                    Arguments.of(prefix, "{\"items\":[\"" + t + "\"],\"value\":\"" + t + "\"}",
+                            "{\"items\":[\"[REDACTED]\"],\"value\":\"[REDACTED]\"}"));
+        });
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource
+    void tokens(String prefix, String input, String expected) {
+        assertThat(redactor.redact(input)).isEqualTo(expected).doesNotContain(token(prefix).substring(prefix.length()));
+        assertThat(redactor.redact(expected)).as("redacting twice changes nothing").isEqualTo(expected);
+    }
+
     static Stream<Arguments> redacted() {
         return Stream.of(
                 // AWS access key ids
@@ -119,6 +158,8 @@ class RedactorTest {
             "sessions.ttl=PT12H poolSize=10 at 2030-01-01T00:00:00Z",
             "Invalid password or email for this sign-in attempt",
             "AKIA is the prefix of a long-term key id",
+            "tokens start with cws_, cwpat_, cwi_, cwr_ or cwv_",
+            "the hint cwpat_…x9Qa of a token is shown in lists",
     })
     void harmlessTextIsKept(String text) {
         assertThat(redactor.redact(text)).isEqualTo(text);

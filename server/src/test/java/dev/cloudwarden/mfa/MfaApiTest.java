@@ -2,6 +2,7 @@ package dev.cloudwarden.mfa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.cloudwarden.crypto.CryptoException;
 import dev.cloudwarden.crypto.FieldCrypto;
@@ -18,7 +19,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -68,7 +71,7 @@ class MfaApiTest extends IntegrationTest {
         assertThat(api.get("/api/v1/me", t.token()).json().get("mfaEnabled").asBoolean()).isFalse();
         assertThat(signIn(t.email(), Api.PASSWORD, null).status()).isEqualTo(201);
 
-        long step = TestTotp.freshStep(10);
+        long step = clock.freezeTotpStep();
         Api.Response confirmed = confirm(t.token(), TestTotp.code(secret, step));
         assertThat(confirmed.status()).isEqualTo(200);
         assertThat(confirmed.json().propertyNames()).containsExactly("recoveryCodes");
@@ -132,7 +135,7 @@ class MfaApiTest extends IntegrationTest {
         Enrolled e = enrolled("Skew");
         // as if the last code had been used long ago, so only the time window decides below
         admin("update user_mfa set last_used_step = null where user_id = ?", e.tenant().userId());
-        long step = TestTotp.freshStep(12);
+        long step = clock.freezeTotpStep();
         String email = e.tenant().email();
         assertThat(signIn(email, Api.PASSWORD, TestTotp.code(e.secret(), step - 2)).status()).as("two steps old").isEqualTo(401);
         assertThat(signIn(email, Api.PASSWORD, TestTotp.code(e.secret(), step + 2)).status()).as("two steps ahead").isEqualTo(401);
@@ -144,10 +147,22 @@ class MfaApiTest extends IntegrationTest {
         assertThat(lastUsedStep(e.tenant().userId())).isEqualTo(step);
     }
 
+    /** Codes are checked against the server's injected clock (which the tests move), not the system clock. */
+    @Test
+    void codesAreCheckedAgainstTheServersClock() {
+        Enrolled e = enrolled("Clock");
+        long wallStep = TestTotp.step(Instant.now());
+        long later = TestTotp.step(clock.advance(Duration.ofMinutes(10)));
+        assertThat(later - wallStep).isGreaterThanOrEqualTo(19);
+        assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), wallStep)).status())
+                .as("the code of the wall clock's step is ten minutes old for the server").isEqualTo(401);
+        assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), later)).status()).isEqualTo(201);
+    }
+
     @Test
     void theSameCodeSentConcurrentlySignsInOnlyOnce() throws Exception {
         Enrolled e = enrolled("Race");
-        String code = TestTotp.code(e.secret(), TestTotp.freshStep(12) + 1);
+        String code = TestTotp.code(e.secret(), clock.freezeTotpStep() + 1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Callable<Integer>> racers = new ArrayList<>();
@@ -192,7 +207,7 @@ class MfaApiTest extends IntegrationTest {
             pool.shutdownNow();
         }
         assertThat(count("select count(*) from user_mfa where user_id = ?", t.userId())).isEqualTo(1);
-        long step = TestTotp.freshStep(10);
+        long step = clock.freezeTotpStep();
         List<Integer> confirmations = new ArrayList<>();
         for (Api.Response r : started) {
             // the wrong-code back-off (tested on its own) must not decide which candidate gets tried
@@ -219,13 +234,13 @@ class MfaApiTest extends IntegrationTest {
         assertThat(api.send(api.request("/api/v1/mfa/totp", token).DELETE().build()).status()).as("no body").isEqualTo(415);
         assertThat(api.get("/api/v1/me", token).json().get("mfaEnabled").asBoolean()).isTrue();
 
-        TestTotp.freshStep(5);
-        assertThat(disable(token, code(TestTotp.code(e.secret(), TestTotp.currentStep() + 1))).status()).isEqualTo(204);
+        long next = clock.nextTotpStep(); // the confirmation's step is used up: 30 s later
+        assertThat(disable(token, code(TestTotp.code(e.secret(), next))).status()).isEqualTo(204);
         assertThat(api.get("/api/v1/me", token).json().get("mfaEnabled").asBoolean()).isFalse();
         assertThat(signIn(e.tenant().email(), Api.PASSWORD, null).status()).isEqualTo(201);
         assertThat(count("select count(*) from user_mfa where user_id = ?", e.tenant().userId())).isZero();
         assertThat(count("select count(*) from mfa_recovery_codes where user_id = ?", e.tenant().userId())).isZero();
-        Api.Response again = disable(token, code(TestTotp.code(e.secret(), TestTotp.currentStep())));
+        Api.Response again = disable(token, code(TestTotp.code(e.secret(), next)));
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.json().get("error").asString()).isEqualTo("mfa_not_enabled");
 
@@ -234,7 +249,7 @@ class MfaApiTest extends IntegrationTest {
         assertThat(restarted.status()).isEqualTo(201);
         String secret = restarted.json().get("secret").asString();
         assertThat(secret).isNotEqualTo(e.secret());
-        List<String> recovery = strings(confirm(token, TestTotp.code(secret, TestTotp.freshStep(5))).json().get("recoveryCodes"));
+        List<String> recovery = strings(confirm(token, TestTotp.code(secret, clock.freezeTotpStep())).json().get("recoveryCodes"));
         assertThat(recovery).doesNotContainAnyElementsOf(e.recoveryCodes());
         assertThat(disable(token, code(e.recoveryCodes().get(0))).status()).as("a code of the old enrolment").isEqualTo(400);
         assertThat(disable(token, code(recovery.get(3))).status()).isEqualTo(204);
@@ -254,7 +269,7 @@ class MfaApiTest extends IntegrationTest {
         assertThat(second.status()).isEqualTo(201);
         String secret = second.json().get("secret").asString();
         assertThat(secret).isNotEqualTo(first);
-        long step = TestTotp.freshStep(10);
+        long step = clock.freezeTotpStep();
 
         String kilobyte = "9".repeat(1024);
         for (String bad : new String[] {"abcdef", "1234567", "12345", "12 3456", "１２３４５６", "123456\u0000", kilobyte, "abcd-efgh-jkmn"}) {
@@ -307,7 +322,7 @@ class MfaApiTest extends IntegrationTest {
     @Test
     void repeatedWrongCodesLockCodeChecksForAWhile() throws Exception {
         Enrolled e = enrolled("Lockout");
-        long step = TestTotp.freshStep(10);
+        long step = clock.freezeTotpStep();
         for (int i = 0; i < MfaService.FREE_FAILURES; i++) {
             assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.wrongCode(e.secret(), step)).status()).isEqualTo(401);
         }
@@ -318,11 +333,14 @@ class MfaApiTest extends IntegrationTest {
         assertThat(disable(e.tenant().token(), code(TestTotp.code(e.secret(), step + 1))).status()).isEqualTo(429);
         assertThat(signIn(e.tenant().email(), "wrong-password-123", TestTotp.code(e.secret(), step + 1)).body())
                 .as("a wrong password still looks like any other").isEqualTo(INVALID_CREDENTIALS);
-        assertThat(lockedUntil(e.tenant().userId())).isBetween(Instant.now().plusSeconds(20), Instant.now().plusSeconds(31));
+        assertThat(lockedUntil(e.tenant().userId())).isCloseTo(clock.instant().plus(MfaService.FIRST_BACKOFF), within(1, ChronoUnit.MILLIS));
+        clock.advance(MfaService.FIRST_BACKOFF.minusSeconds(1));
+        assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), TestTotp.step(clock.instant()))).status())
+                .as("a second before the back-off ends").isEqualTo(429);
 
         // time passes (the back-off is over): the right code works and the count starts over
-        admin("update user_mfa set locked_until = now() - interval '1 second' where user_id = ?", e.tenant().userId());
-        assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), step + 1)).status()).isEqualTo(201);
+        long later = TestTotp.step(clock.advance(Duration.ofSeconds(2)));
+        assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), later)).status()).isEqualTo(201);
         assertThat(count("select failed_attempts from user_mfa where user_id = ?", e.tenant().userId())).isZero();
         assertThat(lockedUntil(e.tenant().userId())).isNull();
     }
@@ -346,7 +364,7 @@ class MfaApiTest extends IntegrationTest {
 
         // copied into another user's row it does not decrypt, so it signs nobody in (fail closed, an error for operators)
         admin2("update user_mfa set secret_ciphertext = ? where user_id = ?", ciphertext, other.tenant().userId());
-        Api.Response copied = signIn(other.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), TestTotp.freshStep(5) + 1));
+        Api.Response copied = signIn(other.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), clock.freezeTotpStep() + 1));
         assertThat(copied.status()).isEqualTo(500);
         assertThat(copied.json().get("error").asString()).isEqualTo("internal_error");
         assertThat(copied.body()).doesNotContain("user_mfa").doesNotContain(e.secret());
@@ -379,7 +397,7 @@ class MfaApiTest extends IntegrationTest {
         byte[] after = secretCiphertext(e.tenant().userId());
         assertThat(FieldCrypto.keyId(after)).isNotEqualTo(FieldCrypto.keyId(before));
         maintenance.retireOldDataKeys(e.tenant().tenantId());
-        long step = TestTotp.freshStep(5);
+        long step = clock.freezeTotpStep();
         assertThat(signIn(e.tenant().email(), Api.PASSWORD, TestTotp.code(e.secret(), step + 1)).status()).isEqualTo(201);
     }
 
@@ -390,7 +408,7 @@ class MfaApiTest extends IntegrationTest {
         Api.Response started = api.post("/api/v1/mfa/totp", "", t.token());
         assertThat(started.status()).isEqualTo(201);
         String secret = started.json().get("secret").asString();
-        long step = TestTotp.freshStep(5);
+        long step = clock.freezeTotpStep();
         Api.Response confirmed = confirm(t.token(), TestTotp.code(secret, step));
         assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
         return new Enrolled(t, secret, strings(confirmed.json().get("recoveryCodes")), step);

@@ -58,7 +58,7 @@ class MfaConsoleTest extends IntegrationTest {
         assertThat(qrText).isEqualTo("otpauth://totp/Cloudwarden%3A" + t.email().replace("@", "%40") + "?secret=" + secret
                 + "&issuer=Cloudwarden&algorithm=SHA1&digits=6&period=30");
 
-        long step = TestTotp.freshStep(10);
+        long step = clock.freezeTotpStep();
         Api.Response wrong = post(browser, "/mfa/totp/confirm", Map.of("code", TestTotp.wrongCode(secret, step)), csrf(enrol));
         assertThat(wrong.status()).isEqualTo(200);
         assertThat(wrong.body()).contains("id=\"enrol-error\"").contains("id=\"restart-form\"")
@@ -114,7 +114,7 @@ class MfaConsoleTest extends IntegrationTest {
         assertThat(step.body()).contains("id=\"mfa-form\"").contains("autocomplete=\"one-time-code\"");
         assertThat(post(browser, "/login/mfa", Map.of("code", "123456"), null).status()).as("no CSRF token").isEqualTo(403);
 
-        long now = TestTotp.freshStep(10);
+        long now = clock.freezeTotpStep();
         String wrongCode = TestTotp.wrongCode(user.secret(), now);
         Api.Response wrong = post(browser, "/login/mfa", Map.of("code", wrongCode), csrf(step));
         assertThat(wrong.status()).isEqualTo(200);
@@ -157,7 +157,7 @@ class MfaConsoleTest extends IntegrationTest {
         Api browser = new Api(port, true);
         signInWithPassword(browser, user.email());
         Api.Response page = browser.get("/login/mfa", null);
-        long now = TestTotp.freshStep(10);
+        long now = clock.freezeTotpStep();
         for (int i = 1; i < MAX_CODE_ATTEMPTS; i++) {
             page = post(browser, "/login/mfa", Map.of("code", TestTotp.wrongCode(user.secret(), now)), csrf(page));
             assertThat(page.status()).isEqualTo(200);
@@ -202,7 +202,7 @@ class MfaConsoleTest extends IntegrationTest {
 
         Api.Response enrol = post(browser, "/mfa/totp", Map.of(), csrf(overview));
         String secret = group(SECRET, enrol.body());
-        Api.Response confirmed = post(browser, "/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, TestTotp.freshStep(5))), csrf(enrol));
+        Api.Response confirmed = post(browser, "/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), csrf(enrol));
         assertThat(all(RECOVERY, confirmed.body())).hasSize(10);
         assertThat(browser.get("/console", null).status()).as("enrolled: the console opens").isEqualTo(200);
         assertThat(early.get("/console", null).status()).as("the operator still has to enrol").isEqualTo(302);
@@ -219,7 +219,7 @@ class MfaConsoleTest extends IntegrationTest {
     private MfaUser enrolledByApi(String organization) {
         Api.Tenant t = api.signUpAndSignIn(organization);
         String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
-        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, TestTotp.freshStep(5))), t.token());
+        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), t.token());
         assertThat(confirmed.status()).isEqualTo(200);
         List<String> codes = new ArrayList<>();
         confirmed.json().get("recoveryCodes").forEach(n -> codes.add(n.asString()));

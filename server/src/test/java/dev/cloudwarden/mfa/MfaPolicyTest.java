@@ -91,7 +91,7 @@ class MfaPolicyTest extends IntegrationTest {
         // the viewer enrols with the confined session and is let through on the same token
         String secret = api.post("/api/v1/mfa/totp", "", viewer).json().get("secret").asString();
         assertThat(api.get("/api/v1/users", viewer).status()).as("pending is not enrolled").isEqualTo(403);
-        long step = TestTotp.freshStep(5);
+        long step = clock.freezeTotpStep();
         assertThat(api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, step)), viewer).status()).isEqualTo(200);
         assertThat(api.get("/api/v1/users", viewer).status()).isEqualTo(200);
         assertThat(api.get("/api/v1/settings/security", viewer).json().get("mfaRequired").asBoolean()).isTrue();
@@ -110,7 +110,7 @@ class MfaPolicyTest extends IntegrationTest {
         assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", false), owner).json().get("error").asString())
                 .isEqualTo(ENROLMENT_REQUIRED);
         String ownerSecret = api.post("/api/v1/mfa/totp", "", owner).json().get("secret").asString();
-        assertThat(api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(ownerSecret, TestTotp.freshStep(5))), owner)
+        assertThat(api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(ownerSecret, clock.freezeTotpStep())), owner)
                 .status()).isEqualTo(200);
         assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", false), owner).body()).isEqualTo("{\"mfaRequired\":false}");
 

@@ -1,15 +1,19 @@
 package dev.cloudwarden.support;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The whole server on random HTTPS ports, against this run's own PostgreSQL database, connected as
- * the real runtime role. Subclasses that add no properties share one running server.
+ * the real runtime role. Subclasses that add no properties share one running server. The server's
+ * clock is a {@link TestClock} that a test may freeze and move ({@link #clock}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         // The suite signs up and signs in many times from 127.0.0.1, far more than one real client
@@ -22,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.invitation-send.requests=1000000",
         "cloudwarden.rate-limits.mfa.requests=1000000",
         IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})
+@Import(TestClock.Configuration.class)
 public abstract class IntegrationTest {
 
     /**
@@ -39,6 +44,10 @@ public abstract class IntegrationTest {
 
     protected Api api;
 
+    /** The server's clock: runs with the wall clock unless this test freezes it. */
+    @Autowired
+    protected TestClock clock;
+
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
         registry.add("cloudwarden.database.name", () -> TestDatabase.NAME);
@@ -52,5 +61,11 @@ public abstract class IntegrationTest {
     @BeforeEach
     void client() {
         api = new Api(port);
+    }
+
+    /** A test that froze the clock leaves it running for the next one (from where it stood). */
+    @AfterEach
+    void releaseClock() {
+        clock.release();
     }
 }

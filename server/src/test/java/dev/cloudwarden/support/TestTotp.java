@@ -2,6 +2,7 @@ package dev.cloudwarden.support;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import javax.crypto.Mac;
@@ -18,26 +19,15 @@ public final class TestTotp {
     private TestTotp() {
     }
 
-    public static long currentStep() {
-        return Instant.now().getEpochSecond() / 30;
-    }
+    /** RFC 6238's time step length. */
+    public static final Duration STEP = Duration.ofSeconds(30);
 
     /**
-     * The current step, after waiting (if need be) until at least {@code marginSeconds} remain in it,
-     * so a test's sequence of codes does not straddle a step boundary.
+     * The time step of an instant, as an authenticator app whose clock reads {@code now} computes it.
+     * Tests read the server's {@link TestClock} (frozen: no step boundary can fall between two calls).
      */
-    public static long freshStep(int marginSeconds) {
-        long nowMillis = System.currentTimeMillis();
-        long leftMillis = 30_000 - nowMillis % 30_000;
-        if (leftMillis < marginSeconds * 1000L) {
-            try {
-                Thread.sleep(leftMillis + 200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        return currentStep();
+    public static long step(Instant now) {
+        return Math.floorDiv(now.getEpochSecond(), STEP.toSeconds());
     }
 
     public static String code(String base32Secret, long step) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -133,6 +134,97 @@ class CatalogTest extends IntegrationTest {
         }
         assertThat(callable).isSubsetOf(SECURITY_DEFINER_FUNCTIONS);
         assertThat(callable).contains("login_lookup");
+    }
+
+    /**
+     * Materialised views the runtime role may read, each with the reason it may exist. None: a
+     * materialised view is a stored copy of its query's rows, every tenant's, with no row-level
+     * security of its own (PostgreSQL has no security_invoker for it). Add one here only with the
+     * reason it holds no tenant data.
+     */
+    private static final Set<String> MATERIALISED_VIEWS_OF_THE_RUNTIME_ROLE = Set.of();
+
+    /**
+     * A view runs its query with its owner's rights unless it is security_invoker, so a plain view on a
+     * tenant table would read as the owner role (whose narrow owner-only policies see every tenant) or,
+     * owned by a superuser, past row-level security altogether. Every view the runtime role can read
+     * must therefore be security_invoker, and it may read no materialised view but the listed ones.
+     */
+    @Test
+    void everyViewTheRuntimeRoleCanReadIsSecurityInvokerAndNoMaterialisedViewAtAll() throws Exception {
+        try (Connection c = TestDatabase.asAdmin()) {
+            assertThat(viewsThatBypassRowLevelSecurity(c)).isEmpty();
+        }
+    }
+
+    /** The check above on a bad view and a materialised view made here, in a transaction that is rolled back. */
+    @Test
+    void theViewCheckReportsAViewWithoutSecurityInvokerAndAMaterialisedView() throws Exception {
+        String schema = "catalog_probe_" + Long.toHexString(System.nanoTime());
+        try (Connection c = TestDatabase.asAdmin()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                for (String ddl : List.of(
+                        "create schema " + schema,
+                        "create table " + schema + ".secrets (tenant_id uuid not null, note text)",
+                        "alter table " + schema + ".secrets enable row level security",
+                        "alter table " + schema + ".secrets force row level security",
+                        "create policy tenant_isolation on " + schema + ".secrets using (tenant_id = current_tenant_id())",
+                        "create view " + schema + ".bad_view as select * from " + schema + ".secrets",
+                        "create view " + schema + ".good_view with (security_invoker = true) as select * from " + schema + ".secrets",
+                        "create view " + schema + ".unreadable_view as select * from " + schema + ".secrets",
+                        "create materialized view " + schema + ".bad_matview as select * from " + schema + ".secrets",
+                        "create materialized view " + schema + ".unreadable_matview as select * from " + schema + ".secrets",
+                        "grant usage on schema " + schema + " to " + TestDatabase.APP,
+                        "grant select on " + schema + ".secrets, " + schema + ".bad_view, " + schema + ".good_view, "
+                                + schema + ".bad_matview to " + TestDatabase.APP)) {
+                    st.execute(ddl);
+                }
+                assertThat(viewsThatBypassRowLevelSecurity(c)).containsExactlyInAnyOrder(
+                        schema + ".bad_view: a view the runtime role can read, not security_invoker (it reads with its owner's rights)",
+                        schema + ".bad_matview: a materialised view the runtime role can read (no row-level security), not on the list");
+                st.execute("alter view " + schema + ".bad_view set (security_invoker = on)");
+                assertThat(viewsThatBypassRowLevelSecurity(c)).as("fixed: security_invoker").hasSize(1);
+            } finally {
+                c.rollback();
+            }
+        }
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from pg_namespace where nspname = '" + schema + "'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("nothing was left behind").isZero();
+        }
+    }
+
+    /**
+     * Views (relkind v) the runtime role can read that are not security_invoker, and materialised views
+     * (relkind m) it can read that are not listed, in every schema but the system ones.
+     */
+    static List<String> viewsThatBypassRowLevelSecurity(Connection c) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                select n.nspname, c.relname, c.relkind,
+                       coalesce(array_to_string(c.reloptions, ',') ~* '(^|,)security_invoker=(true|on|yes|1)(,|$)', false)
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where c.relkind in ('v', 'm') and n.nspname not in ('pg_catalog', 'information_schema')
+                  and n.nspname not like 'pg\\_%'
+                  and has_schema_privilege(?, n.oid, 'USAGE') and has_table_privilege(?, c.oid, 'SELECT')
+                order by 1, 2""")) {
+            ps.setString(1, TestDatabase.APP);
+            ps.setString(2, TestDatabase.APP);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1) + "." + rs.getString(2);
+                    if (rs.getString(3).equals("v") && !rs.getBoolean(4)) {
+                        problems.add(name + ": a view the runtime role can read, not security_invoker (it reads with its owner's rights)");
+                    }
+                    if (rs.getString(3).equals("m") && !MATERIALISED_VIEWS_OF_THE_RUNTIME_ROLE.contains(name)) {
+                        problems.add(name + ": a materialised view the runtime role can read (no row-level security), not on the list");
+                    }
+                }
+            }
+        }
+        return problems;
     }
 
     /** Every table with a tenant_id column. */

@@ -6,96 +6,234 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
-/** The storage layer on its own: plain JDBC as the runtime role, no application code in between. */
+/**
+ * The storage layer on its own: plain JDBC as the runtime role, no application code in between.
+ * Generic over the catalog: every tenant table (each table with a tenant_id column, and tenants
+ * itself, keyed by id) is filled with rows of two tenants through the real API, and then probed
+ * for every kind of statement across tenants. A tenant table added later that the API set-up below
+ * does not fill fails the test by name, so the set-up has to grow with the schema.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RowLevelSecurityTest extends IntegrationTest {
 
     private Api.Tenant a;
     private Api.Tenant b;
+    /** Two sign-ups nobody verified: their organisations do not exist yet, only their signup_requests rows. */
+    private UUID pendingA;
+    private UUID pendingB;
 
-    /** Two tenants with a row in every tenant table (a personal access token fills personal_access_tokens). */
-    @BeforeEach
-    void twoTenants() {
-        a = api.signUpAndSignIn("RLS A");
-        b = api.signUpAndSignIn("RLS B");
-        for (Api.Tenant t : List.of(a, b)) {
-            assertThat(api.post("/api/v1/tokens", Map.of("name", "rls", "scopes", List.of("read"),
-                    "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), t.token()).status()).isEqualTo(201);
-            withMfa(t); // rows in user_mfa and mfa_recovery_codes too
+    /** Tables whose rows belong to organisations that do not exist yet; probed with the two pending sign-ups instead of A and B. */
+    private static final java.util.Set<String> PENDING_TABLES = java.util.Set.of("signup_requests");
+
+    private UUID tenantA(TenantTable t) {
+        return PENDING_TABLES.contains(t.name()) ? pendingA : a.tenantId();
+    }
+
+    private UUID tenantB(TenantTable t) {
+        return PENDING_TABLES.contains(t.name()) ? pendingB : b.tenantId();
+    }
+
+    /** A table under row-level security and the column that holds its tenant. */
+    record TenantTable(String name, String tenantColumn) {
+        String q() {
+            return quote(name);
+        }
+
+        String col() {
+            return quote(tenantColumn);
         }
     }
 
-    private void withMfa(Api.Tenant t) {
-        String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
-        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm",
-                java.util.Map.of("code", TestTotp.code(secret, TestTotp.freshStep(3))), t.token());
+    /** What the runtime role has been granted on a table (read from the catalog, as the server's role sees it). */
+    record Grants(boolean select, boolean insert, boolean delete, List<String> updatableColumns) {
+    }
+
+    @BeforeAll
+    void twoTenantsWithRowsInEveryTenantTable() throws Exception {
+        Api client = new Api(port);
+        a = populated(client, "RLS A");
+        b = populated(client, "RLS B");
+        pendingA = pendingSignUp(client);
+        pendingB = pendingSignUp(client);
+        List<String> unfilled = new ArrayList<>();
+        try (Connection admin = TestDatabase.asAdmin()) {
+            for (TenantTable t : tenantTables()) {
+                if (rowsOf(admin, t, tenantA(t)) == 0) {
+                    unfilled.add(t.name() + " (no rows of A)");
+                }
+                if (rowsOf(admin, t, tenantB(t)) == 0) {
+                    unfilled.add(t.name() + " (no rows of B)");
+                }
+            }
+        }
+        assertThat(unfilled).as("tenant tables the set-up left empty: make populated() fill them through the API").isEmpty();
+    }
+
+    /**
+     * A tenant whose every tenant table holds rows, all made through the API: sign-up (tenants,
+     * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures), a wrong
+     * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
+     * invitation and a password reset (one_time_tokens, and a second user).
+     */
+    private Api.Tenant populated(Api client, String organization) {
+        Api.Tenant t = client.signUpAndSignIn(organization);
+        assertThat(client.post("/api/v1/sessions", Map.of("email", t.email(), "password", Api.PASSWORD + "-wrong"), null).status())
+                .isEqualTo(401);
+        assertThat(client.post("/api/v1/tokens", Map.of("name", "rls", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), t.token()).status()).isEqualTo(201);
+        String invitee = Api.uniqueEmail("rls-invitee");
+        assertThat(client.post("/api/v1/users", Map.of("email", invitee, "role", "VIEWER"), t.token()).status()).isEqualTo(201);
+        TestMail.awaitMessageTo(invitee);
+        assertThat(client.post("/api/v1/password-resets", Map.of("email", t.email()), null).status()).isEqualTo(202);
+        TestMail.awaitMessageTo(t.email()); // the reset runs in the background; its token is stored with the mail
+        String secret = client.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
+        Api.Response confirmed = client.post("/api/v1/mfa/totp/confirm",
+                Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), t.token());
         assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
+        return t;
+    }
+
+    /** A sign-up requested and not verified: the tenant id its emailed link carries. */
+    private static UUID pendingSignUp(Api client) {
+        String email = Api.uniqueEmail("rls-pending");
+        assertThat(client.post("/api/v1/signup", Map.of("organization", "RLS pending", "email", email, "password", Api.PASSWORD), null)
+                .status()).isEqualTo(202);
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.wrap(java.util.Base64.getUrlDecoder()
+                .decode(TestMail.awaitNewTokenTo(email, "cwv_", 0).substring(4)));
+        return new UUID(raw.getLong(), raw.getLong());
     }
 
     @Test
     void withNoTenantSetEveryTenantTableIsEmptyAndRefusesInserts() throws Exception {
-        List<String> tables = CatalogTest.tenantTables();
-        assertThat(tables).contains("users", "api_sessions", "login_directory", "personal_access_tokens");
-        try (Connection c = TestDatabase.asApp()) {
-            for (String table : tables) {
-                assertThat(count(c, "select count(*) from " + table)).as(table).isZero();
-            }
-            assertThat(count(c, "select count(*) from tenants")).isZero();
-            assertThatThrownBy(() -> exec(c, "insert into tenants (id, name_ciphertext) values ('" + UUID.randomUUID() + "', '\\x00')"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("row-level security");
-            assertThatThrownBy(() -> exec(c, "insert into users (id, tenant_id, email, password_hash, role) values ('"
-                    + UUID.randomUUID() + "', '" + a.tenantId() + "', 'x@example.com', 'h', 'VIEWER')"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("row-level security");
-        }
-        // the rows are there: a superuser sees them
-        try (Connection admin = TestDatabase.asAdmin()) {
-            assertThat(count(admin, "select count(*) from users where tenant_id in ('" + a.tenantId() + "','" + b.tenantId() + "')")).isEqualTo(2);
-        }
-    }
-
-    @Test
-    void withTenantASetOnlyAsRowsAreVisibleAndBsRowsCannotBeChanged() throws Exception {
-        try (Connection c = TestDatabase.asApp()) {
+        List<TenantTable> tables = tenantTables();
+        assertThat(tables).extracting(TenantTable::name).contains("tenants", "users", "api_sessions", "login_directory",
+                "personal_access_tokens", "one_time_tokens");
+        try (Connection admin = TestDatabase.asAdmin(); Connection c = TestDatabase.asApp()) {
             c.setAutoCommit(false);
-            setTenant(c, a.tenantId());
-            for (String table : CatalogTest.tenantTables()) {
-                List<UUID> tenants = column(c, "select distinct tenant_id from " + table);
-                assertThat(tenants).as(table + ": every visible row is A's").isSubsetOf(a.tenantId());
+            for (TenantTable t : tables) {
+                Grants grants = grants(admin, t);
+                if (grants.select()) {
+                    assertThat(count(c, "select count(*) from " + t.q())).as(t.name()).isZero();
+                }
+                SQLException insert = refused(c, "insert into " + t.q() + " select * from json_populate_record(null::" + t.q()
+                        + ", ?::json)", rowAsJson(admin, t, tenantA(t)));
+                assertThat(insert.getMessage()).as(t.name()).contains(grants.insert() ? "row-level security" : "permission denied");
             }
-            assertThat(column(c, "select distinct tenant_id from users")).containsExactly(a.tenantId());
-            assertThat(column(c, "select distinct tenant_id from tenant_keysets")).containsExactly(a.tenantId());
-            assertThat(column(c, "select id from tenants")).containsExactly(a.tenantId());
-            assertThat(update(c, "update users set role = 'VIEWER' where id = '" + b.userId() + "'")).isZero();
-            assertThat(update(c, "update user_mfa set last_used_step = null where user_id = '" + b.userId() + "'")).isZero();
-            assertThat(update(c, "update mfa_recovery_codes set used_at = now() where user_id = '" + b.userId() + "'")).isZero();
-            assertThat(update(c, "update tenants set name_ciphertext = '\\x00' where id = '" + b.tenantId() + "'")).isZero();
-            assertThatThrownBy(() -> exec(c, "insert into users (id, tenant_id, email, password_hash, role) values ('"
-                    + UUID.randomUUID() + "', '" + b.tenantId() + "', 'y@example.com', 'h', 'OWNER')"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("row-level security");
             c.rollback();
         }
     }
 
+    /**
+     * Connected as the runtime role with tenant A set exactly as the server sets it, every statement
+     * aimed at tenant B's rows, in every tenant table, finds nothing or is refused; then B's rows, as
+     * the superuser sees them (row versions included, so even a no-op write would show), are unchanged.
+     */
+    @Test
+    void withTenantASetNoTenantTableLetsBsRowsBeSeenChangedDeletedOrAdded() throws Exception {
+        List<TenantTable> tables = tenantTables();
+        Map<String, String> before = new LinkedHashMap<>();
+        List<String> checked = new ArrayList<>();
+        try (Connection admin = TestDatabase.asAdmin(); Connection c = TestDatabase.asApp()) {
+            for (TenantTable t : tables) {
+                before.put(t.name(), fingerprint(admin, t, tenantB(t)));
+            }
+            c.setAutoCommit(false);
+            for (TenantTable t : tables) {
+                UUID tenantA = tenantA(t);
+                UUID tenantB = tenantB(t);
+                setTenant(c, tenantA);
+                Grants grants = grants(admin, t);
+                String ofB = " where " + t.col() + " = '" + tenantB + "'";
+                long rowsOfA = rowsOf(admin, t, tenantA);
+
+                // SELECT: A's rows, all of them, and nothing else
+                if (grants.select()) {
+                    assertThat(count(c, "select count(*) from " + t.q())).as(t.name() + ": A's rows are visible").isEqualTo(rowsOfA);
+                    assertThat(count(c, "select count(*) from " + t.q() + ofB)).as(t.name() + ": B's rows").isZero();
+                    assertThat(count(c, "select count(*) from " + t.q() + " where " + t.col() + " <> '" + tenantA + "'"))
+                            .as(t.name() + ": any other tenant's rows").isZero();
+                } else {
+                    assertThat(refused(c, "select count(*) from " + t.q() + ofB).getMessage()).contains("permission denied");
+                }
+
+                // UPDATE: of a column the role may update; without any, the grants refuse it
+                if (!grants.updatableColumns().isEmpty() && grants.select()) {
+                    String column = grants.updatableColumns().contains(t.tenantColumn()) ? t.col() : quote(grants.updatableColumns().get(0));
+                    assertThat(update(c, "update " + t.q() + " set " + column + " = " + column + ofB)).as(t.name() + ": update B's rows").isZero();
+                    // A statement that reads no column is held to the UPDATE policies alone (the WHERE above
+                    // also brings in the SELECT ones), so a too broad UPDATE policy would show only here.
+                    assertThat(updateAllToAConstant(c, admin, t, grants.updatableColumns()))
+                            .as(t.name() + ": an update without a filter touches A's rows only").isEqualTo(rowsOfA);
+                    if (grants.updatableColumns().contains(t.tenantColumn())) {
+                        assertThat(refused(c, "update " + t.q() + " set " + t.col() + " = '" + tenantB + "'").getMessage())
+                                .as(t.name() + ": moving A's rows to B").contains("row-level security");
+                    }
+                } else {
+                    assertThat(refused(c, "update " + t.q() + " set " + t.col() + " = " + t.col() + ofB).getMessage())
+                            .as(t.name() + ": no UPDATE grant").contains("permission denied");
+                }
+
+                // DELETE
+                if (grants.delete() && grants.select()) {
+                    assertThat(update(c, "delete from " + t.q() + ofB)).as(t.name() + ": delete B's rows").isZero();
+                    Savepoint all = c.setSavepoint(); // as above: without a WHERE, only the DELETE policies apply
+                    try {
+                        assertThat(update(c, "delete from " + t.q())).as(t.name() + ": a delete without a filter takes A's rows only")
+                                .isEqualTo(rowsOfA);
+                    } catch (SQLException e) {
+                        // rows other tables point at cannot go at all: a refusal as good as any (23503 foreign key violation)
+                        assertThat(e.getSQLState()).as(t.name() + ": " + e.getMessage()).isEqualTo("23503");
+                    }
+                    c.rollback(all);
+                } else {
+                    assertThat(refused(c, "delete from " + t.q() + ofB).getMessage()).as(t.name() + ": no DELETE grant")
+                            .contains("permission denied");
+                }
+
+                // INSERT: a copy of one of B's rows, tenant and all
+                SQLException insert = refused(c, "insert into " + t.q() + " select * from json_populate_record(null::" + t.q()
+                        + ", ?::json)", rowAsJson(admin, t, tenantB));
+                assertThat(insert.getMessage()).as(t.name() + ": insert a row of B").contains(grants.insert() ? "row-level security" : "permission denied");
+                checked.add(t.name());
+            }
+            c.commit(); // whatever the statements did is kept, so the check below would see it
+
+            for (TenantTable t : tables) {
+                assertThat(fingerprint(admin, t, tenantB(t))).as(t.name() + ": B's rows, count and content").isEqualTo(before.get(t.name()));
+            }
+        }
+        assertThat(checked).as("every tenant table").hasSameSizeAs(tables).hasSizeGreaterThanOrEqualTo(10);
+    }
+
     @Test
     void theTenantSettingDiesWithItsTransaction() throws Exception {
+        long usersOfA;
+        try (Connection admin = TestDatabase.asAdmin()) {
+            usersOfA = rowsOf(admin, new TenantTable("users", "tenant_id"), a.tenantId());
+        }
         try (Connection c = TestDatabase.asApp()) {
             c.setAutoCommit(false);
             setTenant(c, a.tenantId());
-            assertThat(count(c, "select count(*) from users")).isEqualTo(1);
+            assertThat(count(c, "select count(*) from users")).isEqualTo(usersOfA).isPositive();
             c.commit();
             assertThat(count(c, "select count(*) from users")).isZero();
             c.rollback();
@@ -116,8 +254,10 @@ class RowLevelSecurityTest extends IntegrationTest {
                     .as("tables owned by the runtime role").isZero();
             // row_security = off makes a query that RLS would filter fail instead of bypassing the policy
             exec(c, "set row_security = off");
-            assertThatThrownBy(() -> count(c, "select count(*) from users")).isInstanceOf(SQLException.class)
-                    .hasMessageContaining("row-level security");
+            for (TenantTable t : tenantTables()) {
+                assertThatThrownBy(() -> count(c, "select count(*) from " + t.q())).as(t.name()).isInstanceOf(SQLException.class)
+                        .hasMessageContaining("row-level security");
+            }
             exec(c, "reset row_security");
             for (String ddl : List.of("alter table users disable row level security", "alter table users no force row level security",
                     "alter table users add column x int", "drop policy tenant_isolation on users", "drop table users",
@@ -139,11 +279,158 @@ class RowLevelSecurityTest extends IntegrationTest {
         }
     }
 
+    // --- the catalog
+
+    /** Every ordinary or partitioned table with a tenant_id column, and tenants itself (keyed by id). */
+    static List<TenantTable> tenantTables() throws SQLException {
+        List<TenantTable> tables = new ArrayList<>();
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'public' and c.relkind in ('r', 'p')
+                  and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id'
+                              and a.attnum > 0 and not a.attisdropped)
+                order by c.relname""")) {
+            tables.add(new TenantTable("tenants", "id"));
+            while (rs.next()) {
+                tables.add(new TenantTable(rs.getString(1), "tenant_id"));
+            }
+        }
+        return tables;
+    }
+
+    static Grants grants(Connection admin, TenantTable t) throws SQLException {
+        boolean select;
+        boolean insert;
+        boolean delete;
+        try (PreparedStatement ps = admin.prepareStatement("""
+                select has_table_privilege(?, c.oid, 'SELECT'), has_table_privilege(?, c.oid, 'INSERT'),
+                       has_table_privilege(?, c.oid, 'DELETE')
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relname = ?""")) {
+            ps.setString(1, TestDatabase.APP);
+            ps.setString(2, TestDatabase.APP);
+            ps.setString(3, TestDatabase.APP);
+            ps.setString(4, t.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                select = rs.getBoolean(1);
+                insert = rs.getBoolean(2);
+                delete = rs.getBoolean(3);
+            }
+        }
+        List<String> updatable = new ArrayList<>();
+        try (PreparedStatement ps = admin.prepareStatement("""
+                select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'public' and c.relname = ? and a.attnum > 0 and not a.attisdropped
+                  and has_column_privilege(?, c.oid, a.attnum, 'UPDATE')
+                order by a.attnum""")) {
+            ps.setString(1, t.name());
+            ps.setString(2, TestDatabase.APP);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    updatable.add(rs.getString(1));
+                }
+            }
+        }
+        return new Grants(select, insert, delete, updatable);
+    }
+
+    /**
+     * Sets one updatable column of every row the role may update to a constant (a value from one of
+     * A's rows, so constraints hold), undone at once, and returns how many rows it changed. Columns
+     * whose constant breaks a constraint (unique, check) are skipped for the next one.
+     */
+    static int updateAllToAConstant(Connection c, Connection admin, TenantTable t, List<String> columns) throws SQLException {
+        for (String column : columns) {
+            String type;
+            try (PreparedStatement ps = admin.prepareStatement("select format_type(atttypid, atttypmod) from pg_attribute "
+                    + "where attrelid = ?::regclass and attname = ?")) {
+                ps.setString(1, "public." + t.q());
+                ps.setString(2, column);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    type = rs.getString(1);
+                }
+            }
+            String value;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select " + quote(column) + "::text from " + t.q() + " limit 1")) {
+                assertThat(rs.next()).as(t.name() + ": a row of A").isTrue();
+                value = rs.getString(1);
+            }
+            Savepoint savepoint = c.setSavepoint();
+            try (PreparedStatement ps = c.prepareStatement("update " + t.q() + " set " + quote(column) + " = ?::" + type)) {
+                ps.setString(1, value);
+                int changed = ps.executeUpdate();
+                c.rollback(savepoint);
+                return changed;
+            } catch (SQLException e) {
+                c.rollback(savepoint);
+                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                    throw e;
+                }
+            }
+        }
+        throw new AssertionError(t.name() + ": no updatable column takes a constant without breaking a constraint");
+    }
+
+    static long rowsOf(Connection admin, TenantTable t, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("select count(*) from " + t.q() + " where " + t.col() + " = ?")) {
+            ps.setObject(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** A tenant's rows of a table as the superuser sees them: count, and a digest of every row and its row version. */
+    static String fingerprint(Connection admin, TenantTable t, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("select count(*) || ' ' || coalesce(md5(string_agg("
+                + "x.ctid::text || ':' || x.xmin::text || ':' || x::text, ',' order by x::text)), '-') from " + t.q() + " x where x."
+                + t.col() + " = ?")) {
+            ps.setObject(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /** One of a tenant's rows of a table, as JSON (for a copy to be inserted elsewhere). */
+    static String rowAsJson(Connection admin, TenantTable t, UUID tenant) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("select row_to_json(x)::text from " + t.q() + " x where x." + t.col()
+                + " = ? limit 1")) {
+            ps.setObject(1, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as(t.name() + " has a row of " + tenant).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    // --- JDBC helpers
+
     static void setTenant(Connection c, UUID tenant) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select set_config('cloudwarden.tenant_id', ?, true)")) {
             ps.setString(1, tenant.toString());
             ps.execute();
         }
+    }
+
+    /** The error a statement fails with; inside a transaction only the statement is undone (a savepoint). */
+    static SQLException refused(Connection c, String sql, String... parameters) throws SQLException {
+        Savepoint savepoint = c.getAutoCommit() ? null : c.setSavepoint();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setString(i + 1, parameters[i]);
+            }
+            ps.execute();
+        } catch (SQLException e) {
+            if (savepoint != null) {
+                c.rollback(savepoint);
+            }
+            return e;
+        }
+        throw new AssertionError("not refused: " + sql);
     }
 
     static long count(Connection c, String sql) throws SQLException {
@@ -173,5 +460,9 @@ class RowLevelSecurityTest extends IntegrationTest {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         }
+    }
+
+    static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }

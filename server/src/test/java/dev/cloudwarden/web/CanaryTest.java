@@ -7,7 +7,9 @@ import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,12 +26,18 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
- * Canary values planted in every sensitive field the platform has so far (password, organisation
- * name, session token, personal access token, console session cookie, TOTP secret, recovery codes;
- * later issues add theirs here) must appear in no log line, in no HTTP response other than the one
- * that hands them out (sign-in for the token, MFA enrolment for the TOTP secret, its confirmation
- * for the recovery codes), and nowhere in a pg_dump of the database (as text, nor hex-encoded in a
- * bytea column such as the serialized console session attributes).
+ * Canary values planted in every sensitive field the platform has so far (passwords, organisation
+ * name, session token, personal access token, console session cookie, TOTP secret, recovery codes,
+ * the emailed invitation and password-reset tokens; later issues add theirs here) must appear in no
+ * log line, in no HTTP response other than the one that hands them out (sign-in for the token, MFA
+ * enrolment for the TOTP secret, its confirmation for the recovery codes; the emailed tokens in no
+ * response at all), and nowhere in a pg_dump of the database (as text, nor hex-encoded in a bytea
+ * column such as the serialized console session attributes).
+ *
+ * <p>Email addresses (the owner's and an invitee's) are personal data rather than secrets: they are
+ * stored in plaintext (users, login_directory), so the dump is not checked for them, and the answers
+ * that exist to show them (me, the user list, an invitation's answer, the MFA key URI) carry them.
+ * Every other answer and every log line (emails are redacted by default) must not.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CanaryTest extends IntegrationTest {
@@ -41,6 +49,7 @@ class CanaryTest extends IntegrationTest {
         String organization = "Canary Org " + tag;
         String email = Api.uniqueEmail("canary");
         List<Api.Response> responses = new ArrayList<>();
+        List<Api.Response> showingEmails = new ArrayList<>(); // answers that exist to show addresses; no other canary
 
         responses.add(api.post("/api/v1/signup", Map.of("organization", organization, "email", email, "password", password), null));
         assertThat(responses.get(0).status()).isEqualTo(202);
@@ -71,8 +80,8 @@ class CanaryTest extends IntegrationTest {
         responses.add(api.get("/console/tokens?x=" + pat, pat));
 
         // the personal access token in use and misuse
-        responses.add(api.get("/api/v1/me", pat));
-        responses.add(api.get("/api/v1/users", pat));
+        showingEmails.add(api.get("/api/v1/me", pat));
+        showingEmails.add(api.get("/api/v1/users", pat));
         responses.add(api.patch("/api/v1/users/" + patCreated.json().get("id").asString(), Map.of("role", "VIEWER"), pat));
         responses.add(api.get("/api/v1/tokens", pat));
         responses.add(api.get("/api/v1/me", pat + "x"));
@@ -82,8 +91,8 @@ class CanaryTest extends IntegrationTest {
         responses.add(api.post("/api/v1/tokens", Map.of("name", "x", "scopes", List.of(pat), "expiresAt", pat), token));
 
         // normal use and the error paths, each carrying the canaries
-        responses.add(api.get("/api/v1/me", token));
-        responses.add(api.get("/api/v1/users", token));
+        showingEmails.add(api.get("/api/v1/me", token));
+        showingEmails.add(api.get("/api/v1/users", token));
         responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password + "x"), null));
         responses.add(api.post("/api/v1/sessions", Map.of("email", "nobody-" + email, "password", password), null));
         responses.add(api.post("/api/v1/signup", Map.of("organization", organization, "email", email, "password", password), null));
@@ -100,8 +109,8 @@ class CanaryTest extends IntegrationTest {
         Api.Response enrolment = api.post("/api/v1/mfa/totp", "", token);
         assertThat(enrolment.status()).isEqualTo(201);
         String totpSecret = enrolment.json().get("secret").asString();
-        Api.Response confirmation = api.post("/api/v1/mfa/totp/confirm",
-                Map.of("code", TestTotp.code(totpSecret, TestTotp.freshStep(10))), token);
+        long step = clock.freezeTotpStep();
+        Api.Response confirmation = api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(totpSecret, step)), token);
         assertThat(confirmation.status()).isEqualTo(200);
         List<String> recoveryCodes = new ArrayList<>();
         confirmation.json().get("recoveryCodes").forEach(c -> recoveryCodes.add(c.asString()));
@@ -117,7 +126,7 @@ class CanaryTest extends IntegrationTest {
         responses.add(byRecovery);
         responses.add(api.post("/api/v1/sessions", Map.of("email", email, "password", password, "otp", recoveryCode), null)); // used
         Api.Response byTotp = api.post("/api/v1/sessions", Map.of("email", email, "password", password,
-                "otp", TestTotp.code(totpSecret, TestTotp.currentStep() + 1)), null);
+                "otp", TestTotp.code(totpSecret, step + 1)), null);
         assertThat(byTotp.status()).isEqualTo(201);
         responses.add(byTotp);
         responses.add(api.post("/api/v1/mfa/totp", "", token));                                                     // 409
@@ -127,13 +136,68 @@ class CanaryTest extends IntegrationTest {
                 .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":\"" + totpSecret + "\"}")).build()));
         responses.add(api.send(api.request("/api/v1/mfa/totp", token).header("Content-Type", "application/json")
                 .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":\"" + recoveryCodes.get(2) + "x\"}")).build()));
-        responses.add(api.get("/api/v1/me", token));
-        responses.add(api.get("/api/v1/users", token));
+        showingEmails.add(api.get("/api/v1/me", token));
+        showingEmails.add(api.get("/api/v1/users", token));
         responses.add(api.get("/api/v1/settings/security", token));
         responses.add(api.get("/api/v1/does-not-exist?otp=" + totpSecret, token));
-        responses.add(api.delete("/api/v1/sessions/current", token));
+
+        // an invitation: the invitee's address, and the token that only the email carries
+        String invitee = Api.uniqueEmail("canary-invitee");
+        String inviteePassword = "canary-invitee-password-" + tag + "-Kx7";
+        Api.Response invited = api.post("/api/v1/users", Map.of("email", invitee, "role", "VIEWER"), token);
+        assertThat(invited.status()).isEqualTo(201);
+        showingEmails.add(invited);
+        String invitationToken = TestMail.token(TestMail.awaitMessageTo(invitee), "cwi_");
+        responses.add(api.post("/api/v1/invitations/accept", Map.of("token", invitationToken + "x", "password", inviteePassword), null));
+        responses.add(api.post("/api/v1/invitations/accept", Map.of("token", invitationToken.replace("cwi_", "cwr_"),
+                "password", inviteePassword), null));
+        responses.add(api.post("/api/v1/invitations/accept", Map.of("token", invitationToken, "password", "short"), null));
+        Api.Response accepted = api.post("/api/v1/invitations/accept", Map.of("token", invitationToken, "password", inviteePassword), null);
+        assertThat(accepted.status()).isEqualTo(200);
+        responses.add(accepted);
+        responses.add(api.post("/api/v1/invitations/accept", Map.of("token", invitationToken, "password", inviteePassword), null)); // used
+        responses.add(new ConsoleClient(port).submit("/invitations/accept", "/invitations/accept",
+                Map.of("token", invitationToken, "password", inviteePassword)));
+        responses.add(api.post("/api/v1/sessions", Map.of("email", invitee, "password", inviteePassword + "x"), null));
+        responses.add(api.post("/api/v1/users", Map.of("email", invitee, "role", "VIEWER"), token));                  // 409
+        responses.add(api.post("/api/v1/password-resets", Map.of("email", "x" + invitee), null));
+
+        // a password reset, last: it ends the owner's sessions
+        String newPassword = "canary-new-password-" + tag + "-Wm4";
+        long mails = TestMail.countTo(email);
+        responses.add(api.post("/api/v1/password-resets", Map.of("email", email), null));
+        String resetToken = TestMail.awaitNewTokenTo(email, "cwr_", mails);
+        responses.add(api.post("/api/v1/password-resets/confirm", Map.of("token", resetToken + "x", "password", newPassword), null));
+        responses.add(api.post("/api/v1/password-resets/confirm", Map.of("token", resetToken, "password", "short"), null));
+        Api.Response reset = api.post("/api/v1/password-resets/confirm", Map.of("token", resetToken, "password", newPassword), null);
+        assertThat(reset.status()).isEqualTo(204);
+        responses.add(reset);
+        responses.add(api.post("/api/v1/password-resets/confirm", Map.of("token", resetToken, "password", newPassword), null)); // used
+        responses.add(new ConsoleClient(port).submit("/password-reset/confirm", "/password-reset/confirm",
+                Map.of("token", resetToken, "password", newPassword)));
+        Api.Response newSession = api.post("/api/v1/sessions", Map.of("email", email, "password", newPassword,
+                "otp", recoveryCodes.get(3)), null);
+        assertThat(newSession.status()).as("the new password works").isEqualTo(201);
+        responses.add(api.delete("/api/v1/sessions/current", newSession.json().get("token").asString()));
+        List<String> emailed = List.of(invitationToken, invitationToken.substring(4), resetToken, resetToken.substring(4),
+                newPassword, inviteePassword);
+        List<String> emails = List.of(email, invitee, URLEncoder.encode(email, StandardCharsets.UTF_8),
+                URLEncoder.encode(invitee, StandardCharsets.UTF_8));
 
         for (Api.Response r : responses) {
+            for (String address : emails) {
+                assertThat(r.body()).as("response %d", r.status()).doesNotContain(address);
+                r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(address));
+            }
+        }
+        assertThat(showingEmails.get(0).body()).as("the control: an answer that shows the address").contains(email);
+        assertThat(invited.body()).contains(invitee);
+        responses.addAll(showingEmails);
+        for (Api.Response r : responses) {
+            for (String canary : emailed) {
+                assertThat(r.body()).as("response %d", r.status()).doesNotContain(canary);
+                r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(canary));
+            }
             assertThat(r.body()).as("response %d", r.status()).doesNotContain(password).doesNotContain(organization).doesNotContain(token)
                     .doesNotContain(tag).doesNotContain(pat).doesNotContain(pat.substring(6)).doesNotContain(cookie);
             r.headers().map().forEach((name, values) -> assertThat(values.toString()).as(name).doesNotContain(password).doesNotContain(token)
@@ -152,17 +216,21 @@ class CanaryTest extends IntegrationTest {
         for (String canary : mfaCanaries) {
             assertThat(output.getAll()).as("log output").doesNotContain(canary);
         }
-
-        // an emailed password-reset token: only ever in the email
-        long mails = TestMail.countTo(email);
-        assertThat(api.post("/api/v1/password-resets", Map.of("email", email), null).status()).isEqualTo(202);
-        String resetToken = TestMail.awaitNewTokenTo(email, "cwr_", mails);
-        assertThat(output.getAll()).as("log output").doesNotContain(resetToken).doesNotContain(resetToken.substring(4));
+        for (String canary : emailed) {
+            assertThat(output.getAll()).as("log output").doesNotContain(canary);
+        }
+        for (String address : emails) {
+            assertThat(output.getAll()).as("log output (emails are redacted by default)").doesNotContain(address);
+        }
 
         String dump = pgDump();
-        assertThat(dump).as("pg_dump").doesNotContain(resetToken).doesNotContain(resetToken.substring(4));
-        assertThat(dump).contains(email); // the dump is real and complete enough to hold this tenant's rows
-        assertThat(dump).as("the console session is in the dump, under the hash of its cookie").contains(storedSessionId(cookie));
+        for (String canary : emailed) {
+            assertThat(dump).as("pg_dump").doesNotContain(canary)
+                    .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
+        }
+        // addresses are stored in plaintext by design (users, login_directory): here they only prove the dump is real
+        assertThat(dump).contains(email).contains(invitee);
+        assertThat(dump).as("the password reset ended the console session: not even its hashed id is left").doesNotContain(storedSessionId(cookie));
         for (String canary : new String[] {password, organization, token, token.substring(4), tag, pat, pat.substring(6), cookie}) {
             assertThat(dump).as("pg_dump").doesNotContain(canary)
                     .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
