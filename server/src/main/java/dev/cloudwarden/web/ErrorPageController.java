@@ -2,23 +2,33 @@ package dev.cloudwarden.web;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.servlet.ModelAndView;
 
 /**
  * Replaces Spring Boot's error page for errors raised outside Spring MVC (filters, the container):
- * JSON {@link ApiError} for API clients, a plain page for browsers, never exception details.
+ * JSON {@link ApiError} for API clients, a plain page for browsers, never exception details. Both
+ * carry the security headers, written here: Spring Security's header writer does not run in an
+ * error dispatch, and an error raised before its chains (the body limit, Tomcat) has none yet.
  */
 @Controller
 class ErrorPageController implements ErrorController {
 
+    private final ErrorResponses errors;
+
+    ErrorPageController(ErrorResponses errors) {
+        this.errors = errors;
+    }
+
     @RequestMapping(path = "/error", produces = MediaType.TEXT_HTML_VALUE)
-    ModelAndView page(HttpServletRequest request) {
+    ModelAndView page(HttpServletRequest request, HttpServletResponse response) {
+        SecurityHeaders.write(request, response);
         HttpStatus status = status(request);
         ModelAndView page = new ModelAndView("error");
         page.setStatus(status);
@@ -28,7 +38,8 @@ class ErrorPageController implements ErrorController {
     }
 
     @RequestMapping("/error")
-    ResponseEntity<ApiError> json(HttpServletRequest request) {
+    void json(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        SecurityHeaders.write(request, response);
         HttpStatus status = status(request);
         String code = switch (status) {
             case NOT_FOUND -> "not_found";
@@ -41,8 +52,11 @@ class ErrorPageController implements ErrorController {
             case TOO_MANY_REQUESTS -> "rate_limited";
             default -> status.is4xxClientError() ? "client_error" : "internal_error";
         };
-        String message = status.is5xxServerError() ? "Something went wrong on our side." : status.getReasonPhrase() + ".";
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(new ApiError(code, message));
+        String message = switch (status) {
+            case CONTENT_TOO_LARGE -> "The request body is too large.";
+            default -> status.is5xxServerError() ? "Something went wrong on our side." : status.getReasonPhrase() + ".";
+        };
+        errors.write(response, status.value(), new ApiError(code, message));
     }
 
     private static HttpStatus status(HttpServletRequest request) {
