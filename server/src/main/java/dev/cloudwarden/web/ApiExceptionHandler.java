@@ -4,6 +4,8 @@ import dev.cloudwarden.common.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +53,8 @@ class ApiExceptionHandler {
             }
         }
         if (e.getCause() instanceof UnrecognizedPropertyException unknown) {
-            String field = unknown.getPropertyName();
-            return respond(request, response, HttpStatus.BAD_REQUEST, new ApiError("unknown_field", field + ": is not a known field", field));
+            // the unknown name is the caller's text: never echoed back; the names this call does take are ours
+            return respond(request, response, HttpStatus.BAD_REQUEST, new ApiError("unknown_field", unknownFieldMessage(unknown)));
         }
         if (e.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             String field = path(mismatch);
@@ -108,6 +110,16 @@ class ApiExceptionHandler {
             return null;
         }
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(error);
+    }
+
+    /** Lists the fields the call takes (names from our own types), sorted; never the one that was sent. */
+    static String unknownFieldMessage(UnrecognizedPropertyException e) {
+        Collection<Object> known = e.getKnownPropertyIds();
+        if (known == null || known.isEmpty()) {
+            return "The body has a field this call does not take.";
+        }
+        return "The body has a field this call does not take. It takes: "
+                + known.stream().map(Objects::toString).sorted().collect(Collectors.joining(", ")) + ".";
     }
 
     private static String path(JacksonException e) {
