@@ -147,6 +147,9 @@ class BadInputTest extends IntegrationTest {
                 .POST(unknownLength(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build());
         assertThat(chunked.status()).isEqualTo(413);
         assertNoInternals(chunked);
+        // the client is still sending when the server answers and closes: a chunked answer's last chunk
+        // would race the close (the client then sees a broken answer about 1 time in 5)
+        assertThat(List.of(declared, chunked)).extracting(r -> r.header("Content-Length")).doesNotContainNull();
 
         Api.Tenant t = api.signUpAndSignIn("Big body");
         Api.Response patch = api.send(api.request("/api/v1/users/" + t.userId(), t.token()).header("Content-Type", "application/json")
