@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity;
 
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.tenancy.TenantContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
@@ -45,11 +46,13 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
     }
 
     private final IdentityService identity;
+    private final TenantContext tenants;
     private final SecurityContextRepository contexts = new HttpSessionSecurityContextRepository();
     private final CsrfTokenRepository csrfTokens = new HttpSessionCsrfTokenRepository();
 
-    ConsoleSecondFactor(IdentityService identity) {
+    ConsoleSecondFactor(IdentityService identity, TenantContext tenants) {
         this.identity = identity;
+        this.tenants = tenants;
     }
 
     /** Form login failed: a wrong password, or a right one for an account that needs its code next. */
@@ -59,6 +62,9 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
         if (e instanceof SecondFactorRequiredException needed) {
             HttpSession session = request.getSession();
             request.changeSessionId();
+            // whoever this browser was signed in as before is signed out: the session is now the new
+            // account's half-way sign-in, never one user's session holding another's pending step
+            contexts.saveContext(SecurityContextHolder.createEmptyContext(), request, response);
             session.setAttribute(PENDING, new Pending(needed.tenantId(), needed.userId(), Instant.now().plus(TIME_LIMIT), 0));
             response.sendRedirect(request.getContextPath() + "/login/mfa");
         } else {
@@ -83,7 +89,9 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             model.addAttribute("error", "Enter the 6-digit code from your authenticator app, or a recovery code.");
             return "login-mfa";
         }
-        IdentityService.SecondStep step = identity.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code));
+        // a sign-in of its own: not in the tenant of whoever may still be signed in on this request
+        IdentityService.SecondStep step = tenants.detached(
+                () -> identity.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code)));
         switch (step.result()) {
             case ACCEPTED -> {
                 forget(request);
