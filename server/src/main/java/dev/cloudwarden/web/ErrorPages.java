@@ -2,9 +2,12 @@ package dev.cloudwarden.web;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.util.StringUtils;
+import org.springframework.web.util.UriUtils;
 
 /**
  * Who gets an error as a page rather than as JSON: a browser (it names {@code text/html} in Accept)
@@ -21,12 +24,27 @@ final class ErrorPages {
         return !isApi(request) && acceptsHtml(request.getHeader("Accept"));
     }
 
-    /** Whether the request (for an error dispatch: the request that failed) was addressed to the API. */
+    /**
+     * Whether the request (for an error dispatch: the request that failed) was addressed to the API,
+     * judged on its decoded, normalised path, as the API's security chain matches it
+     * ({@code /api/v1/%73essions} is the API too).
+     */
     static boolean isApi(HttpServletRequest request) {
         Object failed = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
-        String uri = failed instanceof String s ? s : request.getRequestURI();
-        String path = uri.substring(Math.min(request.getContextPath().length(), uri.length()));
+        String path = failed instanceof String uri ? normalised(uri.substring(Math.min(request.getContextPath().length(), uri.length())))
+                : request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         return path.equals("/api") || path.startsWith("/api/");
+    }
+
+    /** Path parameters dropped, percent-decoded, dot segments resolved; left alone when not decodable. */
+    private static String normalised(String rawPath) {
+        String path = rawPath.replaceAll(";[^/]*", "");
+        try {
+            path = UriUtils.decode(path, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            // malformed escapes: Tomcat refuses such requests before they get here
+        }
+        return StringUtils.cleanPath(path);
     }
 
     /** No Accept at all, or text/html named explicitly (not only through a wildcard). */
