@@ -59,6 +59,9 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
         if (e instanceof SecondFactorRequiredException needed) {
             HttpSession session = request.getSession();
             request.changeSessionId();
+            // whoever this browser was signed in as before is signed out: the session is now the new
+            // account's half-way sign-in, never one user's session holding another's pending step
+            contexts.saveContext(SecurityContextHolder.createEmptyContext(), request, response);
             session.setAttribute(PENDING, new Pending(needed.tenantId(), needed.userId(), Instant.now().plus(TIME_LIMIT), 0));
             response.sendRedirect(request.getContextPath() + "/login/mfa");
         } else {

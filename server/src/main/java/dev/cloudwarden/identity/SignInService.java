@@ -134,17 +134,18 @@ public class SignInService {
 
     /**
      * The console's second step, for a user whose password was checked a moment ago: checks the
-     * code, then reloads the user so a user disabled in between does not get in.
+     * code, then reloads the user so a user disabled in between does not get in. A sign-in of its
+     * own: not in the tenant of whoever may still be signed in on this request.
      */
     public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
-        return tenants.callAs(tenantId, () -> {
+        return tenants.detached(() -> tenants.callAs(tenantId, () -> {
             SecondFactor.Result result = secondFactor.verify(userId, code);
             if (result != SecondFactor.Result.ACCEPTED) {
                 return new SecondStep(result, Optional.empty());
             }
             Optional<CloudwardenPrincipal> principal = current(userId);
             return new SecondStep(principal.isPresent() ? result : SecondFactor.Result.REJECTED, principal);
-        });
+        }));
     }
 
     /** The signed-in user as stored now (role, MFA state, tenant policy), in the tenant in scope; empty if they may no longer act. */

@@ -17,7 +17,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 /**
  * The console's MFA pages. The secret and its QR code are shown only in the answer to the form
  * that creates them (a POST, never a URL that could be bookmarked or logged); recovery codes only
- * in the answer to the confirmation.
+ * in the answer to the confirmation. Those answers are not redirects on purpose: a redirect would
+ * have to carry the secret or the codes in the URL or in the session, and console sessions are rows
+ * in PostgreSQL. Every answer is {@code Cache-Control: no-store} (Spring Security's default), and
+ * opening a form's address (reloading it, or from the history) leads back to the overview.
  */
 @Controller
 class MfaConsoleController {
@@ -42,6 +45,12 @@ class MfaConsoleController {
         model.addAttribute("enrollmentRequired", required && !enabled);
         model.addAttribute("recoveryCodesLeft", enabled ? mfa.unusedRecoveryCodes(principal.userId()) : 0);
         return "mfa";
+    }
+
+    /** The addresses the forms post to are not pages: opened with GET they lead to the overview, not to a 405. */
+    @GetMapping({"/mfa/totp", "/mfa/totp/confirm", "/mfa/totp/disable"})
+    String backToOverview() {
+        return "redirect:/mfa";
     }
 
     @PostMapping("/mfa/totp")

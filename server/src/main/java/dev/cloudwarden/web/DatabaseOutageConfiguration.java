@@ -20,7 +20,7 @@ class DatabaseOutageConfiguration {
                                                                       ObjectProvider<ThymeleafViewResolver> views) {
         FilterRegistrationBean<DatabaseOutageFilter> registration =
                 new FilterRegistrationBean<>(new DatabaseOutageFilter(availability, errors, views));
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1); // right after the body limit, which never touches the database
         registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         return registration;
     }

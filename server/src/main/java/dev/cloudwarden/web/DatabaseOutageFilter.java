@@ -16,8 +16,6 @@ import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
-import org.springframework.http.MediaType;
 import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.web.servlet.ModelAndView;
 import org.springframework.web.servlet.View;
@@ -69,15 +67,10 @@ final class DatabaseOutageFilter implements Filter {
         // redirect, half a page) may go out with the 503.
         response.reset();
         response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseAvailability.RETRY_AFTER.toSeconds()));
-        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("X-Frame-Options", "DENY");
-        response.setHeader("Referrer-Policy", "no-referrer");
-        response.setHeader("Strict-Transport-Security", "max-age=31536000 ; includeSubDomains");
-        if (wantsPage(request) && page(request, response)) {
+        SecurityHeaders.write(request, response);
+        if (ErrorPages.wantsPage(request) && page(request, response)) {
             return;
         }
-        response.setHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         errors.write(response, HttpStatus.SERVICE_UNAVAILABLE.value(), new ApiError("unavailable", MESSAGE));
     }
 
@@ -93,7 +86,6 @@ final class DatabaseOutageFilter implements Filter {
             if (view == null) {
                 return false;
             }
-            response.setHeader("Content-Security-Policy", SecurityConfiguration.CSP);
             response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
             view.render(Map.copyOf(page.getModel()), new WithoutSession(request), response);
             response.flushBuffer();
@@ -103,24 +95,6 @@ final class DatabaseOutageFilter implements Filter {
                 return true; // part of the page is out: nothing better can follow
             }
             response.reset();
-            return false;
-        }
-    }
-
-    /** A browser asking for a page, outside the JSON API. */
-    static boolean wantsPage(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        if (path.startsWith("/api/") || path.startsWith("/.well-known/")) {
-            return false;
-        }
-        String accept = request.getHeader(HttpHeaders.ACCEPT);
-        if (accept == null) {
-            return false;
-        }
-        try {
-            return MediaType.parseMediaTypes(accept).stream()
-                    .anyMatch(type -> type.getType().equals("text") && type.getSubtype().equals("html"));
-        } catch (InvalidMediaTypeException e) {
             return false;
         }
     }

@@ -14,25 +14,50 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Refuses request bodies above {@code cloudwarden.http.max-body-size} with 413: at once when the
  * declared length is too big, and while reading when a chunked body grows past the limit.
+ *
+ * <p>It is the first servlet filter of every request ({@link RequestBodyLimitConfiguration}), so no
+ * filter after it (Spring Security's, Spring Session's, anything added later) can read more than the
+ * limit. It answers through the container's error page ({@code sendError}, rendered by
+ * {@link ErrorPageController}): the 413 carries the same security headers and JSON (or, for a
+ * browser, the styled page) as every other error. Tomcat then closes the connection without reading
+ * the rest of the body; a body nobody read is drained at most up to the same limit
+ * ({@code server.tomcat.max-swallow-size}) before the connection closes.
  */
 public class RequestBodyLimitFilter extends OncePerRequestFilter {
 
     private final long limit;
-    private final ErrorResponses errors;
 
-    public RequestBodyLimitFilter(DataSize limit, ErrorResponses errors) {
+    public RequestBodyLimitFilter(DataSize limit) {
         this.limit = limit.toBytes();
-        this.errors = errors;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > limit) {
-            errors.write(response, 413, new ApiError("payload_too_large", "The request body is too large."));
+            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
             return;
         }
-        chain.doFilter(new LimitedRequest(request, limit), response);
+        try {
+            chain.doFilter(new LimitedRequest(request, limit), response);
+        } catch (IOException | ServletException | RuntimeException e) {
+            // a filter or servlet that read past the limit and let the exception through (Spring MVC maps its own)
+            if (!causedByTooLargeBody(e)) {
+                throw e;
+            }
+            if (!response.isCommitted()) {
+                response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+            }
+        }
+    }
+
+    private static boolean causedByTooLargeBody(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BodyTooLargeException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Thrown while reading a body past the limit; mapped to 413. */

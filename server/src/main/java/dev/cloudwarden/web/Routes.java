@@ -92,6 +92,10 @@ public final class Routes {
             signedIn(POST, "/console/tokens", ANYONE),
             signedIn(POST, "/console/tokens/{id}/revoke", ANYONE),
             signedIn(GET, "/mfa", ANYONE).beforeMfaEnrollment(),
+            // the form addresses opened as pages (a reload after a POST) lead back to /mfa
+            signedIn(GET, "/mfa/totp", ANYONE).beforeMfaEnrollment(),
+            signedIn(GET, "/mfa/totp/confirm", ANYONE).beforeMfaEnrollment(),
+            signedIn(GET, "/mfa/totp/disable", ANYONE),
             signedIn(POST, "/mfa/totp", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
             signedIn(POST, "/mfa/totp/confirm", ANYONE).beforeMfaEnrollment().limit(RateLimit.MFA),
             signedIn(POST, "/mfa/totp/disable", ANYONE).limit(RateLimit.MFA),

@@ -14,7 +14,6 @@ import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
 import org.apache.catalina.core.StandardHost;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -35,9 +34,7 @@ import org.springframework.security.web.authentication.AuthenticationFailureHand
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
-import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.util.matcher.RequestMatcher;
-import org.springframework.util.unit.DataSize;
 import java.util.List;
 
 /**
@@ -55,20 +52,15 @@ import java.util.List;
 @ConditionalOnWebApplication // command-line runs (keys rotate-kek) start no web server
 class SecurityConfiguration {
 
-    static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
     /** What a user may call before the MFA enrolment their tenant requires (an allowlist: it fails closed). */
     private static final RequestMatcher BEFORE_MFA_ENROLLMENT = request -> Routes.find(request).map(Route::beforeMfa).orElse(false);
 
-    private final RequestBodyLimitFilter bodyLimit;
     private final RateLimitFilter rateLimit;
 
-    SecurityConfiguration(@Value("${cloudwarden.http.max-body-size:64KB}") DataSize maxBodySize, ErrorResponses errors,
-                          RateLimitSettings rateLimits) {
-        // Inside every chain, after the header writer, so even a 413 carries the security headers.
-        this.bodyLimit = new RequestBodyLimitFilter(maxBodySize, errors);
-        // Likewise for 429; it runs before CSRF, authentication and body parsing.
+    // The body limit is not in these chains: it is the first servlet filter of all (RequestBodyLimitConfiguration).
+    SecurityConfiguration(ErrorResponses errors, RateLimitSettings rateLimits) {
+        // Inside every chain, after the header writer, so even a 429 carries the security headers; it runs
+        // before CSRF, authentication and body parsing.
         this.rateLimit = new RateLimitFilter(rateLimits, request -> Routes.find(request).flatMap(Route::limit), errors);
     }
 
@@ -101,7 +93,6 @@ class SecurityConfiguration {
                         ExceptionTranslationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
                 .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
     }
@@ -114,8 +105,7 @@ class SecurityConfiguration {
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(cache -> cache.disable())
                 .authorizeHttpRequests(a -> a.anyRequest().permitAll())
-                .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .headers(SecurityConfiguration::headers);
         return http.build();
     }
 
@@ -130,8 +120,7 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(a -> a
                         .requestMatchers("/actuator/health", "/actuator/prometheus").permitAll()
                         .anyRequest().denyAll())
-                .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class);
+                .headers(SecurityConfiguration::headers);
         return http.build();
     }
 
@@ -159,7 +148,6 @@ class SecurityConfiguration {
                 .addFilterBefore(new ConsolePrincipalCheck(signIns), AuthorizationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
-                .addFilterAfter(bodyLimit, HeaderWriterFilter.class)
                 .addFilterAfter(rateLimit, HeaderWriterFilter.class);
         return http.build();
     }
@@ -187,12 +175,9 @@ class SecurityConfiguration {
         });
     }
 
+    /** The headers are declared once, in SecurityHeaders, which the error page writes too. */
     private static void headers(HeadersConfigurer<HttpSecurity> headers) {
-        headers.contentSecurityPolicy(csp -> csp.policyDirectives(CSP))
-                .httpStrictTransportSecurity(hsts -> hsts.includeSubDomains(true).maxAgeInSeconds(31_536_000))
-                .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
-                .frameOptions(f -> f.deny())
-                .contentTypeOptions(Customizer.withDefaults())
-                .permissionsPolicyHeader(p -> p.policy("camera=(), microphone=(), geolocation=(), payment=()"));
+        headers.defaultsDisabled();
+        SecurityHeaders.writers().forEach(headers::addHeaderWriter);
     }
 }

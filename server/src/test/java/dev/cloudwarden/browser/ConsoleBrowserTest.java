@@ -144,6 +144,24 @@ class ConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.path()).isEqualTo("/login");
     }
 
+    @Test
+    void unknownAddressesAndFormAddressesOpenPagesNotJson() {
+        Api.Tenant t = api.signUpAndSignIn("Pages Browser Org");
+        signIn(t.email());
+        browser.open("/console/nope");
+        assertThat(browser.find("h1").getText()).isEqualTo("404 Not Found");
+        assertThat(browser.driver().getTitle()).isEqualTo("404 Not Found · Cloudwarden");
+        browser.screenshot("error-page-404");
+        browser.clickAndWait("#way-back");
+        assertThat(browser.path()).isEqualTo("/console");
+        browser.open("/error");
+        assertThat(browser.find("h1").getText()).isEqualTo("404 Not Found");
+        // a form's address in the address bar (after enrolling, say) opens its page instead of a 405
+        browser.open("/mfa/totp/confirm");
+        assertThat(browser.path()).isEqualTo("/mfa");
+        assertThat(browser.find("h1").getText()).isNotBlank();
+    }
+
     private void signIn(String email) {
         browser.open("/login");
         browser.type("#email", email);

@@ -46,15 +46,20 @@ class BadInputTest extends IntegrationTest {
     }
 
     @Test
-    void unknownFieldsAreRefusedWithTheFieldNamed() {
+    void unknownFieldsAreRefusedWithoutEchoingTheirNames() {
         Map<String, Object> body = signup("Unknown fields");
-        body.put("role", "OWNER");
+        String sent = "<script>alert(1)</script>";
+        body.put(sent, "x");
         body.put("tenantId", "00000000-0000-0000-0000-000000000000");
         Api.Response r = api.post("/api/v1/signup", body, null);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.json().get("error").asString()).isEqualTo("unknown_field");
-        assertThat(r.json().get("field").asString()).isIn("role", "tenantId");
-        assertThat(r.json().get("message").asString()).contains(r.json().get("field").asString());
+        assertThat(r.json().has("field")).as("the caller's own text is not reflected").isFalse();
+        assertThat(r.body()).doesNotContain("script").doesNotContain("tenantId");
+        // what the call does take is ours to say
+        assertThat(r.json().get("message").asString())
+                .isEqualTo("The body has a field this call does not take. It takes: email, organization, password.");
+        assertNoInternals(r);
         assertThat(signInStatus((String) body.get("email"))).as("nothing was created").isEqualTo(401);
     }
 
@@ -142,6 +147,9 @@ class BadInputTest extends IntegrationTest {
                 .POST(unknownLength(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build());
         assertThat(chunked.status()).isEqualTo(413);
         assertNoInternals(chunked);
+        // the client is still sending when the server answers and closes: a chunked answer's last chunk
+        // would race the close (the client then sees a broken answer about 1 time in 5)
+        assertThat(List.of(declared, chunked)).extracting(r -> r.header("Content-Length")).doesNotContainNull();
 
         Api.Tenant t = api.signUpAndSignIn("Big body");
         Api.Response patch = api.send(api.request("/api/v1/users/" + t.userId(), t.token()).header("Content-Type", "application/json")

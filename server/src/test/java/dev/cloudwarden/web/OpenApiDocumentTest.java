@@ -213,7 +213,7 @@ class OpenApiDocumentTest extends IntegrationTest {
     }
 
     private static void assertSecurityHeaders(Api.Response r) {
-        assertThat(r.header("Content-Security-Policy")).isEqualTo(SecurityConfiguration.CSP);
+        assertThat(r.header("Content-Security-Policy")).isEqualTo(SecurityHeaders.CSP);
         assertThat(r.header("X-Frame-Options")).isEqualTo("DENY");
         assertThat(r.header("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(r.header("Referrer-Policy")).isEqualTo("no-referrer");

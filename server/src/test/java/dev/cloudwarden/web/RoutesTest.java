@@ -101,7 +101,7 @@ class RoutesTest {
     void onlyTheRoutesAUserNeedsToEnrolPassTheMfaGate() {
         assertThat(Routes.ALL.stream().filter(r -> r.beforeMfa() && !r.isPublic()).map(Route::toString)).containsExactlyInAnyOrder(
                 "GET /api/v1/me", "DELETE /api/v1/sessions/current", "POST /api/v1/mfa/totp", "POST /api/v1/mfa/totp/confirm",
-                "POST /logout", "GET /mfa", "POST /mfa/totp", "POST /mfa/totp/confirm");
+                "POST /logout", "GET /mfa", "POST /mfa/totp", "POST /mfa/totp/confirm", "GET /mfa/totp", "GET /mfa/totp/confirm");
         assertThat(find("GET", "/api/v1/users").orElseThrow().beforeMfa()).isFalse();
         assertThat(find("GET", "/no/such/page")).isEmpty();
     }
