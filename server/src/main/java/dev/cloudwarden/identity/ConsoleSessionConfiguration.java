@@ -7,6 +7,7 @@ import org.springframework.boot.web.server.Cookie;
 import org.springframework.boot.web.server.autoconfigure.ServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.support.GenericConversionService;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.session.config.SessionRepositoryCustomizer;
 import org.springframework.session.jdbc.JdbcIndexedSessionRepository;
@@ -16,7 +17,8 @@ import org.springframework.session.web.http.DefaultCookieSerializer;
  * Console sessions live in PostgreSQL (Spring Session JDBC, schema from our migration V6), so any
  * node serves any user. On top of Spring Boot's set-up: the cookie carries a secret whose hash is the
  * stored id ({@link HashedSessionIds}); the cookie keeps the {@code server.servlet.session.cookie.*}
- * settings and must stay Secure and HttpOnly; expired sessions are cleaned up by idle time and by
+ * settings and must stay Secure and HttpOnly; attributes are stored as JSON of ids
+ * ({@link ConsoleSessionAttributes}), never Java-serialised and never an email; expired sessions are cleaned up by idle time and by
  * the absolute lifetime ({@link ConsoleSessionCleanup}).
  */
 @Configuration(proxyBeanMethods = false)
@@ -31,7 +33,10 @@ class ConsoleSessionConfiguration {
     @Bean
     SessionRepositoryCustomizer<JdbcIndexedSessionRepository> absoluteLifetimeCleanup(ConsoleSessions sessions) {
         // Runs after Spring Boot's customizer (which sets the table name and resets the statements).
+        GenericConversionService attributes = new GenericConversionService();
+        attributes.addConverter(new ConsoleSessionAttributes());
         return repository -> {
+            repository.setConversionService(attributes); // JSON of ids, never Java serialisation
             repository.setDeleteSessionsByExpiryTimeQuery(sessions.cleanupQuery());
             repository.setCleanupCron(Scheduled.CRON_DISABLED); // ConsoleSessionCleanup runs it instead
         };

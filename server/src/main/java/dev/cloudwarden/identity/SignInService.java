@@ -153,19 +153,13 @@ public class SignInService {
         return tx.execute(s -> users.findActive(userId));
     }
 
-    /** Whether the user must enrol in MFA before doing anything else, read now (the console's session does not go stale). */
-    public boolean mfaEnrollmentRequired(CloudwardenPrincipal principal) {
-        return tenants.callAs(principal.tenantId(), () -> current(principal.userId())
-                .map(CloudwardenPrincipal::mfaEnrollmentRequired).orElse(false));
-    }
-
     /**
-     * Whether a console principal still matches the user as stored: may act (active user, active
-     * tenant) with the same role. Checked on every console request, so disabling or demoting a user
-     * takes effect at once.
+     * The console's signed-in user as stored now, if they may still act with the role their session
+     * was opened with: an active user of an active tenant, same role. Checked on every console
+     * request, so disabling or demoting a user, or terminating the tenant, takes effect at once.
      */
-    public boolean stillValid(CloudwardenPrincipal principal) {
-        return tenants.callAs(principal.tenantId(), () -> current(principal.userId()).filter(p -> p.role() == principal.role()).isPresent());
+    public Optional<CloudwardenPrincipal> reload(UUID tenantId, UUID userId, Role role) {
+        return tenants.callAs(tenantId, () -> current(userId).filter(p -> p.role() == role));
     }
 
     public Optional<CloudwardenPrincipal> resolveSession(Secret token) {

@@ -137,15 +137,16 @@ class SecurityConfiguration {
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
                         .defaultSuccessUrl("/console", true).failureHandler(secondFactor).permitAll())
-                // a console session lives for hours: the policy and the user's MFA state are read on each request
-                .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, signIns::mfaEnrollmentRequired,
+                // the tenant policy and the user's MFA state as of now: ConsolePrincipalCheck loaded the principal
+                .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
                         (request, response) -> response.sendRedirect(request.getContextPath() + "/mfa")),
                         ExceptionTranslationFilter.class)
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())
                 .addFilterBefore(new AbsoluteSessionLifetimeFilter(consoleSessions), SecurityContextHolderFilter.class)
-                .addFilterBefore(new ConsolePrincipalCheck(signIns), AuthorizationFilter.class)
+                // the session holds ids only: the user as stored now, for every filter and page after this one
+                .addFilterAfter(new ConsolePrincipalCheck(signIns), SecurityContextHolderFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(rateLimit, HeaderWriterFilter.class);
