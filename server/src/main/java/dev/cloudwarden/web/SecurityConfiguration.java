@@ -1,7 +1,6 @@
 package dev.cloudwarden.web;
 
-import dev.cloudwarden.abuse.RateLimitFilter;
-import dev.cloudwarden.abuse.RateLimitSettings;
+import dev.cloudwarden.abuse.RateLimiter;
 import dev.cloudwarden.identity.BearerTokenFilter;
 import dev.cloudwarden.identity.ConsolePrincipalCheck;
 import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
@@ -58,10 +57,10 @@ class SecurityConfiguration {
     private final RateLimitFilter rateLimit;
 
     // The body limit is not in these chains: it is the first servlet filter of all (RequestBodyLimitConfiguration).
-    SecurityConfiguration(ErrorResponses errors, RateLimitSettings rateLimits) {
+    SecurityConfiguration(ErrorResponses errors, RateLimiter rateLimiter) {
         // Inside every chain, after the header writer, so even a 429 carries the security headers; it runs
         // before CSRF, authentication and body parsing.
-        this.rateLimit = new RateLimitFilter(rateLimits, request -> Routes.find(request).flatMap(Route::limit), errors);
+        this.rateLimit = new RateLimitFilter(rateLimiter, errors);
     }
 
     @Bean
