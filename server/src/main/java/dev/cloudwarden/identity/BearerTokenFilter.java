@@ -62,7 +62,7 @@ public class BearerTokenFilter extends OncePerRequestFilter {
             entryPoint.commence(request, response, new BadCredentialsException("invalid bearer token"));
             return;
         }
-        if (authentication.get() instanceof PersonalAccessTokenAuthentication pat && !TokenScope.permits(pat.scopes(), requiredScope.apply(request))) {
+        if (authentication.get() instanceof PersonalAccessTokenAuthentication pat && !permits(pat.scopes(), requiredScope.apply(request))) {
             SecurityContextHolder.clearContext();
             scopeDenied.handle(request, response, new AccessDeniedException("outside the token's scopes"));
             return;
@@ -71,5 +71,10 @@ public class BearerTokenFilter extends OncePerRequestFilter {
         context.setAuthentication(authentication.get());
         SecurityContextHolder.setContext(context);
         chain.doFilter(request, response);
+    }
+
+    /** A route that names no scope is closed to every token; otherwise one of the token's scopes must cover it. */
+    private static boolean permits(java.util.Set<TokenScope> scopes, Optional<TokenScope> required) {
+        return required.isPresent() && scopes.stream().anyMatch(s -> s.covers(required.get()));
     }
 }

@@ -33,10 +33,6 @@ public record CloudwardenPrincipal(UUID userId, UUID tenantId, String email, Rol
         return UsernamePasswordAuthenticationToken.authenticated(this, null, List.of(role.authority()));
     }
 
-    CloudwardenPrincipal withSession(UUID session) {
-        return new CloudwardenPrincipal(userId, tenantId, email, role, mfaEnabled, session, mfaEnrollmentRequired);
-    }
-
     /** Ids only: an email address is personal data and stays out of log lines. */
     @Override
     public String toString() {

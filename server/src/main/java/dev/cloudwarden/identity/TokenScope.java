@@ -2,7 +2,6 @@ package dev.cloudwarden.identity;
 
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * What a personal access token may do, on top of what its user's role allows (a token never
@@ -36,11 +35,8 @@ public enum TokenScope {
         return Arrays.stream(values()).filter(s -> s.value.equals(value)).findFirst();
     }
 
-    /**
-     * Whether a token with these scopes may call a route that needs {@code required} (empty: the
-     * route is closed to tokens). The role is checked separately.
-     */
-    static boolean permits(Set<TokenScope> scopes, Optional<TokenScope> required) {
-        return required.isPresent() && (scopes.contains(WRITE) || scopes.contains(required.get()));
+    /** Whether holding this scope allows a route that needs {@code required}: {@code write} covers every scope. */
+    public boolean covers(TokenScope required) {
+        return this == WRITE || this == required;
     }
 }

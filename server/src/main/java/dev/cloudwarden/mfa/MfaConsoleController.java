@@ -3,7 +3,7 @@ package dev.cloudwarden.mfa;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.ConsoleSecondFactor;
+import dev.cloudwarden.identity.IdentityWeb;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Set;
@@ -28,9 +28,9 @@ class MfaConsoleController {
     private static final Set<String> BACK_TO_OVERVIEW = Set.of("mfa_not_enrolling", "mfa_already_enabled", "mfa_not_enabled");
 
     private final MfaService mfa;
-    private final ConsoleSecondFactor console;
+    private final IdentityWeb console;
 
-    MfaConsoleController(MfaService mfa, ConsoleSecondFactor console) {
+    MfaConsoleController(MfaService mfa, IdentityWeb console) {
         this.mfa = mfa;
         this.console = console;
     }
@@ -70,7 +70,7 @@ class MfaConsoleController {
                    HttpServletRequest request, HttpServletResponse response, Model model) {
         try {
             model.addAttribute("recoveryCodes", mfa.confirm(principal, Secret.of(code)).stream().map(Secret::reveal).toList());
-            console.refresh(principal, request, response);
+            console.refreshConsolePrincipal(principal, request, response);
             return "mfa-recovery-codes";
         } catch (ApiProblem problem) {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {
@@ -86,7 +86,7 @@ class MfaConsoleController {
                    HttpServletRequest request, HttpServletResponse response, Model model) {
         try {
             mfa.disable(principal, Secret.of(code));
-            console.refresh(principal, request, response);
+            console.refreshConsolePrincipal(principal, request, response);
             return "redirect:/mfa?disabled";
         } catch (ApiProblem problem) {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {

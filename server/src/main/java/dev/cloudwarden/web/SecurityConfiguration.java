@@ -1,14 +1,8 @@
 package dev.cloudwarden.web;
 
 import dev.cloudwarden.abuse.RateLimiter;
-import dev.cloudwarden.identity.BearerTokenFilter;
-import dev.cloudwarden.identity.ConsolePrincipalCheck;
-import dev.cloudwarden.identity.AbsoluteSessionLifetimeFilter;
-import dev.cloudwarden.identity.ConsoleSessions;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.ConsoleSecondFactor;
-import dev.cloudwarden.identity.SignInService;
-import dev.cloudwarden.identity.PersonalAccessTokens;
+import dev.cloudwarden.identity.IdentityWeb;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
@@ -65,8 +59,7 @@ class SecurityConfiguration {
 
     @Bean
     @Order(1)
-    SecurityFilterChain api(HttpSecurity http, SignInService signIns, PersonalAccessTokens accessTokens, TenantContext tenants,
-                            ErrorResponses errors) throws Exception {
+    SecurityFilterChain api(HttpSecurity http, IdentityWeb identity, TenantContext tenants, ErrorResponses errors) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, e) -> errors.write(response, 401,
                 new ApiError("unauthorized", "Sign in and send Authorization: Bearer <token>."));
         AccessDeniedHandler forbidden = (request, response, e) -> errors.write(response, 403,
@@ -83,8 +76,8 @@ class SecurityConfiguration {
                 .anonymous(Customizer.withDefaults())
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeHttpRequests(a -> authorize(a, Routes.under("/api/")))
-                .addFilterAt(new BearerTokenFilter(signIns, accessTokens, unauthorized, outsideScopes,
-                        request -> Routes.find(request).flatMap(Route::scope)), BasicAuthenticationFilter.class)
+                .addFilterAt(identity.bearerTokens(unauthorized, outsideScopes, request -> Routes.find(request).flatMap(Route::scope)),
+                        BasicAuthenticationFilter.class)
                 // the session's principal carries the tenant policy as of this request
                 .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
                         (request, response) -> errors.write(response, 403, new ApiError("mfa_enrollment_required",
@@ -125,27 +118,26 @@ class SecurityConfiguration {
 
     @Bean
     @Order(4)
-    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, SignInService signIns, ConsoleSessions consoleSessions,
-                                ConsoleSecondFactor secondFactor) throws Exception {
+    SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityWeb identity) throws Exception {
         // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The failure
-        // handler (ConsoleSecondFactor) keeps only the ids of a user halfway through MFA, never the
+        // handler (identity's second-factor step) keeps only the ids of a user halfway through MFA, never the
         // AuthenticationException, which would carry the attempted password. The request cache would
         // keep a refused request's headers, an Authorization header included: off (sign-in always
         // leads to /console anyway).
         http.authorizeHttpRequests(a -> authorize(a, Routes.ALL.stream().filter(r -> !r.path().startsWith("/api/")).toList()))
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureHandler(secondFactor).permitAll())
-                // the tenant policy and the user's MFA state as of now: ConsolePrincipalCheck loaded the principal
+                        .defaultSuccessUrl("/console", true).failureHandler(identity.consoleSignInFailure()).permitAll())
+                // the tenant policy and the user's MFA state as of now: identity.consolePrincipal() loaded the principal
                 .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
                         (request, response) -> response.sendRedirect(request.getContextPath() + "/mfa")),
                         ExceptionTranslationFilter.class)
                 .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())
-                .addFilterBefore(new AbsoluteSessionLifetimeFilter(consoleSessions), SecurityContextHolderFilter.class)
+                .addFilterBefore(identity.consoleSessionLifetime(), SecurityContextHolderFilter.class)
                 // the session holds ids only: the user as stored now, for every filter and page after this one
-                .addFilterAfter(new ConsolePrincipalCheck(signIns), SecurityContextHolderFilter.class)
+                .addFilterAfter(identity.consolePrincipal(), SecurityContextHolderFilter.class)
                 .addFilterAfter(new TenantScopeFilter(tenants), AuthorizationFilter.class)
                 .headers(SecurityConfiguration::headers)
                 .addFilterAfter(rateLimit, HeaderWriterFilter.class);
