@@ -62,7 +62,7 @@ class AbsoluteSessionLifetimeTest extends IntegrationTest {
         Api.Response late = browser.get("/console");
         assertThat(late.status()).isEqualTo(302);
         assertThat(late.header("Location")).endsWith("/login");
-        assertThat(SessionsTest.count("select count(*) from spring_session where principal_name = ?", t.userId().toString()))
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", t.userId().toString()))
                 .as("the expired session was deleted").isZero();
         assertThat(api.get("/api/v1/sessions", t.token()).json().findValues("kind").stream().map(k -> k.asString()))
                 .containsOnly("api");
@@ -80,13 +80,13 @@ class AbsoluteSessionLifetimeTest extends IntegrationTest {
         new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
         String user = t.userId().toString();
         repository.cleanUpExpiredSessions();
-        assertThat(SessionsTest.count("select count(*) from spring_session where principal_name = ?", user)).isEqualTo(1);
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", user)).isEqualTo(1);
         try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
                 "update spring_session set creation_time = creation_time - " + LIMIT_MILLIS + " where principal_name = ?")) {
             ps.setString(1, user);
             assertThat(ps.executeUpdate()).isEqualTo(1);
         }
         repository.cleanUpExpiredSessions();
-        assertThat(SessionsTest.count("select count(*) from spring_session where principal_name = ?", user)).isZero();
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", user)).isZero();
     }
 }

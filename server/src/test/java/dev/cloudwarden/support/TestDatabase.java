@@ -45,6 +45,19 @@ public final class TestDatabase {
         return DriverManager.getConnection(url(NAME), APP, null);
     }
 
+    /** The single number a query (as the superuser, behind row-level security) answers, with its parameters in order. */
+    public static long count(String sql, Object... params) throws SQLException {
+        try (Connection c = asAdmin(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     /** A superuser connection, for catalog checks and for looking behind RLS in assertions. */
     public static Connection asAdmin() throws SQLException {
         return DriverManager.getConnection(url(NAME), ADMIN, null);

@@ -1,0 +1,204 @@
+package dev.cloudwarden.identity.internal;
+
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.Role;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/** The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). */
+@Controller
+class ConsoleController {
+
+    private final SignUpService signUps;
+    private final SignInService signIns;
+    private final UserService users;
+    private final InvitationService invitations;
+    private final PasswordResetService resets;
+    private final Mailer mailer;
+
+    ConsoleController(SignUpService signUps, SignInService signIns, UserService users, InvitationService invitations,
+                      PasswordResetService resets, Mailer mailer) {
+        this.signUps = signUps;
+        this.signIns = signIns;
+        this.users = users;
+        this.invitations = invitations;
+        this.resets = resets;
+        this.mailer = mailer;
+    }
+
+    @GetMapping("/")
+    String root(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        return principal == null ? "redirect:/login" : "redirect:/console";
+    }
+
+    @GetMapping("/signup")
+    String signupForm() {
+        return "signup";
+    }
+
+    @PostMapping("/signup")
+    String signup(@RequestParam(defaultValue = "") String organization, @RequestParam(defaultValue = "") String email,
+                  @RequestParam(defaultValue = "") String password, Model model) {
+        try {
+            signUps.requestSignUp(organization, email, Secret.of(password));
+            return "redirect:/signup/check-inbox";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("organization", organization);
+            model.addAttribute("email", email);
+            return "signup";
+        }
+    }
+
+    /** After a sign-up: the link is in the mail (in dev, where the mail files are). */
+    @GetMapping("/signup/check-inbox")
+    String checkInbox(Model model) {
+        mailer.outbox().ifPresent(outbox -> model.addAttribute("outbox", outbox.toString()));
+        return "signup-check-inbox";
+    }
+
+    @GetMapping("/verify-email")
+    String verifyForm() {
+        return "verify-email";
+    }
+
+    @PostMapping("/verify-email")
+    String verify(@RequestParam(defaultValue = "") String token, Model model) {
+        try {
+            signUps.verifyEmail(Secret.of(token.strip()));
+            return "redirect:/login?verified";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "verify-email";
+        }
+    }
+
+    @GetMapping("/login")
+    String login() {
+        return "login";
+    }
+
+    @GetMapping("/console")
+    String console(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        model.addAttribute("me", principal);
+        model.addAttribute("mfaEnabled", signIns.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
+        model.addAttribute("organization", users.organizationName());
+        model.addAttribute("users", users.listUsers());
+        return "console";
+    }
+
+    /** User management: OWNER and ADMIN only (the route table, web.Routes). */
+    @GetMapping("/console/users")
+    String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        model.addAttribute("me", principal);
+        model.addAttribute("users", users.listUsers());
+        model.addAttribute("roles", Role.values());
+        return "users";
+    }
+
+    @PostMapping("/console/users/invite")
+    String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
+                  @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
+        return act(flash, "Invitation sent.", () -> invitations.invite(principal, email, parseRole(role)));
+    }
+
+    @PostMapping("/console/users/{id}/role")
+    String changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id,
+                      @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
+        return act(flash, "Role changed.", () -> users.changeRole(principal, IdentityApiController.parseId(id), parseRole(role)));
+    }
+
+    @PostMapping("/console/users/{id}/disable")
+    String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, "User disabled; their sessions are closed.", () -> users.disable(principal, IdentityApiController.parseId(id)));
+    }
+
+    @PostMapping("/console/users/{id}/enable")
+    String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, "User enabled.", () -> users.enable(principal, IdentityApiController.parseId(id)));
+    }
+
+    /** Runs a user-management action and returns to the page with its outcome; unknown ids stay 404. */
+    private static String act(RedirectAttributes flash, String done, Runnable action) {
+        try {
+            action.run();
+            flash.addFlashAttribute("notice", done);
+        } catch (ApiProblem problem) {
+            if (problem.status().value() == 404) {
+                throw problem;
+            }
+            flash.addFlashAttribute("error", problem.getMessage());
+        }
+        return "redirect:/console/users";
+    }
+
+    private static Role parseRole(String role) {
+        try {
+            return Role.valueOf(role);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+        }
+    }
+
+    @GetMapping("/invitations/accept")
+    String acceptForm() {
+        return "accept-invitation";
+    }
+
+    @PostMapping("/invitations/accept")
+    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+        try {
+            invitations.accept(Secret.of(token.strip()), Secret.of(password));
+            return "redirect:/login?accepted";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "accept-invitation";
+        }
+    }
+
+    @GetMapping("/password-reset")
+    String resetRequestForm() {
+        return "password-reset";
+    }
+
+    @PostMapping("/password-reset")
+    String resetRequest(@RequestParam(defaultValue = "") String email, Model model) {
+        try {
+            resets.request(email);
+            model.addAttribute("sent", true);
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+        }
+        return "password-reset";
+    }
+
+    @GetMapping("/password-reset/confirm")
+    String resetConfirmForm() {
+        return "password-reset-confirm";
+    }
+
+    @PostMapping("/password-reset/confirm")
+    String resetConfirm(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+        try {
+            resets.confirm(Secret.of(token.strip()), Secret.of(password));
+            return "redirect:/login?passwordReset";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return "password-reset-confirm";
+        }
+    }
+
+    @GetMapping("/security-policy")
+    String securityPolicy() {
+        return "security-policy";
+    }
+}

@@ -1,0 +1,125 @@
+package dev.cloudwarden.identity.internal;
+
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.TokenScope;
+
+import dev.cloudwarden.common.ApiProblem;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/** Console pages for the signed-in user's sessions and personal access tokens (CSRF-protected forms). */
+@Controller
+class CredentialsConsoleController {
+
+    /** Expiry choices offered by the form, in days; the API accepts any instant within the limit. */
+    static final List<Integer> EXPIRY_DAYS = List.of(7, 30, 90, 365);
+
+    private final CredentialsService credentials;
+
+    CredentialsConsoleController(CredentialsService credentials) {
+        this.credentials = credentials;
+    }
+
+    @GetMapping("/console/sessions")
+    String sessions(@AuthenticationPrincipal CloudwardenPrincipal principal, HttpServletRequest request, Model model) {
+        model.addAttribute("sessions", credentials.sessions(principal, currentSessionId(request)));
+        return "sessions";
+    }
+
+    @PostMapping("/console/sessions/{id}/revoke")
+    String revokeSession(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, HttpServletRequest request) {
+        UUID sessionId;
+        try {
+            sessionId = IdentityApiController.parseId(id);
+        } catch (ApiProblem notFound) {
+            return "redirect:/console/sessions?notFound";
+        }
+        boolean current = credentials.sessions(principal, currentSessionId(request)).stream()
+                .anyMatch(s -> s.current() && s.id().equals(sessionId));
+        try {
+            credentials.revokeSession(principal, sessionId);
+        } catch (ApiProblem notFound) {
+            return "redirect:/console/sessions?notFound";
+        }
+        if (current) {
+            // the row is gone; end the request's session too so nothing writes to it again
+            HttpSession session = request.getSession(false);
+            if (session != null) {
+                session.invalidate();
+            }
+            SecurityContextHolder.clearContext();
+            return "redirect:/login?signedOut";
+        }
+        return "redirect:/console/sessions?revoked";
+    }
+
+    @GetMapping("/console/tokens")
+    String tokens(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        return tokensPage(principal, model);
+    }
+
+    /** Shows the new token in the response itself: never in a redirect, a URL or the session. */
+    @PostMapping("/console/tokens")
+    String createToken(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String name,
+                       @RequestParam(required = false) List<String> scopes, @RequestParam(defaultValue = "") String expiresInDays,
+                       Model model) {
+        try {
+            Instant expiresAt = expiry(expiresInDays);
+            CredentialsService.CreatedToken created = credentials.createToken(principal, name, scopes, expiresAt);
+            model.addAttribute("created", created.token());
+            model.addAttribute("createdValue", created.value().reveal());
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("name", name);
+        }
+        return tokensPage(principal, model);
+    }
+
+    @PostMapping("/console/tokens/{id}/revoke")
+    String revokeToken(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
+        try {
+            credentials.revokeToken(principal, IdentityApiController.parseId(id));
+            return "redirect:/console/tokens?revoked";
+        } catch (ApiProblem notFound) {
+            return "redirect:/console/tokens?notFound";
+        }
+    }
+
+    private String tokensPage(CloudwardenPrincipal principal, Model model) {
+        model.addAttribute("tokens", credentials.tokens(principal));
+        model.addAttribute("scopes", TokenScope.values());
+        model.addAttribute("expiryDays", EXPIRY_DAYS.stream()
+                .filter(d -> Duration.ofDays(d).compareTo(credentials.maxTokenLifetime()) <= 0).toList());
+        return "tokens";
+    }
+
+    private static Instant expiry(String days) {
+        try {
+            int value = Integer.parseInt(days);
+            if (value > 0 && value <= 366) {
+                return Instant.now().plus(value, ChronoUnit.DAYS);
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiProblem.invalid("expiresAt", "choose when the token expires");
+    }
+
+    private static String currentSessionId(HttpServletRequest request) {
+        HttpSession session = request.getSession(false);
+        return session == null ? null : session.getId();
+    }
+}

@@ -1,0 +1,177 @@
+package dev.cloudwarden.identity.internal;
+
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.TokenScope;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A signed-in user's own credentials: their API and console sessions, and their personal access
+ * tokens. Every method acts for the authenticated principal only; another user's session or token,
+ * in this tenant or another, is answered like an unknown one (404).
+ */
+@Service
+public class CredentialsService {
+
+    static final int NAME_MAX_LENGTH = 100;
+    static final int MAX_LIVE_TOKENS = 50;
+    private static final Duration MAX_TOKEN_LIFETIME = Duration.ofDays(365);
+    /** C0/C1 controls and the bidirectional overrides that make a name display as something else. */
+    private static final Pattern UNPRINTABLE = Pattern.compile("[\\p{Cntrl}\\u202A-\\u202E\\u2066-\\u2069]");
+
+    private final SessionTokens apiSessions;
+    private final ConsoleSessions consoleSessions;
+    private final PersonalAccessTokens tokens;
+    private final TransactionTemplate tx;
+    private final Duration maxTokenLifetime;
+
+    CredentialsService(SessionTokens apiSessions, ConsoleSessions consoleSessions, PersonalAccessTokens tokens,
+                       TransactionTemplate tx, @Value("${cloudwarden.tokens.max-lifetime:P365D}") Duration maxTokenLifetime) {
+        if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero() || maxTokenLifetime.compareTo(MAX_TOKEN_LIFETIME) > 0) {
+            throw new IllegalArgumentException("cloudwarden.tokens.max-lifetime must be positive and at most 365 days");
+        }
+        this.apiSessions = apiSessions;
+        this.consoleSessions = consoleSessions;
+        this.tokens = tokens;
+        this.tx = tx;
+        this.maxTokenLifetime = maxTokenLifetime;
+    }
+
+    public enum Kind {
+        api, console
+    }
+
+    /** One of the user's live sessions; {@code current} marks the one the request came with. */
+    public record SessionView(UUID id, Kind kind, Instant createdAt, Instant lastUsedAt, Instant expiresAt, boolean current) {
+    }
+
+    public record TokenView(UUID id, String name, List<String> scopes, String hint, Instant createdAt, Instant expiresAt,
+                            Instant lastUsedAt) {
+    }
+
+    /** A new token and, this once, its value. */
+    public record CreatedToken(TokenView token, Secret value) {
+    }
+
+    public Duration maxTokenLifetime() {
+        return maxTokenLifetime;
+    }
+
+    /**
+     * The user's live sessions, oldest first.
+     *
+     * @param consoleSessionId the (stored) id of the console session the request came with, or null
+     */
+    public List<SessionView> sessions(CloudwardenPrincipal me, String consoleSessionId) {
+        return tx.execute(s -> {
+            List<SessionView> all = new ArrayList<>();
+            apiSessions.listOf(me.userId()).forEach(r -> all.add(new SessionView(r.id(), Kind.api, r.createdAt(), r.lastUsedAt(),
+                    r.expiresAt(), r.id().equals(me.sessionId()))));
+            consoleSessions.listOf(me.userId()).forEach(r -> all.add(new SessionView(r.id(), Kind.console, r.createdAt(),
+                    r.lastUsedAt(), r.expiresAt(), r.sessionId().equals(consoleSessionId))));
+            all.sort(Comparator.comparing(SessionView::createdAt).thenComparing(SessionView::id));
+            return all;
+        });
+    }
+
+    /** Ends one of the user's sessions, API or console. 404 when they have no such live session. */
+    public Kind revokeSession(CloudwardenPrincipal me, UUID id) {
+        return tx.execute(s -> {
+            if (apiSessions.revoke(me.userId(), id)) {
+                return Kind.api;
+            }
+            if (consoleSessions.delete(me.userId(), id)) {
+                return Kind.console;
+            }
+            throw ApiProblem.notFound();
+        });
+    }
+
+    public CreatedToken createToken(CloudwardenPrincipal me, String name, List<String> scopes, Instant expiresAt) {
+        String checkedName = checkName(name);
+        Set<TokenScope> checkedScopes = checkScopes(scopes);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiry = checkExpiry(now, expiresAt);
+        return tx.execute(s -> {
+            if (tokens.countLive(me.userId()) >= MAX_LIVE_TOKENS) {
+                throw ApiProblem.conflict("too_many_tokens", "You have " + MAX_LIVE_TOKENS + " live tokens; revoke one first.");
+            }
+            PersonalAccessTokens.Issued issued = tokens.issue(me.userId(), checkedName, checkedScopes, now, expiry);
+            return new CreatedToken(view(issued.token()), issued.value());
+        });
+    }
+
+    public List<TokenView> tokens(CloudwardenPrincipal me) {
+        return tx.execute(s -> tokens.listOf(me.userId()).stream().map(CredentialsService::view).toList());
+    }
+
+    /** Revokes one of the user's tokens. 404 when they have no such live token. */
+    public void revokeToken(CloudwardenPrincipal me, UUID id) {
+        tx.executeWithoutResult(s -> {
+            if (!tokens.revoke(me.userId(), id)) {
+                throw ApiProblem.notFound();
+            }
+        });
+    }
+
+    private static String checkName(String name) {
+        String stripped = name == null ? "" : name.strip();
+        if (stripped.isEmpty()) {
+            throw ApiProblem.invalid("name", "is required");
+        }
+        if (stripped.codePointCount(0, stripped.length()) > NAME_MAX_LENGTH) {
+            throw ApiProblem.invalid("name", "must be at most " + NAME_MAX_LENGTH + " characters long");
+        }
+        if (UNPRINTABLE.matcher(stripped).find()) {
+            throw ApiProblem.invalid("name", "must not contain control characters");
+        }
+        return stripped;
+    }
+
+    private static Set<TokenScope> checkScopes(List<String> scopes) {
+        if (scopes == null || scopes.isEmpty()) {
+            throw ApiProblem.invalid("scopes", "choose at least one of read, write, jobs:run");
+        }
+        Set<TokenScope> checked = EnumSet.noneOf(TokenScope.class);
+        for (String scope : scopes) {
+            Optional<TokenScope> known = scope == null ? Optional.empty() : TokenScope.of(scope);
+            // the value is not echoed: the message names the allowed ones
+            checked.add(known.orElseThrow(() -> ApiProblem.invalid("scopes", "contains an unknown scope; use read, write, jobs:run")));
+        }
+        return checked;
+    }
+
+    private Instant checkExpiry(Instant now, Instant expiresAt) {
+        if (expiresAt == null) {
+            throw ApiProblem.invalid("expiresAt", "is required (an ISO-8601 instant, at most "
+                    + maxTokenLifetime.toDays() + " days ahead)");
+        }
+        Instant expiry = expiresAt.truncatedTo(ChronoUnit.SECONDS);
+        if (!expiry.isAfter(now)) {
+            throw ApiProblem.invalid("expiresAt", "must be in the future");
+        }
+        if (expiry.isAfter(now.plus(maxTokenLifetime))) {
+            throw ApiProblem.invalid("expiresAt", "must be at most " + maxTokenLifetime.toDays() + " days ahead");
+        }
+        return expiry;
+    }
+
+    private static TokenView view(PersonalAccessTokens.Row row) {
+        return new TokenView(row.id(), row.name(), row.scopes(), row.hint(), row.createdAt(), row.expiresAt(), row.lastUsedAt());
+    }
+}
