@@ -71,7 +71,7 @@ public record Route(HttpMethod method, String path, Set<Role> roles, RateLimit r
         return Optional.ofNullable(tokenScope);
     }
 
-    RequestMatcher matcher() {
+    public RequestMatcher matcher() {
         return method == null ? PATHS.matcher(path) : PATHS.matcher(method, path);
     }
 

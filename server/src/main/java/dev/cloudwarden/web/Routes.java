@@ -1,5 +1,6 @@
 package dev.cloudwarden.web;
 
+
 import static dev.cloudwarden.web.Route.open;
 import static dev.cloudwarden.web.Route.signedIn;
 import static org.springframework.http.HttpMethod.DELETE;
@@ -21,7 +22,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * The route table: every route the server answers, with who may call it, the rate limit it counts
  * against, whether the MFA enrolment gate lets it through and which token scope it needs (see
  * {@link Route}). Every mechanism reads its facts from here and nowhere else; a route served by a
- * controller but missing here stops the server at start ({@link RouteTableCheck}), and
+ * controller but missing here stops the server at start ((RouteTableCheck)), and
  * docs/permissions.md is checked against this table by a test.
  *
  * <p>The first matching entry decides, so a literal path comes before a pattern that would also
@@ -135,7 +136,7 @@ public final class Routes {
     }
 
     /** The entries whose path starts with {@code prefix}, in table order. */
-    static List<Route> under(String prefix) {
+    public static List<Route> under(String prefix) {
         return ALL.stream().filter(r -> r.path().startsWith(prefix)).toList();
     }
 }

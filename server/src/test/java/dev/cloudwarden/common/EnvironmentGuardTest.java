@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloudwarden.CloudwardenApplication;
-import dev.cloudwarden.web.DevTlsCertificate;
+import dev.cloudwarden.web.internal.DevTlsCertificate;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

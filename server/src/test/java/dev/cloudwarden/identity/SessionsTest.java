@@ -85,7 +85,7 @@ class SessionsTest extends IntegrationTest {
         assertThat(after).isNotNull().isNotEqualTo(before);
         assertThat(ConsoleClient.getWithCookie(new Api(port), "/console", before).status()).isEqualTo(302);
         assertThat(ConsoleClient.getWithCookie(new Api(port), "/console", after).status()).isEqualTo(200);
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from spring_session where session_id = ?", storedId(before))).isZero();
+        assertThat(TestDatabase.count("select count(*) from spring_session where session_id = ?", storedId(before))).isZero();
     }
 
     @Test
@@ -235,10 +235,10 @@ class SessionsTest extends IntegrationTest {
         ConsoleClient second = new ConsoleClient(port).signIn(admin.email(), Api.PASSWORD);
         ConsoleClient owner = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
         assertThat(first.get("/console").status()).isEqualTo(200);
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from spring_session where principal_name = ?", admin.id().toString())).isEqualTo(2);
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", admin.id().toString())).isEqualTo(2);
 
         assertThat(api.delete("/api/v1/users/" + admin.id(), t.token()).status()).isEqualTo(204);
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from spring_session where principal_name = ?", admin.id().toString())).isZero();
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", admin.id().toString())).isZero();
         for (ConsoleClient b : new ConsoleClient[] {first, second}) {
             Api.Response r = b.get("/console");
             assertThat(r.status()).isEqualTo(302);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
-import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestUsers;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;

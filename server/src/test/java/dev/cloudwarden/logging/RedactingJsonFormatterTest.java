@@ -55,7 +55,7 @@ class RedactingJsonFormatterTest {
         logback.getLogger("org.apache.coyote.http11.Http11InputBuffer").debug("Received [POST /api/v1/sessions HTTP/1.1\r\n"
                 + "authorization: Bearer {}\r\n\r\n{\"email\":\"{}\",\"password\":\"{}\"}]", BEARER, EMAIL, PASSWORD);
         logback.getLogger("software.amazon.awssdk.request").info("AssumeRole {} with key {} for {}", ROLE_ARN, KEY_ID, EMAIL);
-        logback.getLogger("dev.cloudwarden.identity.IdentityService").warn("sign-in failed: password={} user={}", PASSWORD, EMAIL);
+        logback.getLogger("dev.cloudwarden.identity.internal.SignInService").warn("sign-in failed: password={} user={}", PASSWORD, EMAIL);
 
         List<JsonNode> lines = lines();
         assertThat(lines).hasSize(3);
@@ -82,7 +82,7 @@ class RedactingJsonFormatterTest {
         SQLException cause = new SQLException("FATAL: password authentication failed, url jdbc:postgresql://db/cw?password=" + PASSWORD);
         IllegalStateException failure = new IllegalStateException("AssumeRole " + ROLE_ARN + " refused for " + KEY_ID, cause);
         failure.addSuppressed(new IllegalArgumentException("Authorization: Bearer " + BEARER));
-        logback.getLogger("dev.cloudwarden.web.ApiExceptionHandler").error("Unhandled {} while serving {}", failure.getClass().getName(), EMAIL, failure);
+        logback.getLogger("dev.cloudwarden.web.internal.ApiExceptionHandler").error("Unhandled {} while serving {}", failure.getClass().getName(), EMAIL, failure);
 
         assertThat(output()).doesNotContain(CANARIES);
         JsonNode line = lines().getFirst();

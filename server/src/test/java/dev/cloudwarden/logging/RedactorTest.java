@@ -150,7 +150,7 @@ class RedactorTest {
             "tenant 3f2b8c1e-9d4a-4b7e-8f00-0123456789ab, user 00000000-0000-0000-0000-000000000000",
             "instance arn:aws:ec2:eu-west-1:123456789012:instance/i-0abcd1234ef567890 and arn:aws:s3:::my-bucket/key.txt",
             "jdbc:postgresql://127.0.0.1:5432/cloudwarden?sslmode=prefer&ApplicationName=cloudwarden",
-            "\tat dev.cloudwarden.web.ApiExceptionHandler.unexpected(ApiExceptionHandler.java:74)",
+            "\tat dev.cloudwarden.web.internal.ApiExceptionHandler.unexpected(ApiExceptionHandler.java:74)",
             "\tat java.base@21.0.2/java.lang.Thread.run(Thread.java:1583)",
             "Added connection org.postgresql.jdbc.PgConnection@5f2a8c10",
             "commit 3b18e512dba79e4c8300dd08aeb37f8e728b8dad was deployed",

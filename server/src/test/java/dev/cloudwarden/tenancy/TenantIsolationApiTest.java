@@ -2,8 +2,8 @@ package dev.cloudwarden.tenancy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.Api.Response;
+import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
 import java.sql.Connection;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
-import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;

@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
-
-import dev.cloudwarden.common.Secret;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,10 +1,9 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.Role;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.Role;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;

@@ -1,7 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.identity.CloudwardenPrincipal;
-
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

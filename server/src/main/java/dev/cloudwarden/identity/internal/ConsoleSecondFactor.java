@@ -1,8 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;

@@ -2,7 +2,6 @@ package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -2,7 +2,6 @@ package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
-
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;

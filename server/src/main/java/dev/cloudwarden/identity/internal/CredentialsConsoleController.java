@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
-
-import dev.cloudwarden.common.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
 import java.time.Duration;

@@ -1,10 +1,9 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.TokenScope;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.TokenScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

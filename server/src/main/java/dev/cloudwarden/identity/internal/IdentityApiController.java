@@ -1,10 +1,9 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.Role;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;

@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.TokenScope;
 import dev.cloudwarden.identity.IdentityWeb;
-
+import dev.cloudwarden.identity.TokenScope;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

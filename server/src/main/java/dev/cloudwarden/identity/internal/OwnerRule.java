@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
-
-import dev.cloudwarden.common.ApiProblem;
 import java.util.Arrays;
 
 /** Who may touch the OWNER role, and that an organisation always keeps one active OWNER. */

@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.LockedException;

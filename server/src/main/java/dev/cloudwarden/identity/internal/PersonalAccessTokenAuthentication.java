@@ -2,7 +2,6 @@ package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

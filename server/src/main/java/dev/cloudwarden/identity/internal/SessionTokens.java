@@ -1,9 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

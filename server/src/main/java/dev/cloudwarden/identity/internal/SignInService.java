@@ -1,14 +1,13 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.SecondFactor;
-import dev.cloudwarden.identity.Role;
-
 import dev.cloudwarden.abuse.BruteForceProtection;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.crypto.TenantKeys;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.identity.SecondFactor;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.util.Optional;
 import java.util.UUID;

@@ -1,13 +1,12 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.Role;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.FieldCrypto;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.crypto.TenantKeys;
+import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,11 +1,10 @@
 package dev.cloudwarden.identity.internal;
 
-import dev.cloudwarden.identity.CloudwardenPrincipal;
-import dev.cloudwarden.identity.Role;
-
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.crypto.EncryptedColumn;
 import dev.cloudwarden.crypto.FieldCrypto;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Instant;
 import java.util.List;

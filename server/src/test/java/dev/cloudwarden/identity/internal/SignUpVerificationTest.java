@@ -42,12 +42,12 @@ class SignUpVerificationTest extends IntegrationTest {
         String mail = TestMail.awaitMessageTo(email.toLowerCase());
         assertThat(mail).contains("/verify-email#cwv_").doesNotContain("Verified Org");
         String token = TestMail.token(mail, "cwv_");
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from login_directory where email = ?", email.toLowerCase())).as("no address claimed").isZero();
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from users where email = ?", email.toLowerCase())).isZero();
+        assertThat(TestDatabase.count("select count(*) from login_directory where email = ?", email.toLowerCase())).as("no address claimed").isZero();
+        assertThat(TestDatabase.count("select count(*) from users where email = ?", email.toLowerCase())).isZero();
         assertThat(api.post("/api/v1/sessions", Map.of("email", email, "password", Api.PASSWORD), null).status()).isEqualTo(401);
         UUID pendingTenant = tenantOf(token);
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from tenants where id = ?", pendingTenant)).as("no organisation yet").isZero();
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from signup_requests where tenant_id = ?", pendingTenant)).isEqualTo(1);
+        assertThat(TestDatabase.count("select count(*) from tenants where id = ?", pendingTenant)).as("no organisation yet").isZero();
+        assertThat(TestDatabase.count("select count(*) from signup_requests where tenant_id = ?", pendingTenant)).isEqualTo(1);
 
         Api.Response verified = api.verifyEmail(token);
         assertThat(verified.status()).isEqualTo(201);
@@ -57,7 +57,7 @@ class SignUpVerificationTest extends IntegrationTest {
         Api.Response me = api.get("/api/v1/me", session);
         assertThat(me.json().get("role").asString()).isEqualTo("OWNER");
         assertThat(me.json().get("userId").asString()).isEqualTo(verified.json().get("userId").asString());
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from signup_requests where tenant_id = ?", pendingTenant)).as("the request is gone").isZero();
+        assertThat(TestDatabase.count("select count(*) from signup_requests where tenant_id = ?", pendingTenant)).as("the request is gone").isZero();
 
         Api.Response again = api.verifyEmail(token);
         assertThat(again.status()).as("the link works once").isEqualTo(400);
@@ -67,7 +67,7 @@ class SignUpVerificationTest extends IntegrationTest {
     @Test
     void aTakenAddressGetsTheSameAnswerAndItsOwnerANoticeInsteadOfALink() throws Exception {
         Api.Tenant existing = api.signUpAndSignIn("Existing Org");
-        long tenantsBefore = TestDatabase.count("select TestDatabase.count(*) from tenants");
+        long tenantsBefore = TestDatabase.count("select count(*) from tenants");
         String fresh = Api.uniqueEmail("fresh");
         Api.Response forFresh = api.post("/api/v1/signup", Map.of("organization", "Squat", "email", fresh, "password", Api.PASSWORD), null);
         Api.Response forTaken = api.post("/api/v1/signup",
@@ -79,8 +79,8 @@ class SignUpVerificationTest extends IntegrationTest {
         TestMail.awaitMessageTo(fresh);
         String notice = TestMail.awaitNthMessageTo(existing.email(), 2);
         assertThat(notice).contains("already has an account").doesNotContain("cwv_").doesNotContain("#");
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from signup_requests where tenant_id not in (select id from tenants)")).isPositive();
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from tenants")).isEqualTo(tenantsBefore);
+        assertThat(TestDatabase.count("select count(*) from signup_requests where tenant_id not in (select id from tenants)")).isPositive();
+        assertThat(TestDatabase.count("select count(*) from tenants")).isEqualTo(tenantsBefore);
         assertThat(api.signIn(existing.email(), Api.PASSWORD)).as("the account is untouched").isNotBlank();
         assertThat(api.post("/api/v1/sessions", Map.of("email", existing.email(), "password", "a-different-passphrase-3"), null).status())
                 .isEqualTo(401);
@@ -102,7 +102,7 @@ class SignUpVerificationTest extends IntegrationTest {
         Api.Response late = api.verifyEmail(pending);
         assertThat(late.status()).isEqualTo(409);
         assertThat(late.json().get("error").asString()).isEqualTo("email_taken");
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from tenants where id = ?", tenantOf(pending))).as("nothing was created").isZero();
+        assertThat(TestDatabase.count("select count(*) from tenants where id = ?", tenantOf(pending))).as("nothing was created").isZero();
     }
 
     @Test
@@ -131,7 +131,7 @@ class SignUpVerificationTest extends IntegrationTest {
         }
         assertThat(api.verifyEmail(token).status()).as("expired").isEqualTo(400);
         assertThat(signUps.deleteExpiredRequests()).isPositive();
-        assertThat(TestDatabase.count("select TestDatabase.count(*) from signup_requests where tenant_id = ?", tenant)).isZero();
+        assertThat(TestDatabase.count("select count(*) from signup_requests where tenant_id = ?", tenant)).isZero();
     }
 
     @Test

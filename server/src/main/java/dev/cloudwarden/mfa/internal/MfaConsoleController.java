@@ -1,0 +1,99 @@
+package dev.cloudwarden.mfa.internal;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import dev.cloudwarden.identity.IdentityWeb;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Set;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/**
+ * The console's MFA pages. The secret and its QR code are shown only in the answer to the form
+ * that creates them (a POST, never a URL that could be bookmarked or logged); recovery codes only
+ * in the answer to the confirmation. Those answers are not redirects on purpose: a redirect would
+ * have to carry the secret or the codes in the URL or in the session, and console sessions are rows
+ * in PostgreSQL. Every answer is {@code Cache-Control: no-store} (Spring Security's default), and
+ * opening a form's address (reloading it, or from the history) leads back to the overview.
+ */
+@Controller
+class MfaConsoleController {
+
+    private static final Set<String> BACK_TO_OVERVIEW = Set.of("mfa_not_enrolling", "mfa_already_enabled", "mfa_not_enabled");
+
+    private final MfaService mfa;
+    private final IdentityWeb console;
+
+    MfaConsoleController(MfaService mfa, IdentityWeb console) {
+        this.mfa = mfa;
+        this.console = console;
+    }
+
+    @GetMapping("/mfa")
+    String overview(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        boolean enabled = mfa.isEnabled(principal.userId());
+        boolean required = mfa.tenantRequiresMfa();
+        model.addAttribute("me", principal);
+        model.addAttribute("enabled", enabled);
+        model.addAttribute("required", required);
+        model.addAttribute("enrollmentRequired", required && !enabled);
+        model.addAttribute("recoveryCodesLeft", enabled ? mfa.unusedRecoveryCodes(principal.userId()) : 0);
+        return "mfa";
+    }
+
+    /** The addresses the forms post to are not pages: opened with GET they lead to the overview, not to a 405. */
+    @GetMapping({"/mfa/totp", "/mfa/totp/confirm", "/mfa/totp/disable"})
+    String backToOverview() {
+        return "redirect:/mfa";
+    }
+
+    @PostMapping("/mfa/totp")
+    String enroll(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+        try {
+            MfaService.Enrollment enrollment = mfa.startEnrollment(principal);
+            model.addAttribute("secret", enrollment.secret().reveal());
+            model.addAttribute("qrCode", QrCodes.pngDataUri(enrollment.otpauthUri()));
+            return "mfa-enrol";
+        } catch (ApiProblem problem) {
+            return "redirect:/mfa";
+        }
+    }
+
+    @PostMapping("/mfa/totp/confirm")
+    String confirm(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String code,
+                   HttpServletRequest request, HttpServletResponse response, Model model) {
+        try {
+            model.addAttribute("recoveryCodes", mfa.confirm(principal, Secret.of(code)).stream().map(Secret::reveal).toList());
+            console.refreshConsolePrincipal(principal, request, response);
+            return "mfa-recovery-codes";
+        } catch (ApiProblem problem) {
+            if (BACK_TO_OVERVIEW.contains(problem.code())) {
+                return "redirect:/mfa";
+            }
+            model.addAttribute("error", problem.getMessage());
+            return "mfa-enrol"; // without the secret: it is never shown twice; the page offers to start over
+        }
+    }
+
+    @PostMapping("/mfa/totp/disable")
+    String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String code,
+                   HttpServletRequest request, HttpServletResponse response, Model model) {
+        try {
+            mfa.disable(principal, Secret.of(code));
+            console.refreshConsolePrincipal(principal, request, response);
+            return "redirect:/mfa?disabled";
+        } catch (ApiProblem problem) {
+            if (BACK_TO_OVERVIEW.contains(problem.code())) {
+                return "redirect:/mfa";
+            }
+            model.addAttribute("error", problem.getMessage());
+            return overview(principal, model);
+        }
+    }
+}
