@@ -81,7 +81,10 @@ public final class TestTotp {
     public static String decodeQr(byte[] png) throws Exception {
         java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
         int[] pixels = image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+        // the server draws a perfect code (no noise, no skew): read it module by module, as a scanner of
+        // a clean image does; without this hint ZXing's finder pattern search misses about 1 code in 170
         return new com.google.zxing.qrcode.QRCodeReader().decode(new com.google.zxing.BinaryBitmap(new com.google.zxing.common.HybridBinarizer(
-                new com.google.zxing.RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels)))).getText();
+                        new com.google.zxing.RGBLuminanceSource(image.getWidth(), image.getHeight(), pixels))),
+                java.util.Map.of(com.google.zxing.DecodeHintType.PURE_BARCODE, Boolean.TRUE)).getText();
     }
 }
