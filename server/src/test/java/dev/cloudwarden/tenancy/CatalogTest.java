@@ -239,4 +239,18 @@ class CatalogTest extends IntegrationTest {
         }
         return tables;
     }
+
+    /** Grants the server never uses are not there: sign-in entries are not deleted, a tenant's status is not the runtime role's to set. */
+    @Test
+    void theRuntimeRoleHoldsNoGrantTheServerDoesNotUse() throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                select has_table_privilege('cloudwarden_app', 'login_directory', 'DELETE'),
+                       has_column_privilege('cloudwarden_app', 'tenants', 'status', 'UPDATE'),
+                       has_column_privilege('cloudwarden_app', 'tenants', 'mfa_required', 'UPDATE')""")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).as("DELETE on login_directory").isFalse();
+            assertThat(rs.getBoolean(2)).as("UPDATE of tenants.status").isFalse();
+            assertThat(rs.getBoolean(3)).as("a grant the server does use, so the query is real").isTrue();
+        }
+    }
 }
