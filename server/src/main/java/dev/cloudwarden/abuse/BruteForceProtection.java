@@ -1,6 +1,9 @@
 package dev.cloudwarden.abuse;
 
 import dev.cloudwarden.abuse.BruteForceSettings.State;
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.sql.Array;
@@ -69,6 +72,7 @@ public class BruteForceProtection {
     private final TransactionTemplate tx;
     private final TenantContext tenants;
     private final EmailHashKey emailHashKey;
+    private final ActivityLog activity;
     // Per account or email, this node's attempts beginning and in flight: a finished attempt wakes one
     // waiting attempt at once (more would only find the place taken); while attempts of other nodes
     // are in flight too, the waiting ones also poll.
@@ -76,7 +80,8 @@ public class BruteForceProtection {
     private final Map<String, Turns> turns = new HashMap<>(); // guarded by turnLock
 
     BruteForceProtection(BruteForceSettings settings, JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants,
-                         EmailHashKey emailHashKey) {
+                         EmailHashKey emailHashKey, ActivityLog activity) {
+        this.activity = activity;
         this.settings = settings;
         this.jdbc = jdbc;
         this.tx = tx;
@@ -138,7 +143,11 @@ public class BruteForceProtection {
 
         /** The password was wrong (or the answer is "invalid credentials" for any other reason): one more failure. */
         public void failed() {
-            finish(() -> store.update(row -> new Row(settings.afterFailure(row.state(), row.now()), without(row.inFlight(), lease), row.now())));
+            finish(() -> store.update(row -> {
+                State after = settings.afterFailure(row.state(), row.now());
+                store.recordFailure(row.state(), after, row.now());
+                return new Row(after, without(row.inFlight(), lease), row.now());
+            }));
         }
 
         /** The password was right: the failures are forgotten. */
@@ -360,6 +369,9 @@ public class BruteForceProtection {
 
         void save(Row row);
 
+        /** Records a failed attempt (and a lockout it starts) in the activity history. */
+        void recordFailure(State before, State after, Instant now);
+
         default void update(java.util.function.UnaryOperator<Row> change) {
             save(change.apply(lock()));
         }
@@ -411,6 +423,15 @@ public class BruteForceProtection {
                     .update();
         }
 
+        @Override
+        public void recordFailure(State before, State after, Instant now) {
+            activity.record(Action.USER_SIGN_IN_FAILED, Target.user(userId), Map.of("reason", "invalid_credentials"));
+            if (after.lockedAt(now) && !before.lockedAt(now)) {
+                activity.record(Action.USER_LOCKED_OUT, Target.user(userId),
+                        Map.of("failures", after.failures(), "until", after.lockedUntil().toString()));
+            }
+        }
+
         // One statement each, no read first: the common end of a sign-in costs a single UPDATE.
         @Override
         public void succeeded(Instant lease) {
@@ -444,6 +465,12 @@ public class BruteForceProtection {
         @Override
         public <R> R inTransaction(Supplier<R> work) {
             return tx.execute(s -> work.get());
+        }
+
+        @Override
+        public void recordFailure(State before, State after, Instant now) {
+            // no tenant to tell, and no email to keep: the platform log has the address and the time
+            activity.record(Action.PLATFORM_SIGN_IN_FAILED, null, Map.of("reason", "unknown_account"));
         }
 
         @Override

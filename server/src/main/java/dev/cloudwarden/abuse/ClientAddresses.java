@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.springframework.security.web.util.matcher.IpAddressMatcher;
 
 /**
- * Which client a request comes from, for rate limiting. By default the TCP peer address
+ * Which client a request comes from, for rate limiting and the activity history. By default the TCP peer address
  * ({@code getRemoteAddr()}), and {@code X-Forwarded-For} is ignored: anyone can write that header.
  * Only when the peer is one of the configured trusted proxies is the header read, from the right:
  * the first address that is not itself a trusted proxy is the client.
@@ -41,9 +41,15 @@ final class ClientAddresses {
 
     /** The rate-limit key of the request's client. */
     String key(HttpServletRequest request) {
+        InetAddress client = client(request);
+        return client == null ? "unknown" : key(client); // no address is not expected from TCP; such requests share one bucket
+    }
+
+    /** The request's client address, or null when the peer address is not an IP literal. */
+    InetAddress client(HttpServletRequest request) {
         InetAddress peer = parse(request.getRemoteAddr());
         if (peer == null) {
-            return "unknown"; // not expected from a TCP connection; such requests share one bucket
+            return null;
         }
         InetAddress client = peer;
         if (isTrusted(peer)) {
@@ -64,7 +70,7 @@ final class ClientAddresses {
                 }
             }
         }
-        return key(client);
+        return client;
     }
 
     static String key(InetAddress address) {

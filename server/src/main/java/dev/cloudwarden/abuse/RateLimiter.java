@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import dev.cloudwarden.activity.ClientAddress;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -20,7 +22,7 @@ import org.springframework.stereotype.Component;
  * module's filter asks here and answers 429.
  */
 @Component
-public class RateLimiter {
+public class RateLimiter implements ClientAddress {
 
     private final RateLimitSettings settings;
     private final ClientAddresses clients;
@@ -40,6 +42,13 @@ public class RateLimiter {
         ConsumptionProbe probe = buckets.get(limit + "|" + clients.key(request), k -> newBucket(settings.limit(limit)))
                 .tryConsumeAndReturnRemaining(1);
         return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+    }
+
+    /** The client address the limits count by, as the activity history records it. */
+    @Override
+    public String of(HttpServletRequest request) {
+        InetAddress client = clients.client(request);
+        return client == null ? null : client.getHostAddress();
     }
 
     private static Bucket newBucket(RateLimitSettings.Limit limit) {

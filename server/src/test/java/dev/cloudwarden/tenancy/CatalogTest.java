@@ -31,17 +31,20 @@ class CatalogTest extends IntegrationTest {
             // the platform key for that HMAC, wrapped by the KEK; reached only through login_throttle_key_*()
             "login_throttle_key",
             "spring_session",             // console sessions: looked up by cookie before any tenant is known;
-            "spring_session_attributes"); // stored ids are hashes of the cookie, rows scoped by principal (user id)
+            "spring_session_attributes",  // stored ids are hashes of the cookie, rows scoped by principal (user id)
+            // the platform's digest-signing keys: public keys published for ever, private keysets wrapped by the KEK
+            "audit_signing_keys");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
-            "tenants", "spring_session", "spring_session_attributes");
+            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys");
 
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
             "login_lookup",                      // which tenant and user one exact email belongs to (sign-in)
             "delete_expired_signup_requests",    // deletes unverified sign-up requests past their 24 h; returns a count only
             "tenant_ids_for_key_maintenance",    // tenant ids only, for KEK rotation
+            "activity_undigested_chains",        // ids of the chains with events no digest covers yet
             "login_throttle_lock", "login_throttle_save",      // brute-force counters for unknown emails (no tenant data)
             "login_throttle_key_get", "login_throttle_key_put"); // the platform key for those counters, wrapped
 

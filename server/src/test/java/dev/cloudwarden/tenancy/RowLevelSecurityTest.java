@@ -92,7 +92,8 @@ class RowLevelSecurityTest extends IntegrationTest {
      * A tenant whose every tenant table holds rows, all made through the API: sign-up (tenants,
      * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures), a wrong
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
-     * invitation and a password reset (one_time_tokens, and a second user).
+     * invitation and a password reset (one_time_tokens, and a second user), and the activity history
+     * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
         Api.Tenant t = client.signUpAndSignIn(organization);
@@ -109,6 +110,8 @@ class RowLevelSecurityTest extends IntegrationTest {
         Api.Response confirmed = client.post("/api/v1/mfa/totp/confirm",
                 Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), t.token());
         assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
+        // the activity history holds all of the above; an export signs a digest over it
+        assertThat(client.get("/api/v1/activity/export", t.token()).status()).isEqualTo(200);
         return t;
     }
 

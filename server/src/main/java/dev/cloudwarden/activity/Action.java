@@ -1,0 +1,90 @@
+package dev.cloudwarden.activity;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The catalogue of recorded actions (docs/activity.md lists the same, checked by a test). Each
+ * declares its name, its log, who the actor is when nobody is signed in, and the detail keys whose
+ * values stay readable; every other detail value is stored as the tenant's keyed hash.
+ */
+public enum Action {
+
+    USER_SIGNED_UP("user.signed_up", Log.TENANT, Actor.TARGET),
+    USER_SIGNED_IN("user.signed_in", Log.TENANT, Actor.TARGET, "channel", "second_factor"),
+    USER_SIGN_IN_FAILED("user.sign_in_failed", Log.TENANT, Actor.ANONYMOUS, "reason"),
+    USER_LOCKED_OUT("user.locked_out", Log.TENANT, Actor.ANONYMOUS, "failures", "until"),
+    MFA_ENROLLED("mfa.enrolled", Log.TENANT, Actor.TARGET, "method"),
+    MFA_DISABLED("mfa.disabled", Log.TENANT, Actor.TARGET, "method"),
+    MFA_RECOVERY_CODE_USED("mfa.recovery_code_used", Log.TENANT, Actor.TARGET, "remaining"),
+    MFA_POLICY_CHANGED("tenant.mfa_policy_changed", Log.TENANT, Actor.TARGET, "required"),
+    USER_INVITED("user.invited", Log.TENANT, Actor.TARGET, "role"),
+    USER_INVITATION_ACCEPTED("user.invitation_accepted", Log.TENANT, Actor.TARGET),
+    USER_ROLE_CHANGED("user.role_changed", Log.TENANT, Actor.TARGET, "from", "to"),
+    USER_DISABLED("user.disabled", Log.TENANT, Actor.TARGET),
+    USER_ENABLED("user.enabled", Log.TENANT, Actor.TARGET),
+    PASSWORD_RESET_REQUESTED("user.password_reset_requested", Log.TENANT, Actor.ANONYMOUS),
+    PASSWORD_RESET_COMPLETED("user.password_reset_completed", Log.TENANT, Actor.TARGET),
+    SESSION_ENDED("session.ended", Log.TENANT, Actor.TARGET, "kind", "reason", "session"),
+    TOKEN_CREATED("token.created", Log.TENANT, Actor.TARGET, "scopes", "expires_at"),
+    TOKEN_REVOKED("token.revoked", Log.TENANT, Actor.TARGET, "reason"),
+    DATA_KEY_ROTATION_STARTED("tenant.data_key_rotation_started", Log.TENANT, Actor.TARGET),
+    DATA_KEY_ROTATION_FINISHED("tenant.data_key_rotation_finished", Log.TENANT, Actor.TARGET, "reencrypted", "outcome"),
+    PLATFORM_SIGN_IN_FAILED("platform.sign_in_failed", Log.PLATFORM, Actor.ANONYMOUS, "reason"),
+    PLATFORM_KEK_ROTATED("platform.kek_rotated", Log.PLATFORM, Actor.TARGET, "kek", "keysets"),
+    PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.TARGET, "previous");
+
+    /** Which chain an action goes to. */
+    public enum Log {
+        /** The chain of the tenant in scope, in the transaction of the change. */
+        TENANT,
+        /** The platform's chain ({@link ActivityLog#PLATFORM}); only clear detail keys are allowed there. */
+        PLATFORM
+    }
+
+    /**
+     * Who acted when no user is signed in. With a signed-in user the actor is always that user; in
+     * work that no request started (schedules, commands) it is the system.
+     */
+    public enum Actor {
+        /** The target user acts on themselves (signing in, accepting an invitation); otherwise the system. */
+        TARGET,
+        /** Someone not signed in (a failed sign-in, a reset request: the address is what is known). */
+        ANONYMOUS
+    }
+
+    private final String id;
+    private final Log log;
+    private final Actor actor;
+    private final Set<String> clearKeys;
+
+    Action(String id, Log log, Actor actor, String... clearKeys) {
+        this.id = id;
+        this.log = log;
+        this.actor = actor;
+        this.clearKeys = Set.of(clearKeys);
+    }
+
+    /** The name events carry, e.g. {@code user.signed_in}. */
+    public String id() {
+        return id;
+    }
+
+    public Log log() {
+        return log;
+    }
+
+    public Actor actor() {
+        return actor;
+    }
+
+    /** The detail keys whose values are written as they are; they must never hold a secret or personal data. */
+    public Set<String> clearKeys() {
+        return clearKeys;
+    }
+
+    public static Optional<Action> byId(String id) {
+        return Arrays.stream(values()).filter(a -> a.id.equals(id)).findFirst();
+    }
+}
