@@ -1,5 +1,8 @@
 package dev.cloudwarden.crypto;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +27,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * rotation adds a new primary key at once (old ciphertexts keep decrypting); a background job waits
  * until every node must have noticed it (the keyring's epoch-check interval plus a grace for
  * transactions in flight), then re-encrypts every declared encrypted column under it and reports
- * its progress; once nothing is left under an old key, the old keys can be retired.
+ * its progress; once nothing is left under an old key, the old keys can be retired. The tenant's
+ * activity history records the rotation (with the new key, in its transaction) and the end of the
+ * re-encryption (actor "system": no request runs it).
  */
 @Service
 public class KeyMaintenance implements DisposableBean {
@@ -41,12 +46,13 @@ public class KeyMaintenance implements DisposableBean {
     private final TenantContext tenants;
     private final TransactionTemplate tx;
     private final JdbcClient jdbc;
+    private final ActivityLog activity;
     private final Map<UUID, Progress> progress = new ConcurrentHashMap<>();
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration settle;
 
     KeyMaintenance(TenantKeyring keyring, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
-                   TransactionTemplate tx, JdbcClient jdbc,
+                   TransactionTemplate tx, JdbcClient jdbc, ActivityLog activity,
                    @Value("${cloudwarden.crypto.rotation.grace:PT1M}") Duration grace) {
         this.keyring = keyring;
         this.crypto = crypto;
@@ -54,6 +60,7 @@ public class KeyMaintenance implements DisposableBean {
         this.tenants = tenants;
         this.tx = tx;
         this.jdbc = jdbc;
+        this.activity = activity;
         // After this long, no node encrypts under the previous primary any more: each has re-read the
         // epoch (epoch-check), and a transaction that fetched the old key before that has ended (grace).
         this.settle = keyring.epochCheck().plus(grace);
@@ -76,7 +83,11 @@ public class KeyMaintenance implements DisposableBean {
 
     /** Rotates the tenant's data key now and starts re-encrypting its values in the background. */
     public Future<Progress> rotateDataKey(UUID tenant) {
-        keyring.rotateDataKey(tenant);
+        // the keyring's transaction joins this one, so the new key and its event commit together
+        tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
+            keyring.rotateDataKey(tenant);
+            activity.record(Action.DATA_KEY_ROTATION_STARTED, Target.tenant(tenant));
+        }));
         progress.put(tenant, new Progress(tenant, 0, 0, false, null));
         return background.submit(() -> reencrypt(tenant));
     }
@@ -109,19 +120,36 @@ public class KeyMaintenance implements DisposableBean {
                 }
             }
             Progress finished = new Progress(tenant, total, reencrypted, true, null);
+            recordFinished(tenant, reencrypted, "succeeded");
             progress.put(tenant, finished);
             log.info("Re-encryption for tenant {}: {} values moved to the current data key", tenant, reencrypted);
             return finished;
         } catch (RuntimeException e) {
             Progress failed = new Progress(tenant, total, reencrypted, true, e.getClass().getSimpleName());
+            recordFinished(tenant, reencrypted, "failed");
             progress.put(tenant, failed);
             log.error("Re-encryption for tenant {} stopped after {} values", tenant, reencrypted, e);
             return failed;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             Progress stopped = new Progress(tenant, total, reencrypted, true, "interrupted");
+            recordFinished(tenant, reencrypted, "interrupted"); // before the flag is set again: the pool refuses interrupted threads
+            Thread.currentThread().interrupt();
             progress.put(tenant, stopped);
             return stopped;
+        }
+    }
+
+    /**
+     * The end of a re-encryption, in a transaction of its own (each row moved in its own). Recorded
+     * before the progress says done, so whoever waits for that finds the event; a failure to record
+     * it is logged and does not hide the re-encryption's own outcome.
+     */
+    private void recordFinished(UUID tenant, int reencrypted, String outcome) {
+        try {
+            tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> activity.record(Action.DATA_KEY_ROTATION_FINISHED,
+                    Target.tenant(tenant), Map.of("reencrypted", reencrypted, "outcome", outcome))));
+        } catch (RuntimeException e) {
+            log.error("Re-encryption for tenant {} ended ({}) but could not be recorded in its activity history", tenant, outcome, e);
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.function.Function;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.logout.LogoutHandler;
 
 /**
  * What the web layer needs from identity, and all it gets: the pieces the security chains put in
@@ -36,6 +38,12 @@ public interface IdentityWeb {
 
     /** Form sign-in's failure handler: the second-factor step for an account with MFA, else a neutral error. */
     AuthenticationFailureHandler consoleSignInFailure();
+
+    /** Form sign-in's success handler: records the sign-in, then goes to the console. */
+    AuthenticationSuccessHandler consoleSignInSuccess();
+
+    /** A sign-out step that runs before the session is invalidated: ends the stored session and records it. */
+    LogoutHandler consoleSignOut();
 
     /** After the signed-in user's MFA state changed: their console session's principal, reloaded on a new session id. */
     void refreshConsolePrincipal(CloudwardenPrincipal stale, HttpServletRequest request, HttpServletResponse response);

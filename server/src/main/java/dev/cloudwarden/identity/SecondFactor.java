@@ -18,9 +18,35 @@ public interface SecondFactor {
         LOCKED
     }
 
+    /** The kind of code a sign-in was completed with (the activity history records it). */
+    enum Method {
+        TOTP("totp"),
+        RECOVERY_CODE("recovery_code");
+
+        private final String id;
+
+        Method(String id) {
+            this.id = id;
+        }
+
+        /** The name the activity history uses ({@code second_factor} of {@code user.signed_in}). */
+        public String id() {
+            return id;
+        }
+    }
+
+    /** What a check found; {@code method} is the kind of code accepted, null unless {@code result} is ACCEPTED. */
+    record Check(Result result, Method method) {
+        public Check {
+            if ((result == Result.ACCEPTED) != (method != null)) {
+                throw new IllegalArgumentException("an accepted code names its method, and only an accepted one");
+            }
+        }
+    }
+
     /**
      * Checks a TOTP code or a recovery code of a user of the tenant in scope whose MFA is enabled,
      * and consumes it when accepted (the time step, or the recovery code, cannot be used again).
      */
-    Result verify(UUID userId, Secret code);
+    Check verify(UUID userId, Secret code);
 }

@@ -37,6 +37,9 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  * stored in plaintext (users, login_directory), so the dump is not checked for them, and the answers
  * that exist to show them (me, the user list, an invitation's answer, the MFA key URI) carry them.
  * Every other answer and every log line (emails are redacted by default) must not.
+ *
+ * <p>The activity history holds ids, enums and keyed hashes only: no canary, not even an address,
+ * appears in any column of its events (P13).
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CanaryTest extends IntegrationTest {
@@ -240,6 +243,30 @@ class CanaryTest extends IntegrationTest {
                     .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.US_ASCII)));
         }
         assertThat(dump).as("pg_dump shows bytea in hex").doesNotContain(HexFormat.of().formatHex(TestTotp.base32(totpSecret)));
+
+        java.util.UUID tenantId = java.util.UUID.fromString(responses.get(1).json().get("tenantId").asString());
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'user.signed_in'", tenantId))
+                .as("the control: the canary organisation's history is there to search").isGreaterThanOrEqualTo(3);
+        String history = activityRows();
+        List<String> everything = new ArrayList<>(List.of(password, organization, token, token.substring(4), tag, pat, pat.substring(6), cookie,
+                storedSessionId(cookie)));
+        everything.addAll(mfaCanaries);
+        everything.addAll(emailed);
+        everything.addAll(emails);
+        for (String canary : everything) {
+            assertThat(history).as("activity_events").doesNotContain(canary)
+                    .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(history).as("activity_events").doesNotContain(HexFormat.of().formatHex(TestTotp.base32(totpSecret)));
+    }
+
+    /** Every row of activity_events, every column as text (bytea in hex), as the superuser sees them behind row-level security. */
+    private static String activityRows() throws Exception {
+        try (java.sql.Connection c = TestDatabase.asAdmin(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select coalesce(string_agg(e::text, E'\\n'), '') from activity_events e")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private static String storedSessionId(String cookie) throws Exception {

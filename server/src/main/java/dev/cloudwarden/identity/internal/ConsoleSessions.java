@@ -3,6 +3,7 @@ package dev.cloudwarden.identity.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -78,8 +79,30 @@ public class ConsoleSessions {
                 .params(id.toString(), userId.toString()).update() > 0;
     }
 
-    /** Ends every console session of the user, at once (the next request with their cookie is anonymous). */
-    int deleteAllOf(UUID userId) {
-        return jdbc.sql("delete from spring_session where principal_name = ?").param(userId.toString()).update();
+    /**
+     * Ends the user's session whose (stored, hashed) id is {@code sessionId}, as signing out does;
+     * returns its row id, empty when there is no such session.
+     */
+    Optional<UUID> deleteBySessionId(UUID userId, String sessionId) {
+        return jdbc.sql("delete from spring_session where session_id = ? and principal_name = ? returning primary_id")
+                .params(sessionId, userId.toString())
+                .query((rs, n) -> UUID.fromString(rs.getString("primary_id").strip()))
+                .optional();
+    }
+
+    /**
+     * Ends every console session of the user, at once (the next request with their cookie is
+     * anonymous); returns the row ids of those that were still live (as {@link #listOf} counts them).
+     */
+    List<UUID> deleteAllOf(UUID userId) {
+        long now = System.currentTimeMillis();
+        return jdbc.sql("""
+                        with ended as (
+                            delete from spring_session where principal_name = ?
+                            returning primary_id, expiry_time, creation_time)
+                        select primary_id from ended where expiry_time > ? and creation_time > ?""")
+                .params(userId.toString(), now, now - absoluteTimeout.toMillis())
+                .query((rs, n) -> UUID.fromString(rs.getString("primary_id").strip()))
+                .list();
     }
 }

@@ -1,5 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -22,7 +26,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A signed-in user's own credentials: their API and console sessions, and their personal access
  * tokens. Every method acts for the authenticated principal only; another user's session or token,
- * in this tenant or another, is answered like an unknown one (404).
+ * in this tenant or another, is answered like an unknown one (404). Ending a session, creating and
+ * revoking a token are recorded in the activity history (a token's name only as a keyed hash: it
+ * is the user's own words).
  */
 @Service
 public class CredentialsService {
@@ -37,10 +43,13 @@ public class CredentialsService {
     private final ConsoleSessions consoleSessions;
     private final PersonalAccessTokens tokens;
     private final TransactionTemplate tx;
+    private final ActivityLog activity;
+    private final CredentialEvents events;
     private final Duration maxTokenLifetime;
 
     CredentialsService(SessionTokens apiSessions, ConsoleSessions consoleSessions, PersonalAccessTokens tokens,
-                       TransactionTemplate tx, @Value("${cloudwarden.tokens.max-lifetime:P365D}") Duration maxTokenLifetime) {
+                       TransactionTemplate tx, ActivityLog activity, CredentialEvents events,
+                       @Value("${cloudwarden.tokens.max-lifetime:P365D}") Duration maxTokenLifetime) {
         if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero() || maxTokenLifetime.compareTo(MAX_TOKEN_LIFETIME) > 0) {
             throw new IllegalArgumentException("cloudwarden.tokens.max-lifetime must be positive and at most 365 days");
         }
@@ -48,6 +57,8 @@ public class CredentialsService {
         this.consoleSessions = consoleSessions;
         this.tokens = tokens;
         this.tx = tx;
+        this.activity = activity;
+        this.events = events;
         this.maxTokenLifetime = maxTokenLifetime;
     }
 
@@ -91,13 +102,16 @@ public class CredentialsService {
     /** Ends one of the user's sessions, API or console. 404 when they have no such live session. */
     public Kind revokeSession(CloudwardenPrincipal me, UUID id) {
         return tx.execute(s -> {
+            Kind kind;
             if (apiSessions.revoke(me.userId(), id)) {
-                return Kind.api;
+                kind = Kind.api;
+            } else if (consoleSessions.delete(me.userId(), id)) {
+                kind = Kind.console;
+            } else {
+                throw ApiProblem.notFound();
             }
-            if (consoleSessions.delete(me.userId(), id)) {
-                return Kind.console;
-            }
-            throw ApiProblem.notFound();
+            events.sessionEnded(me.userId(), kind, id, CredentialEvents.Reason.REVOKED);
+            return kind;
         });
     }
 
@@ -111,6 +125,8 @@ public class CredentialsService {
                 throw ApiProblem.conflict("too_many_tokens", "You have " + MAX_LIVE_TOKENS + " live tokens; revoke one first.");
             }
             PersonalAccessTokens.Issued issued = tokens.issue(me.userId(), checkedName, checkedScopes, now, expiry);
+            activity.record(Action.TOKEN_CREATED, Target.token(issued.token().id()), Map.of("name", checkedName,
+                    "scopes", String.join(" ", issued.token().scopes()), "expires_at", expiry.toString()));
             return new CreatedToken(view(issued.token()), issued.value());
         });
     }
@@ -125,6 +141,7 @@ public class CredentialsService {
             if (!tokens.revoke(me.userId(), id)) {
                 throw ApiProblem.notFound();
             }
+            events.tokenRevoked(id, CredentialEvents.Reason.REVOKED);
         });
     }
 

@@ -11,6 +11,8 @@ import java.util.function.Function;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.logout.LogoutHandler;
 import org.springframework.stereotype.Component;
 
 /** {@link IdentityWeb} from identity's own parts. */
@@ -21,13 +23,15 @@ class IdentityWebParts implements IdentityWeb {
     private final PersonalAccessTokens accessTokens;
     private final ConsoleSessions consoleSessions;
     private final ConsoleSecondFactor secondFactor;
+    private final ConsoleSignInEvents signInEvents;
 
     IdentityWebParts(SignInService signIns, PersonalAccessTokens accessTokens, ConsoleSessions consoleSessions,
-                     ConsoleSecondFactor secondFactor) {
+                     ConsoleSecondFactor secondFactor, ConsoleSignInEvents signInEvents) {
         this.signIns = signIns;
         this.accessTokens = accessTokens;
         this.consoleSessions = consoleSessions;
         this.secondFactor = secondFactor;
+        this.signInEvents = signInEvents;
     }
 
     @Override
@@ -49,6 +53,16 @@ class IdentityWebParts implements IdentityWeb {
     @Override
     public AuthenticationFailureHandler consoleSignInFailure() {
         return secondFactor;
+    }
+
+    @Override
+    public AuthenticationSuccessHandler consoleSignInSuccess() {
+        return signInEvents;
+    }
+
+    @Override
+    public LogoutHandler consoleSignOut() {
+        return signInEvents;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
@@ -9,12 +12,13 @@ import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Inviting people into an organisation by email, and accepting an invitation. */
+/** Inviting people into an organisation by email, and accepting an invitation; both recorded in the activity history. */
 @Service
 public class InvitationService {
 
@@ -29,12 +33,16 @@ public class InvitationService {
     private final FieldCrypto crypto;
     private final OneTimeTokens oneTimeTokens;
     private final Mailer mailer;
+    private final ActivityLog activity;
+    private final PublicFlows publicFlows;
     private final String publicUrl;
 
     InvitationService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, TenantContext tenants, TransactionTemplate tx,
                       TenantKeyring keyring, FieldCrypto crypto, OneTimeTokens oneTimeTokens, Mailer mailer,
-                      CloudwardenProperties platform) {
+                      CloudwardenProperties platform, ActivityLog activity, PublicFlows publicFlows) {
         this.users = users;
+        this.activity = activity;
+        this.publicFlows = publicFlows;
         this.hasher = hasher;
         this.policy = policy;
         this.tenants = tenants;
@@ -62,6 +70,7 @@ public class InvitationService {
         try {
             return tx.execute(s -> {
                 users.insertInvited(userId, tenant, canonicalEmail, role);
+                activity.record(Action.USER_INVITED, Target.user(userId), Map.of("role", role.name()));
                 Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.INVITATION, userId, INVITATION_TTL);
                 String organization = crypto.decryptString(tenant, UserService.TENANT_NAME, tenant, users.tenantNameCiphertext());
                 mailer.send(canonicalEmail, "You are invited to " + organization + " on Cloudwarden",
@@ -81,7 +90,7 @@ public class InvitationService {
      * answer, and is found bad before the new password is hashed.
      */
     public SignUpService.SignedUp accept(Secret token, Secret password) {
-        return tenants.detached(() -> {
+        return publicFlows.asNobody(() -> {
             policy.check(password);
             Secret presented = OneTimeTokens.orEmpty(token);
             UUID tenant = oneTimeTokens.requireLive(OneTimeTokens.Purpose.INVITATION, presented);
@@ -92,6 +101,7 @@ public class InvitationService {
                     UserRepository.UserRow user = users.find(userId).filter(u -> "INVITED".equals(u.status()))
                             .orElseThrow(OneTimeTokens::invalid);
                     users.activateWithPassword(user.id(), tenant, user.email(), hash);
+                    activity.record(Action.USER_INVITATION_ACCEPTED, Target.user(user.id()));
                     return new SignUpService.SignedUp(tenant, user.id());
                 }));
             } catch (DuplicateKeyException e) {

@@ -1,6 +1,9 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.abuse.BruteForceProtection;
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
@@ -27,12 +30,17 @@ public class PasswordResetService {
     private final BackgroundMail background;
     private final CredentialRevocation revocation;
     private final BruteForceProtection bruteForce;
+    private final ActivityLog activity;
+    private final PublicFlows publicFlows;
     private final String publicUrl;
 
     PasswordResetService(UserRepository users, PasswordHasher hasher, PasswordPolicy policy, TenantContext tenants, TransactionTemplate tx,
                          TenantKeyring keyring, OneTimeTokens oneTimeTokens, Mailer mailer, BackgroundMail background,
-                         CredentialRevocation revocation, BruteForceProtection bruteForce, CloudwardenProperties platform) {
+                         CredentialRevocation revocation, BruteForceProtection bruteForce, CloudwardenProperties platform,
+                         ActivityLog activity, PublicFlows publicFlows) {
         this.users = users;
+        this.activity = activity;
+        this.publicFlows = publicFlows;
         this.hasher = hasher;
         this.policy = policy;
         this.tenants = tenants;
@@ -48,7 +56,9 @@ public class PasswordResetService {
 
     /**
      * Starts a password reset. The answer never depends on whether the email exists: the lookup, the
-     * token and the email happen in the background for every request.
+     * token and the email happen in the background for every request. A request for an active
+     * account is recorded in that account's tenant; one for no account leaves no trace in any
+     * tenant. Being background work, its event has no request: no source address, actor "system".
      */
     public void request(String email) {
         String canonicalEmail = Emails.require("email", email);
@@ -60,6 +70,7 @@ public class PasswordResetService {
                     }
                     oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.id());
                     Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.id(), RESET_TTL);
+                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.id()));
                     mailer.send(user.email(), "Reset your Cloudwarden password",
                             "Someone asked to reset the password of your Cloudwarden account.\n\n"
                                     + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + token.reveal() + "\n\n"
@@ -76,7 +87,7 @@ public class PasswordResetService {
      * A sign-in lockout of the account is lifted.
      */
     public void confirm(Secret token, Secret password) {
-        tenants.detached(() -> {
+        publicFlows.asNobody(() -> {
             policy.check(password);
             Secret presented = OneTimeTokens.orEmpty(token);
             UUID tenant = oneTimeTokens.requireLive(OneTimeTokens.Purpose.PASSWORD_RESET, presented);
@@ -85,7 +96,8 @@ public class PasswordResetService {
                 UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
                 UserRepository.UserRow user = users.find(id).filter(UserRepository.UserRow::active).orElseThrow(OneTimeTokens::invalid);
                 users.updatePasswordHash(user.id(), hash);
-                revocation.endEverythingOf(user.id());
+                activity.record(Action.PASSWORD_RESET_COMPLETED, Target.user(user.id()));
+                revocation.endEverythingOf(user.id(), CredentialEvents.Reason.PASSWORD_RESET);
                 bruteForce.forgetFailures(user.id());
             }));
             return null;

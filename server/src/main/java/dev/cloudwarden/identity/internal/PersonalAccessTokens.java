@@ -121,10 +121,14 @@ public class PersonalAccessTokens {
                 .params(tokenId, userId).update() > 0;
     }
 
-    /** Revokes every token of a user of the tenant in scope. */
-    void revokeAllOf(UUID userId) {
-        jdbc.sql("update personal_access_tokens set revoked_at = now() where user_id = ? and revoked_at is null")
-                .param(userId).update();
+    /** Revokes every token of a user of the tenant in scope; returns the ones that were live (not expired), which this ended. */
+    List<UUID> revokeAllOf(UUID userId) {
+        return jdbc.sql("""
+                        with ended as (
+                            update personal_access_tokens set revoked_at = now() where user_id = ? and revoked_at is null
+                            returning id, expires_at)
+                        select id from ended where expires_at > now()""")
+                .param(userId).query(UUID.class).list();
     }
 
     static boolean looksLikeToken(String value) {

@@ -47,18 +47,21 @@ public class SessionTokens {
     public record Issued(Secret token, Instant expiresAt) {
     }
 
-    /** Issues a token for a user of the tenant in scope. */
+    /**
+     * Issues a token for a user of the tenant in scope, in the caller's transaction (which records
+     * the sign-in with it).
+     */
     Issued issue(UUID userId) {
         UUID tenant = tenants.require();
         Secret token = TenantTokenFormat.mint(PREFIX, tenant);
         Instant now = Instant.now();
         Instant expiresAt = now.plus(ttl);
-        tx.executeWithoutResult(s -> jdbc.sql("""
+        jdbc.sql("""
                         insert into api_sessions (id, tenant_id, user_id, token_hash, created_at, expires_at)
                         values (?, ?, ?, ?, ?, ?)""")
                 .params(UUID.randomUUID(), tenant, userId, hash(tenant, token), java.sql.Timestamp.from(now),
                         java.sql.Timestamp.from(expiresAt))
-                .update());
+                .update();
         return new Issued(token, expiresAt);
     }
 
@@ -110,14 +113,19 @@ public class SessionTokens {
                 .params(sessionId, userId).update() > 0;
     }
 
-    /** Revokes one session of the tenant in scope. */
-    void revoke(UUID sessionId) {
-        jdbc.sql("update api_sessions set revoked_at = now() where id = ? and revoked_at is null").param(sessionId).update();
+    /** Revokes one session of the tenant in scope; false when it was revoked already. */
+    boolean revoke(UUID sessionId) {
+        return jdbc.sql("update api_sessions set revoked_at = now() where id = ? and revoked_at is null").param(sessionId).update() > 0;
     }
 
-    /** Revokes every session of a user of the tenant in scope. */
-    void revokeAllOf(UUID userId) {
-        jdbc.sql("update api_sessions set revoked_at = now() where user_id = ? and revoked_at is null").param(userId).update();
+    /** Revokes every session of a user of the tenant in scope; returns the ones that were live (not expired), which this ended. */
+    List<UUID> revokeAllOf(UUID userId) {
+        return jdbc.sql("""
+                        with ended as (
+                            update api_sessions set revoked_at = now() where user_id = ? and revoked_at is null
+                            returning id, expires_at)
+                        select id from ended where expires_at > now()""")
+                .param(userId).query(UUID.class).list();
     }
 
     private byte[] hash(UUID tenant, Secret token) {

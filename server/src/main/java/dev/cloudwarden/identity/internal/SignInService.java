@@ -1,6 +1,9 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.abuse.BruteForceProtection;
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
@@ -9,14 +12,24 @@ import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.identity.SecondFactor;
 import dev.cloudwarden.tenancy.TenantContext;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Signing in (password, then the second factor when the account has one), API sessions, and who is signed in now. */
+/**
+ * Signing in (password, then the second factor when the account has one), API sessions, and who is
+ * signed in now. A completed sign-in is recorded ({@code user.signed_in}, with its channel and
+ * second factor): for the API in the transaction that issues the session; for the console when the
+ * sign-in is decided, since Spring Session stores the console session itself after the request, in
+ * no transaction of ours. Failures are recorded by {@link BruteForceProtection}, which counts them.
+ */
 @Service
 public class SignInService {
+
+    /** {@code second_factor} of a sign-in with the password alone. */
+    private static final String NO_SECOND_FACTOR = "none";
 
     private final UserRepository users;
     private final PasswordHasher hasher;
@@ -26,9 +39,13 @@ public class SignInService {
     private final TenantKeyring keyring;
     private final BruteForceProtection bruteForce;
     private final SecondFactor secondFactor;
+    private final ActivityLog activity;
+    private final CredentialEvents events;
+    private final PublicFlows publicFlows;
 
     SignInService(UserRepository users, PasswordHasher hasher, SessionTokens sessions, TenantContext tenants, TransactionTemplate tx,
-                  TenantKeyring keyring, BruteForceProtection bruteForce, SecondFactor secondFactor) {
+                  TenantKeyring keyring, BruteForceProtection bruteForce, SecondFactor secondFactor, ActivityLog activity,
+                  CredentialEvents events, PublicFlows publicFlows) {
         this.users = users;
         this.hasher = hasher;
         this.sessions = sessions;
@@ -37,6 +54,9 @@ public class SignInService {
         this.keyring = keyring;
         this.bruteForce = bruteForce;
         this.secondFactor = secondFactor;
+        this.activity = activity;
+        this.events = events;
+        this.publicFlows = publicFlows;
     }
 
     /**
@@ -48,7 +68,7 @@ public class SignInService {
      * This is the first factor only: a principal with {@code mfaEnabled} still needs its second.
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
-        return tenants.detached(() -> authenticateDetached(email, password));
+        return publicFlows.asNobody(() -> authenticateDetached(email, password));
     }
 
     private Optional<CloudwardenPrincipal> authenticateDetached(String email, Secret password) {
@@ -118,17 +138,39 @@ public class SignInService {
      * back-off after repeated wrong codes 429 too_many_attempts.
      */
     public Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp) {
-        return tenants.detached(() -> {
+        return publicFlows.asNobody(() -> {
             Optional<CloudwardenPrincipal> principal = authenticate(email, password);
-            principal.filter(CloudwardenPrincipal::mfaEnabled).ifPresent(p -> {
+            if (principal.isEmpty()) {
+                return Optional.empty();
+            }
+            CloudwardenPrincipal p = principal.get();
+            String secondFactorUsed = NO_SECOND_FACTOR;
+            if (p.mfaEnabled()) {
                 if (otp == null || otp.isBlank()) {
                     throw ApiProblem.unauthorized("mfa_required",
                             "This account uses multi-factor authentication: send the code from your authenticator app, or a recovery code, as otp.");
                 }
-                requireAccepted(tenants.callAs(p.tenantId(), () -> secondFactor.verify(p.userId(), otp)));
-            });
-            return principal.map(p -> tenants.callAs(p.tenantId(), () -> sessions.issue(p.userId())));
+                secondFactorUsed = requireAccepted(tenants.callAs(p.tenantId(), () -> secondFactor.verify(p.userId(), otp))).id();
+            }
+            String factor = secondFactorUsed;
+            return Optional.of(tenants.callAs(p.tenantId(), () -> tx.execute(s -> {
+                SessionTokens.Issued issued = sessions.issue(p.userId());
+                recordSignIn(p.userId(), "api", factor);
+                return issued;
+            })));
         });
+    }
+
+    /** Form sign-in of the console succeeded (an account without MFA): recorded in the user's tenant. */
+    public void recordConsoleSignIn(CloudwardenPrincipal principal) {
+        tenants.detached(() -> tenants.callAs(principal.tenantId(), () -> tx.execute(s -> {
+            recordSignIn(principal.userId(), "console", NO_SECOND_FACTOR);
+            return null;
+        })));
+    }
+
+    private void recordSignIn(UUID userId, String channel, String secondFactorUsed) {
+        activity.record(Action.USER_SIGNED_IN, Target.user(userId), Map.of("channel", channel, "second_factor", secondFactorUsed));
     }
 
     /** The outcome of the console's second sign-in step: the full principal only when the code was accepted. */
@@ -141,13 +183,17 @@ public class SignInService {
      * own: not in the tenant of whoever may still be signed in on this request.
      */
     public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
-        return tenants.detached(() -> tenants.callAs(tenantId, () -> {
-            SecondFactor.Result result = secondFactor.verify(userId, code);
-            if (result != SecondFactor.Result.ACCEPTED) {
-                return new SecondStep(result, Optional.empty());
+        return publicFlows.asNobody(() -> tenants.callAs(tenantId, () -> {
+            SecondFactor.Check check = secondFactor.verify(userId, code);
+            if (check.result() != SecondFactor.Result.ACCEPTED) {
+                return new SecondStep(check.result(), Optional.empty());
             }
-            Optional<CloudwardenPrincipal> principal = current(userId);
-            return new SecondStep(principal.isPresent() ? result : SecondFactor.Result.REJECTED, principal);
+            Optional<CloudwardenPrincipal> principal = tx.execute(s -> {
+                Optional<CloudwardenPrincipal> active = users.findActive(userId);
+                active.ifPresent(p -> recordSignIn(p.userId(), "console", check.method().id()));
+                return active;
+            });
+            return new SecondStep(principal.isPresent() ? check.result() : SecondFactor.Result.REJECTED, principal);
         }));
     }
 
@@ -169,18 +215,24 @@ public class SignInService {
         return sessions.resolve(token);
     }
 
+    /** Signs out of the API session the request came with (none for a personal access token: nothing to end). */
     public void closeSession(CloudwardenPrincipal principal) {
         if (principal.sessionId() != null) {
-            tx.executeWithoutResult(s -> sessions.revoke(principal.sessionId()));
+            tx.executeWithoutResult(s -> {
+                if (sessions.revoke(principal.sessionId())) {
+                    events.sessionEnded(principal.userId(), CredentialsService.Kind.api, principal.sessionId(), CredentialEvents.Reason.LOGOUT);
+                }
+            });
         }
     }
 
-    private static void requireAccepted(SecondFactor.Result result) {
-        switch (result) {
-            case ACCEPTED -> { }
+    /** The kind of code accepted; throws the API's answer for any other outcome. */
+    private static SecondFactor.Method requireAccepted(SecondFactor.Check check) {
+        return switch (check.result()) {
+            case ACCEPTED -> check.method();
             case REJECTED -> throw ApiProblem.unauthorized("invalid_otp", "The code is wrong, expired or already used.");
             case LOCKED -> throw ApiProblem.tooManyRequests("too_many_attempts",
                     "Too many wrong codes. Wait a few minutes, then try again.");
-        }
+        };
     }
 }

@@ -1,5 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
@@ -45,12 +48,16 @@ public class SignUpService {
     private final Mailer mailer;
     private final BackgroundMail background;
     private final Clock clock;
+    private final ActivityLog activity;
+    private final PublicFlows publicFlows;
     private final String publicUrl;
 
     SignUpService(UserRepository users, SignupRequests requests, PasswordHasher hasher, PasswordPolicy policy, TenantContext tenants,
                   TransactionTemplate tx, TenantKeyring keyring, FieldCrypto crypto, Mailer mailer, BackgroundMail background,
-                  Clock clock, CloudwardenProperties platform) {
+                  Clock clock, CloudwardenProperties platform, ActivityLog activity, PublicFlows publicFlows) {
         this.users = users;
+        this.activity = activity;
+        this.publicFlows = publicFlows;
         this.requests = requests;
         this.hasher = hasher;
         this.policy = policy;
@@ -123,7 +130,7 @@ public class SignUpService {
         UUID tenantId = TenantTokenFormat.tenantOf(TOKEN_PREFIX, presented).orElseThrow(OneTimeTokens::invalid);
         UUID userId = UUID.randomUUID();
         try {
-            return tenants.detached(() -> tenants.callAs(tenantId, () -> tx.execute(s -> {
+            return publicFlows.asNobody(() -> tenants.callAs(tenantId, () -> tx.execute(s -> {
                 SignupRequests.Row row = requests.takeLive().orElseThrow(OneTimeTokens::invalid);
                 TenantKeys keys = keyring.unwrap(tenantId, row.keys());
                 if (!MessageDigest.isEqual(row.tokenHash(), tokenHash(keys, presented))) {
@@ -134,6 +141,7 @@ public class SignUpService {
                 keyring.store(keys, row.keys());
                 users.insertTenant(tenantId, crypto.encryptString(tenantId, UserService.TENANT_NAME, tenantId, name));
                 users.insert(userId, tenantId, email, row.passwordHash(), Role.OWNER);
+                activity.record(Action.USER_SIGNED_UP, Target.user(userId)); // the first event of the tenant's chain
                 return new SignedUp(tenantId, userId);
             })));
         } catch (DuplicateKeyException e) {

@@ -1,5 +1,8 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.crypto.EncryptedColumn;
 import dev.cloudwarden.crypto.FieldCrypto;
@@ -8,11 +11,16 @@ import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** The users of the organisation in scope: listing them, changing roles, disabling and re-enabling. */
+/**
+ * The users of the organisation in scope: listing them, changing roles, disabling and re-enabling.
+ * Each change is recorded in the activity history in the transaction that makes it, and only when
+ * something changed (setting the role a user has, or disabling a disabled user, records nothing).
+ */
 @Service
 public class UserService {
 
@@ -24,9 +32,12 @@ public class UserService {
     private final TransactionTemplate tx;
     private final FieldCrypto crypto;
     private final CredentialRevocation revocation;
+    private final ActivityLog activity;
 
-    UserService(UserRepository users, TenantContext tenants, TransactionTemplate tx, FieldCrypto crypto, CredentialRevocation revocation) {
+    UserService(UserRepository users, TenantContext tenants, TransactionTemplate tx, FieldCrypto crypto, CredentialRevocation revocation,
+                ActivityLog activity) {
         this.users = users;
+        this.activity = activity;
         this.tenants = tenants;
         this.tx = tx;
         this.crypto = crypto;
@@ -61,7 +72,10 @@ public class UserService {
             if (role != Role.OWNER) {
                 OwnerRule.requireAnotherActiveOwner(users, target);
             }
-            users.updateRole(id, role);
+            if (target.role() != role) {
+                users.updateRole(id, role);
+                activity.record(Action.USER_ROLE_CHANGED, Target.user(id), Map.of("from", target.role().name(), "to", role.name()));
+            }
             return UserView.of(users.find(id).orElseThrow(ApiProblem::notFound));
         });
     }
@@ -75,8 +89,11 @@ public class UserService {
             UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
             OwnerRule.requireOwnerFor(actor, target.role());
             OwnerRule.requireAnotherActiveOwner(users, target);
-            users.updateStatus(id, "DISABLED");
-            revocation.endEverythingOf(id);
+            if (!"DISABLED".equals(target.status())) {
+                users.updateStatus(id, "DISABLED");
+                activity.record(Action.USER_DISABLED, Target.user(id));
+            }
+            revocation.endEverythingOf(id, CredentialEvents.Reason.USER_DISABLED);
         });
     }
 
@@ -90,6 +107,7 @@ public class UserService {
             }
             if ("DISABLED".equals(target.status())) {
                 users.updateStatus(id, "ACTIVE");
+                activity.record(Action.USER_ENABLED, Target.user(id));
             } else if (!"ACTIVE".equals(target.status())) {
                 throw ApiProblem.invalid("status", "an invited user becomes ACTIVE by accepting the invitation");
             }

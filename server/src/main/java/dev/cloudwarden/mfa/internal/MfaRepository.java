@@ -108,8 +108,12 @@ class MfaRepository {
         return jdbc.sql("select mfa_required from tenants").query(Boolean.class).optional().orElse(false);
     }
 
-    /** The tenant is named as well as scoped, so even a broken policy could not touch another tenant. */
-    void setTenantRequiresMfa(UUID tenantId, boolean required) {
-        jdbc.sql("update tenants set mfa_required = ? where id = ?").params(required, tenantId).update();
+    /**
+     * Sets the policy; false when it was so already. The tenant is named as well as scoped, so even a
+     * broken policy could not touch another tenant.
+     */
+    boolean setTenantRequiresMfa(UUID tenantId, boolean required) {
+        return jdbc.sql("update tenants set mfa_required = ? where id = ? and mfa_required <> ?")
+                .params(required, tenantId, required).update() == 1;
     }
 }

@@ -1,5 +1,8 @@
 package dev.cloudwarden.mfa.internal;
 
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.EncryptedColumn;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -27,7 +31,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * hashes. Every check of a user's code runs under a row lock on the user's authenticator, so a
  * time step or recovery code is accepted once even when requests race. After
  * {@value #FREE_FAILURES} wrong codes in a row, codes are not checked at all for a back-off that
- * doubles from 30 seconds up to 15 minutes (RFC 4226, section 7.3).
+ * doubles from 30 seconds up to 15 minutes (RFC 4226, section 7.3). Enrolling, disabling, a used
+ * recovery code and a change of the tenant's policy are recorded in the activity history, in the
+ * transaction that makes the change.
  */
 @Service
 public class MfaService implements SecondFactor {
@@ -48,10 +54,13 @@ public class MfaService implements SecondFactor {
     private final TenantContext tenants;
     private final TransactionTemplate tx;
     private final Clock clock;
+    private final ActivityLog activity;
     private final SecureRandom random = new SecureRandom();
 
-    MfaService(MfaRepository repository, FieldCrypto crypto, TenantContext tenants, TransactionTemplate tx, Clock clock) {
+    MfaService(MfaRepository repository, FieldCrypto crypto, TenantContext tenants, TransactionTemplate tx, Clock clock,
+               ActivityLog activity) {
         this.repository = repository;
+        this.activity = activity;
         this.crypto = crypto;
         this.tenants = tenants;
         this.tx = tx;
@@ -142,6 +151,7 @@ public class MfaService implements SecondFactor {
                 repository.setEnabled(user.userId(), true);
                 repository.insertRecoveryCodes(user.userId(), tenants.require(),
                         recoveryCodes.stream().map(c -> recoveryHash(user.userId(), RecoveryCodes.canonical(c))).toList());
+                activity.record(Action.MFA_ENROLLED, Target.user(user.userId()), Map.of("method", "totp"));
             }
             return checked;
         });
@@ -170,6 +180,7 @@ public class MfaService implements SecondFactor {
             if (checked == Outcome.ACCEPTED) {
                 repository.delete(user.userId());
                 repository.setEnabled(user.userId(), false);
+                activity.record(Action.MFA_DISABLED, Target.user(user.userId()), Map.of("method", "totp"));
             }
             return checked;
         });
@@ -181,7 +192,7 @@ public class MfaService implements SecondFactor {
 
     /** Sign-in's second factor (tenant in scope): a fresh TOTP code or an unused recovery code of a confirmed authenticator. */
     @Override
-    public Result verify(UUID userId, Secret code) {
+    public Check verify(UUID userId, Secret code) {
         Code parsed = Code.parse(code);
         Outcome outcome = tx.execute(s -> {
             var authenticator = repository.lock(userId).filter(a -> a.confirmed());
@@ -191,9 +202,9 @@ public class MfaService implements SecondFactor {
             return check(authenticator.get(), parsed);
         });
         return switch (outcome) {
-            case ACCEPTED -> Result.ACCEPTED;
-            case LOCKED -> Result.LOCKED;
-            default -> Result.REJECTED;
+            case ACCEPTED -> new Check(Result.ACCEPTED, parsed instanceof Code.RecoveryCode ? Method.RECOVERY_CODE : Method.TOTP);
+            case LOCKED -> new Check(Result.LOCKED, null);
+            default -> new Check(Result.REJECTED, null);
         };
     }
 
@@ -210,8 +221,14 @@ public class MfaService implements SecondFactor {
         return Boolean.TRUE.equals(tx.execute(s -> repository.tenantRequiresMfa()));
     }
 
+    /** Sets the tenant's policy; a change (and only a change) is recorded. */
     public void setTenantRequiresMfa(boolean required) {
-        tx.executeWithoutResult(s -> repository.setTenantRequiresMfa(tenants.require(), required));
+        tx.executeWithoutResult(s -> {
+            UUID tenant = tenants.require();
+            if (repository.setTenantRequiresMfa(tenant, required)) {
+                activity.record(Action.MFA_POLICY_CHANGED, Target.tenant(tenant), Map.of("required", required));
+            }
+        });
     }
 
     /** Checks one code against a locked authenticator and records the result; null (malformed) counts as wrong. */
@@ -233,6 +250,10 @@ public class MfaService implements SecondFactor {
             }
         } else if (code instanceof Code.RecoveryCode recovery && authenticator.confirmed()) {
             accepted = repository.useRecoveryCode(authenticator.userId(), recoveryHash(authenticator.userId(), recovery.canonical()));
+            if (accepted) {
+                activity.record(Action.MFA_RECOVERY_CODE_USED, Target.user(authenticator.userId()),
+                        Map.of("remaining", repository.unusedRecoveryCodes(authenticator.userId())));
+            }
         }
         if (accepted) {
             repository.accepted(authenticator.userId(), step);

@@ -130,12 +130,13 @@ class SecurityConfiguration {
         http.authorizeHttpRequests(a -> authorize(a, Routes.ALL.stream().filter(r -> !r.path().startsWith("/api/")).toList()))
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
-                        .defaultSuccessUrl("/console", true).failureHandler(identity.consoleSignInFailure()).permitAll())
+                        .successHandler(identity.consoleSignInSuccess()).failureHandler(identity.consoleSignInFailure()).permitAll())
                 // the tenant policy and the user's MFA state as of now: identity.consolePrincipal() loaded the principal
                 .addFilterBefore(new MfaEnrollmentGate(BEFORE_MFA_ENROLLMENT, CloudwardenPrincipal::mfaEnrollmentRequired,
                         (request, response) -> response.sendRedirect(request.getContextPath() + "/mfa")),
                         ExceptionTranslationFilter.class)
-                .logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?signedOut"))
+                // identity's step ends the stored session and records it, before the session is invalidated
+                .logout(logout -> logout.logoutUrl("/logout").addLogoutHandler(identity.consoleSignOut()).logoutSuccessUrl("/login?signedOut"))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())
                 .addFilterBefore(identity.consoleSessionLifetime(), SecurityContextHolderFilter.class)

@@ -1,0 +1,485 @@
+package dev.cloudwarden.activity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.CloudwardenApplication;
+import dev.cloudwarden.crypto.KeyMaintenance;
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestMail;
+import dev.cloudwarden.support.TestTotp;
+import dev.cloudwarden.support.TestUsers;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Drives every action of the catalogue ({@link Action}, docs/activity.md) the way users and operators
+ * cause it (the API, the console, the key maintenance and the key commands) and finds its event:
+ * action, actor, target, the expected clear details, and the other details only as keyed hashes.
+ * Fails when an action of the catalogue was never found, and when any event in the database carries
+ * an action the catalogue does not have or a non-clear detail in the clear.
+ */
+class ActivityCompletenessTest extends IntegrationTest {
+
+    private static final UUID PLATFORM = ActivityLog.PLATFORM;
+    /** An expected clear detail whose value the test cannot know (an instant, a key id): present, any value. */
+    private static final String ANY = "<any>";
+    private static final String KEYED_HASH = "hmac:[0-9a-f]{64}";
+
+    @Autowired
+    KeyMaintenance maintenance;
+
+    /** The actions whose event this test found. */
+    private final Set<Action> found = EnumSet.noneOf(Action.class);
+
+    /** An event as stored (read as the superuser, behind row-level security). */
+    record Stored(long seq, String action, String actorType, String actorId, String targetType, String targetId,
+                  Map<String, String> details) {
+    }
+
+    /** The tenant under test and its owner. */
+    private record Org(UUID tenant, UUID owner, String email) {
+    }
+
+    @Test
+    void everyActionOfTheCatalogueIsRecordedWhereItHappens() throws Exception {
+        Org org = signUpAndSignIn();
+        signInFailuresAndLockout(org);
+        consoleSignInAndSignOut(org);
+        ownSessionsAndTokens(org);
+        invitationsAndUserChanges(org);
+        mfa(org);
+        passwordReset(org);
+        dataKeyRotation(org);
+        keyCommands();
+
+        assertThat(found).as("actions of the catalogue that produced no event").containsExactlyInAnyOrder(Action.values());
+        everyStoredEventIsInTheCatalogueWithItsSecretsHashed(TestDatabase.NAME);
+    }
+
+    private Org signUpAndSignIn() throws SQLException {
+        String email = Api.uniqueEmail("activity");
+        JsonNode verified = api.signUp("Completeness Org", email, Api.PASSWORD).json();
+        Org org = new Org(UUID.fromString(verified.get("tenantId").asString()), UUID.fromString(verified.get("userId").asString()), email);
+        Stored first = expect(org.tenant(), 0, Action.USER_SIGNED_UP, user(org.owner()), "user", org.owner(), Map.of());
+        assertThat(first.seq()).as("the first event of the tenant's chain").isEqualTo(1);
+
+        long mark = head(org.tenant());
+        api.signIn(email, Api.PASSWORD);
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "api", "second_factor", "none"));
+
+        // signed in elsewhere (another organisation's token on the request): the one signing in acts, not the caller
+        Api.Tenant elsewhere = api.signUpAndSignIn("Completeness Elsewhere");
+        mark = head(org.tenant());
+        assertThat(api.post("/api/v1/sessions", Map.of("email", email, "password", Api.PASSWORD), elsewhere.token()).status()).isEqualTo(201);
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "api", "second_factor", "none"));
+        return org;
+    }
+
+    private void signInFailuresAndLockout(Org org) throws SQLException {
+        TestUsers.User victim = TestUsers.add(new Api.Tenant(org.tenant(), org.owner(), org.email(), null), "VIEWER");
+        long mark = head(org.tenant());
+        for (int i = 0; i < 5; i++) {
+            Api.Response r = api.post("/api/v1/sessions", Map.of("email", victim.email(), "password", "wrong-password-" + i), null);
+            assertThat(r.status()).isIn(401, 429);
+        }
+        expect(org.tenant(), mark, Action.USER_SIGN_IN_FAILED, ANONYMOUS, "user", victim.id(), Map.of("reason", "invalid_credentials"));
+        Stored lockout = expect(org.tenant(), mark, Action.USER_LOCKED_OUT, ANONYMOUS, "user", victim.id(),
+                Map.of("failures", "5", "until", ANY));
+        assertThat(Instant.parse(lockout.details().get("until"))).isAfter(Instant.now());
+
+        long platformMark = head(PLATFORM);
+        String nobody = Api.uniqueEmail("nobody");
+        api.post("/api/v1/sessions", Map.of("email", nobody, "password", "wrong-password-x"), null);
+        Stored unknown = expect(PLATFORM, platformMark, Action.PLATFORM_SIGN_IN_FAILED, ANONYMOUS, null, null,
+                Map.of("reason", "unknown_account"));
+        assertThat(unknown.toString()).as("the platform log keeps no address").doesNotContain(nobody);
+    }
+
+    private void consoleSignInAndSignOut(Org org) throws SQLException {
+        long mark = head(org.tenant());
+        ConsoleClient browser = new ConsoleClient(port).signIn(org.email(), Api.PASSWORD);
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "console", "second_factor", "none"));
+
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        UUID consoleSession = sessionIds(token, "console").get(0);
+        mark = head(org.tenant());
+        Api.Response signedOut = browser.submit("/console", "/logout", Map.of());
+        assertThat(signedOut.header("Location")).endsWith("/login?signedOut");
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
+                Map.of("kind", "console", "reason", "logout", "session", consoleSession.toString()));
+        assertThat(sessionIds(token, "console")).as("the stored session is gone").doesNotContain(consoleSession);
+    }
+
+    private void ownSessionsAndTokens(Org org) throws SQLException {
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        UUID current = currentSession(token);
+        long mark = head(org.tenant());
+        assertThat(api.delete("/api/v1/sessions/current", token).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
+                Map.of("kind", "api", "reason", "logout", "session", current.toString()));
+
+        String mine = api.signIn(org.email(), Api.PASSWORD);
+        String other = api.signIn(org.email(), Api.PASSWORD);
+        UUID otherSession = currentSession(other);
+        mark = head(org.tenant());
+        assertThat(api.delete("/api/v1/sessions/" + otherSession, mine).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
+                Map.of("kind", "api", "reason", "revoked", "session", otherSession.toString()));
+
+        mark = head(org.tenant());
+        String name = "activity token name";
+        Instant expiresAt = Instant.now().plus(Duration.ofDays(7)).truncatedTo(ChronoUnit.SECONDS);
+        Api.Response created = api.post("/api/v1/tokens", Map.of("name", name, "scopes", List.of("read", "write"),
+                "expiresAt", expiresAt.toString()), mine);
+        assertThat(created.status()).isEqualTo(201);
+        UUID tokenId = UUID.fromString(created.json().get("id").asString());
+        Stored tokenCreated = expect(org.tenant(), mark, Action.TOKEN_CREATED, user(org.owner()), "token", tokenId,
+                Map.of("scopes", "read write", "expires_at", expiresAt.toString()), "name");
+        assertThat(tokenCreated.toString()).as("the name only hashed").doesNotContain(name);
+
+        mark = head(org.tenant());
+        assertThat(api.delete("/api/v1/tokens/" + tokenId, mine).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.TOKEN_REVOKED, user(org.owner()), "token", tokenId, Map.of("reason", "revoked"));
+    }
+
+    /** Invites, accepts, changes the role, disables (ending the invitee's sessions and token) and re-enables. */
+    private void invitationsAndUserChanges(Org org) throws SQLException {
+        String owner = api.signIn(org.email(), Api.PASSWORD);
+        String email = Api.uniqueEmail("invitee");
+        long mails = TestMail.countTo(email);
+        long mark = head(org.tenant());
+        Api.Response invited = api.post("/api/v1/users", Map.of("email", email, "role", "VIEWER"), owner);
+        assertThat(invited.status()).isEqualTo(201);
+        UUID invitee = UUID.fromString(invited.json().get("id").asString());
+        Stored invitation = expect(org.tenant(), mark, Action.USER_INVITED, user(org.owner()), "user", invitee, Map.of("role", "VIEWER"));
+        assertThat(invitation.toString()).doesNotContain(email);
+
+        String invitationToken = TestMail.awaitNewTokenTo(email, "cwi_", mails);
+        mark = head(org.tenant());
+        assertThat(api.post("/api/v1/invitations/accept", Map.of("token", invitationToken, "password", Api.PASSWORD), null).status())
+                .isEqualTo(200);
+        expect(org.tenant(), mark, Action.USER_INVITATION_ACCEPTED, user(invitee), "user", invitee, Map.of());
+
+        mark = head(org.tenant());
+        assertThat(api.patch("/api/v1/users/" + invitee, Map.of("role", "OPERATOR"), owner).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.USER_ROLE_CHANGED, user(org.owner()), "user", invitee, Map.of("from", "VIEWER", "to", "OPERATOR"));
+        mark = head(org.tenant());
+        assertThat(api.patch("/api/v1/users/" + invitee, Map.of("role", "OPERATOR"), owner).status()).isEqualTo(200);
+        assertThat(events(TestDatabase.NAME, org.tenant(), mark, Action.USER_ROLE_CHANGED)).as("the same role again: no change").isEmpty();
+
+        // the invitee is signed in three ways, and each ends with the disable
+        String inviteeToken = api.signIn(email, Api.PASSWORD);
+        UUID apiSession = currentSession(inviteeToken);
+        new ConsoleClient(port).signIn(email, Api.PASSWORD);
+        UUID consoleSession = sessionIds(inviteeToken, "console").get(0);
+        Api.Response pat = api.post("/api/v1/tokens", Map.of("name", "invitee token", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), inviteeToken);
+        UUID patId = UUID.fromString(pat.json().get("id").asString());
+
+        mark = head(org.tenant());
+        assertThat(api.delete("/api/v1/users/" + invitee, owner).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.USER_DISABLED, user(org.owner()), "user", invitee, Map.of());
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", invitee,
+                Map.of("kind", "api", "reason", "user_disabled", "session", apiSession.toString()));
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", invitee,
+                Map.of("kind", "console", "reason", "user_disabled", "session", consoleSession.toString()));
+        expect(org.tenant(), mark, Action.TOKEN_REVOKED, user(org.owner()), "token", patId, Map.of("reason", "user_disabled"));
+        assertThat(events(TestDatabase.NAME, org.tenant(), mark, Action.SESSION_ENDED)).as("one event per ended session").hasSize(2);
+
+        mark = head(org.tenant());
+        assertThat(api.patch("/api/v1/users/" + invitee, Map.of("status", "ACTIVE"), owner).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.USER_ENABLED, user(org.owner()), "user", invitee, Map.of());
+    }
+
+    private void mfa(Org org) throws SQLException {
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        Api.Response enrolment = api.post("/api/v1/mfa/totp", "", token);
+        assertThat(enrolment.status()).isEqualTo(201);
+        String secret = enrolment.json().get("secret").asString();
+        long mark = head(org.tenant());
+        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), token);
+        assertThat(confirmed.status()).isEqualTo(200);
+        List<String> recoveryCodes = new ArrayList<>();
+        confirmed.json().get("recoveryCodes").forEach(c -> recoveryCodes.add(c.asString()));
+        expect(org.tenant(), mark, Action.MFA_ENROLLED, user(org.owner()), "user", org.owner(), Map.of("method", "totp"));
+
+        mark = head(org.tenant());
+        assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", true), token).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", true), token).status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/settings/security", Map.of("mfaRequired", false), token).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.MFA_POLICY_CHANGED, user(org.owner()), "tenant", org.tenant(), Map.of("required", "true"));
+        expect(org.tenant(), mark, Action.MFA_POLICY_CHANGED, user(org.owner()), "tenant", org.tenant(), Map.of("required", "false"));
+        assertThat(events(TestDatabase.NAME, org.tenant(), mark, Action.MFA_POLICY_CHANGED)).as("setting it again is no change").hasSize(2);
+
+        mark = head(org.tenant());
+        api.post("/api/v1/sessions", Map.of("email", org.email(), "password", Api.PASSWORD,
+                "otp", TestTotp.code(secret, clock.nextTotpStep())), null);
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "api", "second_factor", "totp"));
+
+        mark = head(org.tenant());
+        assertThat(api.post("/api/v1/sessions", Map.of("email", org.email(), "password", Api.PASSWORD, "otp", recoveryCodes.get(0)), null)
+                .status()).isEqualTo(201);
+        expect(org.tenant(), mark, Action.MFA_RECOVERY_CODE_USED, user(org.owner()), "user", org.owner(), Map.of("remaining", "9"));
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "api", "second_factor", "recovery_code"));
+
+        mark = head(org.tenant());
+        ConsoleClient browser = new ConsoleClient(port);
+        Api.Response password = browser.submit("/login", "/login", Map.of("email", org.email(), "password", Api.PASSWORD));
+        assertThat(password.header("Location")).endsWith("/login/mfa");
+        assertThat(events(TestDatabase.NAME, org.tenant(), mark, Action.USER_SIGNED_IN)).as("the password alone signs nobody in").isEmpty();
+        Api.Response code = browser.submit("/login/mfa", "/login/mfa", Map.of("code", TestTotp.code(secret, clock.nextTotpStep())));
+        assertThat(code.header("Location")).endsWith("/console");
+        expect(org.tenant(), mark, Action.USER_SIGNED_IN, user(org.owner()), "user", org.owner(),
+                Map.of("channel", "console", "second_factor", "totp"));
+
+        mark = head(org.tenant());
+        Api.Response disabled = api.send(api.request("/api/v1/mfa/totp", token).header("Content-Type", "application/json")
+                .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"code\":\"" + TestTotp.code(secret, clock.nextTotpStep()) + "\"}"))
+                .build());
+        assertThat(disabled.status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.MFA_DISABLED, user(org.owner()), "user", org.owner(), Map.of("method", "totp"));
+    }
+
+    /** A reset ends every live session and token of the owner, each with its event, after the reset's own. */
+    private void passwordReset(Org org) throws SQLException {
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        UUID session = currentSession(token);
+        Api.Response pat = api.post("/api/v1/tokens", Map.of("name", "before the reset", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plus(Duration.ofDays(1)).toString()), token);
+        UUID patId = UUID.fromString(pat.json().get("id").asString());
+        new ConsoleClient(port).signIn(org.email(), Api.PASSWORD);
+        UUID consoleSession = sessionIds(token, "console").get(0);
+
+        long mails = TestMail.countTo(org.email());
+        long mark = head(org.tenant());
+        assertThat(api.post("/api/v1/password-resets", Map.of("email", org.email()), null).status()).isEqualTo(202);
+        String resetToken = TestMail.awaitNewTokenTo(org.email(), "cwr_", mails);
+        // background work: no request, so the system is the actor, and no address is known
+        Stored requested = expect(org.tenant(), mark, Action.PASSWORD_RESET_REQUESTED, SYSTEM, "user", org.owner(), Map.of());
+        assertThat(requested.toString()).doesNotContain(org.email());
+
+        mark = head(org.tenant());
+        String newPassword = "activity-new-password-93";
+        assertThat(api.post("/api/v1/password-resets/confirm", Map.of("token", resetToken, "password", newPassword), null).status())
+                .isEqualTo(204);
+        Stored completed = expect(org.tenant(), mark, Action.PASSWORD_RESET_COMPLETED, user(org.owner()), "user", org.owner(), Map.of());
+        Stored apiEnded = expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
+                Map.of("kind", "api", "reason", "password_reset", "session", session.toString()));
+        expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
+                Map.of("kind", "console", "reason", "password_reset", "session", consoleSession.toString()));
+        // a token is the target of its own events; with nobody signed in its revocation here has an anonymous actor
+        expect(org.tenant(), mark, Action.TOKEN_REVOKED, ANONYMOUS, "token", patId, Map.of("reason", "password_reset"));
+        assertThat(apiEnded.seq()).as("the cause before its effects").isGreaterThan(completed.seq());
+    }
+
+    private void dataKeyRotation(Org org) throws Exception {
+        long mark = head(org.tenant());
+        KeyMaintenance.Progress done = maintenance.rotateDataKey(org.tenant()).get(30, TimeUnit.SECONDS);
+        assertThat(done.failure()).isNull();
+        expect(org.tenant(), mark, Action.DATA_KEY_ROTATION_STARTED, SYSTEM, "tenant", org.tenant(), Map.of());
+        expect(org.tenant(), mark, Action.DATA_KEY_ROTATION_FINISHED, SYSTEM, "tenant", org.tenant(),
+                Map.of("outcome", "succeeded", "reencrypted", String.valueOf(done.reencrypted())));
+    }
+
+    /**
+     * {@code ./cloudwarden keys rotate-kek} and {@code rotate-audit-key}, run as the launcher runs them
+     * (the server's main class, no web server), against a database and data directory of their own:
+     * rotating the local KEK of the shared test database would leave the running server unable to
+     * unwrap its tenants' keys.
+     */
+    private void keyCommands() throws Exception {
+        String database = TestDatabase.NAME + "_keys";
+        Path dataDir = Files.createTempDirectory("cloudwarden-key-commands");
+        try {
+            for (String command : List.of("keys-rotate-kek", "keys-rotate-audit-key")) {
+                new SpringApplicationBuilder(CloudwardenApplication.class).web(WebApplicationType.NONE).run(
+                        "--cloudwarden.command=" + command,
+                        "--cloudwarden.data-dir=" + dataDir,
+                        "--cloudwarden.database.host=" + TestDatabase.HOST,
+                        "--cloudwarden.database.port=" + TestDatabase.PORT,
+                        "--cloudwarden.database.name=" + database,
+                        "--spring.mail.host=127.0.0.1",
+                        "--spring.mail.port=" + TestMail.port());
+            }
+            Stored kek = expectIn(database, PLATFORM, 0, Action.PLATFORM_KEK_ROTATED, SYSTEM, "key", null,
+                    Map.of("kek", ANY, "keysets", ANY));
+            assertThat(kek.details().get("kek")).startsWith("local");
+            expectIn(database, PLATFORM, kek.seq(), Action.PLATFORM_AUDIT_KEY_ROTATED, SYSTEM, "key", null, Map.of("previous", ANY));
+            everyStoredEventIsInTheCatalogueWithItsSecretsHashed(database);
+        } finally {
+            try (Connection admin = DriverManager.getConnection(TestDatabase.url("postgres"), TestDatabase.ADMIN, null);
+                 Statement st = admin.createStatement()) {
+                st.execute("drop database if exists " + database + " with (force)");
+            }
+        }
+    }
+
+    /** Every event stored so far: its action is in the catalogue, and each detail outside the action's clear keys is a keyed hash. */
+    private static void everyStoredEventIsInTheCatalogueWithItsSecretsHashed(String database) throws SQLException {
+        Set<String> unknown = new HashSet<>();
+        List<String> inClear = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(TestDatabase.url(database), TestDatabase.ADMIN, null);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select tenant_id, seq, action, details::text from activity_events")) {
+            while (rs.next()) {
+                Action action = Action.byId(rs.getString(3)).orElse(null);
+                if (action == null) {
+                    unknown.add(rs.getString(3));
+                    continue;
+                }
+                details(rs.getString(4)).forEach((key, value) -> {
+                    if (!action.clearKeys().contains(key) && !value.matches(KEYED_HASH)) {
+                        inClear.add(action.id() + " " + key);
+                    }
+                });
+            }
+        }
+        assertThat(unknown).as("actions in activity_events that the catalogue does not have").isEmpty();
+        assertThat(inClear).as("details outside their action's clear keys, stored in the clear").isEmpty();
+    }
+
+    // --- finding events ---
+
+    private record Actor(String type, UUID id) {
+    }
+
+    private static final Actor ANONYMOUS = new Actor("anonymous", null);
+    private static final Actor SYSTEM = new Actor("system", null);
+
+    private static Actor user(UUID id) {
+        return new Actor("user", id);
+    }
+
+    private Stored expect(UUID chain, long after, Action action, Actor actor, String targetType, UUID targetId,
+                          Map<String, String> clear, String... hashed) throws SQLException {
+        return expectIn(TestDatabase.NAME, chain, after, action, actor, targetType, targetId, clear, hashed);
+    }
+
+    /**
+     * The event of {@code action} after seq {@code after} in a chain, with this actor, target (null
+     * type: none; null id: any) and details: {@code clear} exactly as given, each of {@code hashed}
+     * as a keyed hash, no other key. Waits a little for work that runs in the background.
+     */
+    private Stored expectIn(String database, UUID chain, long after, Action action, Actor actor, String targetType, Object targetId,
+                            Map<String, String> clear, String... hashed) throws SQLException {
+        Instant deadline = Instant.now().plusSeconds(10);
+        List<Stored> candidates;
+        while (true) {
+            candidates = events(database, chain, after, action);
+            for (Stored e : candidates) {
+                if (matches(e, actor, targetType, targetId, clear, hashed)) {
+                    found.add(action);
+                    return e;
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no " + action.id() + " by " + actor + " on " + targetType + " " + targetId + " with " + clear
+                        + " and hashed " + List.of(hashed) + " after seq " + after + "; found " + candidates);
+            }
+            sleep();
+        }
+    }
+
+    private static boolean matches(Stored e, Actor actor, String targetType, Object targetId, Map<String, String> clear, String... hashed) {
+        boolean actorMatches = e.actorType().equals(actor.type()) && (actor.id() == null ? e.actorId() == null : actor.id().toString().equals(e.actorId()));
+        boolean targetMatches = targetType == null ? e.targetType() == null
+                : targetType.equals(e.targetType()) && (targetId == null || targetId.toString().equals(e.targetId()));
+        Set<String> keys = new HashSet<>(clear.keySet());
+        keys.addAll(List.of(hashed));
+        boolean detailsMatch = e.details().keySet().equals(keys)
+                && clear.entrySet().stream().allMatch(d -> d.getValue().equals(ANY) || d.getValue().equals(e.details().get(d.getKey())))
+                && Arrays.stream(hashed).allMatch(k -> e.details().get(k).matches(KEYED_HASH));
+        return actorMatches && targetMatches && detailsMatch;
+    }
+
+    static List<Stored> events(String database, UUID chain, long after, Action action) throws SQLException {
+        try (Connection c = DriverManager.getConnection(TestDatabase.url(database), TestDatabase.ADMIN, null);
+             PreparedStatement ps = c.prepareStatement("""
+                     select seq, action, actor_type, actor_id::text, target_type, target_id, details::text
+                     from activity_events where tenant_id = ? and seq > ? and action = ? order by seq""")) {
+            ps.setObject(1, chain);
+            ps.setLong(2, after);
+            ps.setString(3, action.id());
+            List<Stored> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Stored(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                            details(rs.getString(7))));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The last seq of a chain so far (0 for none): a mark after which a step's events are looked for. */
+    private static long head(UUID chain) throws SQLException {
+        return TestDatabase.count("select coalesce(max(seq), 0) from activity_events where tenant_id = ?", chain);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> details(String json) {
+        return Api.JSON.readValue(json, Map.class);
+    }
+
+    // --- the caller's sessions, as the API lists them ---
+
+    private UUID currentSession(String token) {
+        for (JsonNode s : api.get("/api/v1/sessions", token).json()) {
+            if (s.get("current").asBoolean()) {
+                return UUID.fromString(s.get("id").asString());
+            }
+        }
+        throw new AssertionError("no current session");
+    }
+
+    private List<UUID> sessionIds(String token, String kind) {
+        List<UUID> ids = new ArrayList<>();
+        for (JsonNode s : api.get("/api/v1/sessions", token).json()) {
+            if (s.get("kind").asString().equals(kind)) {
+                ids.add(UUID.fromString(s.get("id").asString()));
+            }
+        }
+        return ids;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
