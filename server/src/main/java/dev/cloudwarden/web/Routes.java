@@ -32,6 +32,8 @@ public final class Routes {
 
     public static final Set<Role> ANYONE = EnumSet.allOf(Role.class);
     public static final Set<Role> ADMINS = EnumSet.of(Role.OWNER, Role.ADMIN);
+    /** Who reads the activity history: everyone but OPERATOR, whose work is running jobs. */
+    public static final Set<Role> AUDITORS = EnumSet.of(Role.OWNER, Role.ADMIN, Role.VIEWER);
 
     public static final List<Route> ALL = List.of(
             // --- JSON API: sign-up, sign-in, one-time links ---
@@ -61,6 +63,9 @@ public final class Routes {
             signedIn(POST, "/api/v1/users", ADMINS).limit(RateLimit.INVITATION_SEND),
             signedIn(PATCH, "/api/v1/users/{id}", ADMINS),
             signedIn(DELETE, "/api/v1/users/{id}", ADMINS).token(TokenScope.WRITE),
+            // --- JSON API: the activity history ---
+            signedIn(GET, "/api/v1/activity", AUDITORS).token(TokenScope.READ),
+            signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ),
 
             // --- console: public pages and forms ---
             open(GET, "/").beforeMfaEnrollment(),
@@ -107,9 +112,13 @@ public final class Routes {
             signedIn(POST, "/console/users/{id}/enable", ADMINS),
             signedIn(GET, "/console/settings", ADMINS),
             signedIn(POST, "/console/settings", ADMINS),
+            signedIn(GET, "/console/activity", AUDITORS),
+            signedIn(POST, "/console/activity/verify", AUDITORS),
+            signedIn(GET, "/console/activity/export", AUDITORS),
 
             // --- public files ---
             open(GET, "/.well-known/security.txt"),
+            open(GET, "/.well-known/cloudwarden-audit-keys.json"),
             // the API document (no data in it: the same for everyone) and, where enabled, its Swagger UI page
             open(GET, "/v3/api-docs").beforeMfaEnrollment(),
             open(GET, "/v3/api-docs.yaml").beforeMfaEnrollment(),
