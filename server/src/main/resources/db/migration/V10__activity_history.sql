@@ -69,6 +69,39 @@ create function activity_append_only() returns trigger
 create trigger append_only before update or delete or truncate on activity_events for each statement execute function activity_append_only();
 create trigger append_only before update or delete or truncate on activity_digests for each statement execute function activity_append_only();
 
+-- The chain's order, enforced here too: an event extends its chain's head (seq + 1, linked to the
+-- head's hash) and a digest covers exactly the events after the last one signed, linked to that
+-- digest's signature. A stray row (at head + 2, say) would otherwise block every later append.
+create function activity_extends_chain() returns trigger
+    language plpgsql
+    as $$
+declare
+    h record;
+    previous bytea;
+begin
+    if new.tenant_id is distinct from current_tenant_id() then
+        return new; -- not the chain in scope: row-level security refuses the row (the runtime role cannot bypass it)
+    end if;
+    select seq, hash, digested_seq into h from activity_chain_heads where tenant_id = new.tenant_id;
+    if tg_table_name = 'activity_events' then
+        if h is null or new.seq <> h.seq + 1 or new.prev_hash <> h.hash then
+            raise exception 'activity event #% does not extend its chain', new.seq using errcode = '23514';
+        end if;
+    else
+        select signature into previous from activity_digests where tenant_id = new.tenant_id and last_seq = new.first_seq - 1;
+        if h is null or new.first_seq <> h.digested_seq + 1 or new.last_seq <> h.seq or new.last_hash <> h.hash
+                or new.previous_signature is distinct from previous then
+            raise exception 'activity digest #%..#% does not follow its chain', new.first_seq, new.last_seq using errcode = '23514';
+        end if;
+    end if;
+    return new;
+end $$;
+create trigger extends_chain before insert on activity_events for each row execute function activity_extends_chain();
+create trigger extends_chain before insert on activity_digests for each row execute function activity_extends_chain();
+
+-- The platform chain's id is never a tenant's.
+alter table tenants add constraint not_the_platform_chain check (id <> '00000000-0000-0000-0000-000000000000');
+
 -- The periodic digest finds the chains with undigested events; this function answers only that.
 create policy digest_finder on activity_chain_heads for select to ${owner_role} using (true);
 create function activity_undigested_chains() returns setof uuid
@@ -91,3 +124,28 @@ create table audit_signing_keys (
 );
 create unique index audit_signing_keys_one_current on audit_signing_keys ((valid_until is null)) where valid_until is null;
 grant select, insert, update (private_keyset, kek_id, valid_until) on audit_signing_keys to ${app_role};
+alter table activity_digests add constraint signed_by_a_known_key foreign key (key_id) references audit_signing_keys (key_id);
+
+-- What the published key list says cannot be rewritten with the runtime role: a key starts when it
+-- is stored (never backdated), its id and public key never change, and it is retired once, at the
+-- time of retirement, when its private half is wiped so nothing can sign with it again.
+create function audit_signing_keys_guard() returns trigger
+    language plpgsql
+    as $$
+begin
+    if tg_op = 'INSERT' then
+        new.valid_from := clock_timestamp();
+        new.valid_until := null;
+        return new;
+    end if;
+    if new.key_id <> old.key_id or new.public_key <> old.public_key or new.valid_from <> old.valid_from
+            or (old.valid_until is not null and new.valid_until is distinct from old.valid_until) then
+        raise exception 'an audit signing key''s id, public key and validity are fixed' using errcode = '42501';
+    end if;
+    if old.valid_until is null and new.valid_until is not null then
+        new.valid_until := clock_timestamp();
+        new.private_keyset := '\x';
+    end if;
+    return new;
+end $$;
+create trigger guard before insert or update on audit_signing_keys for each row execute function audit_signing_keys_guard();

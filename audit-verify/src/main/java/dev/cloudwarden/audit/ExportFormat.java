@@ -69,7 +69,17 @@ public final class ExportFormat {
         g.writeEndObject();
     }
 
-    /** An {@link Event} or a {@link Digest}; IllegalArgumentException naming what is wrong with the line. */
+    private static final java.util.Set<String> EVENT_FIELDS = java.util.Set.of("type", "tenantId", "seq", "occurredAt", "action", "actor",
+            "target", "sourceIp", "userAgent", "details", "prevHash", "hash");
+    private static final java.util.Set<String> PARTY_FIELDS = java.util.Set.of("type", "id");
+    private static final java.util.Set<String> DIGEST_FIELDS = java.util.Set.of("type", "tenantId", "firstSeq", "lastSeq", "lastHash",
+            "signedAt", "previousSignature", "keyId", "signature");
+
+    /**
+     * An {@link Event} or a {@link Digest}; IllegalArgumentException naming what is wrong with the line.
+     * Strict: a field the format does not have, or an empty string where a value may be absent (absent
+     * is null), is refused, so nothing can ride along in a line without being covered by its hash.
+     */
     public static Object read(JsonNode line) {
         if (line == null || !line.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
@@ -77,8 +87,11 @@ public final class ExportFormat {
         String type = text(line, "type", true);
         return switch (type) {
             case "event" -> {
+                only(line, EVENT_FIELDS, "");
                 JsonNode actor = object(line, "actor");
                 JsonNode target = object(line, "target");
+                only(actor, PARTY_FIELDS, "actor.");
+                only(target, PARTY_FIELDS, "target.");
                 Map<String, String> details = new LinkedHashMap<>();
                 for (Map.Entry<String, JsonNode> d : object(line, "details").properties()) {
                     if (!d.getValue().isString()) {
@@ -91,11 +104,22 @@ public final class ExportFormat {
                         text(target, "type", false), text(target, "id", false), text(line, "sourceIp", false),
                         text(line, "userAgent", false), details, text(line, "prevHash", true), text(line, "hash", true));
             }
-            case "digest" -> new Digest(text(line, "tenantId", true), number(line, "firstSeq"), number(line, "lastSeq"),
+            case "digest" -> {
+                only(line, DIGEST_FIELDS, "");
+                yield new Digest(text(line, "tenantId", true), number(line, "firstSeq"), number(line, "lastSeq"),
                     text(line, "lastHash", true), text(line, "signedAt", true), text(line, "previousSignature", false),
                     text(line, "keyId", true), text(line, "signature", true));
+            }
             default -> throw new IllegalArgumentException("unknown type \"" + type + "\"");
         };
+    }
+
+    private static void only(JsonNode node, java.util.Set<String> allowed, String prefix) {
+        for (Map.Entry<String, JsonNode> property : node.properties()) {
+            if (!allowed.contains(property.getKey())) {
+                throw new IllegalArgumentException("unexpected field " + prefix + property.getKey());
+            }
+        }
     }
 
     private static JsonNode object(JsonNode node, String name) {
@@ -114,8 +138,8 @@ public final class ExportFormat {
             }
             return null;
         }
-        if (!value.isString()) {
-            throw new IllegalArgumentException(name + " is not a string");
+        if (!value.isString() || value.asString().isEmpty() && !name.equals("previousSignature")) {
+            throw new IllegalArgumentException(name + " is not a non-empty string");
         }
         return value.asString();
     }

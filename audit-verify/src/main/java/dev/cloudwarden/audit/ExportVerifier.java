@@ -38,17 +38,33 @@ public final class ExportVerifier {
     public record Result(boolean ok, long events, int digests, String tenantId, String headHash, String failure) {
     }
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    // a repeated field in a line is refused, not resolved to one of its values
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(tools.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final String ZERO_HASH = "0".repeat(Canonical.HASH_BYTES * 2);
+
+    /**
+     * What the auditor knows besides the export, both optional: whose history it must be, and a time
+     * the last digest cannot be older than. An export ends with a digest signed when it was made, so
+     * an export cut back to an earlier digest (which would otherwise verify) shows as too old.
+     */
+    public record Expect(String tenantId, Instant lastSignedNotBefore) {
+        public static final Expect NOTHING = new Expect(null, null);
+    }
 
     private final Map<String, PublishedKeys.Key> keys = new HashMap<>();
     private final Consumer<String> out;
+    private final Expect expect;
 
     public ExportVerifier(PublishedKeys published, Consumer<String> out) {
+        this(published, out, Expect.NOTHING);
+    }
+
+    public ExportVerifier(PublishedKeys published, Consumer<String> out, Expect expect) {
         for (PublishedKeys.Key k : published.keys()) {
             keys.put(k.keyId(), k);
         }
         this.out = out;
+        this.expect = expect;
     }
 
     public static PublishedKeys readKeys(Path file) throws IOException {
@@ -73,6 +89,7 @@ public final class ExportVerifier {
         String tenant = null;
         long events = 0;
         String head = null;
+        String lastSignedAt = null;
         try {
             // pass 1: the digests, in file order
             long lineNo = 0;
@@ -166,12 +183,21 @@ public final class ExportVerifier {
             if (before.lastSeq() != events) {
                 throw new Break("events #" + (before.lastSeq() + 1) + "..#" + events + " are covered by no digest");
             }
+            if (expect.tenantId() != null && !expect.tenantId().equals(tenant)) {
+                throw new Break("the export is the history of tenant " + tenant + ", not of " + expect.tenantId());
+            }
+            lastSignedAt = before.signedAt();
+            if (expect.lastSignedNotBefore() != null && Instant.parse(lastSignedAt).isBefore(expect.lastSignedNotBefore())) {
+                throw new Break("the last digest was signed at " + lastSignedAt + ", before " + expect.lastSignedNotBefore()
+                        + ": events after #" + events + " may have been cut off with their digests");
+            }
         } catch (Break b) {
             out.accept("FAILED: " + b.getMessage());
             return new Result(false, events, digests.size(), tenant, head, b.getMessage());
         }
         out.accept("OK: tenant " + tenant + ": events #1..#" + events + " verified (hashes, chain links, no gaps); "
-                + digests.size() + " digests verified (Ed25519 signatures by published keys, links); chain head " + head);
+                + digests.size() + " digests verified (Ed25519 signatures by published keys, links); last digest signed at "
+                + lastSignedAt + "; chain head " + head);
         return new Result(true, events, digests.size(), tenant, head, null);
     }
 

@@ -77,6 +77,57 @@ class ExportVerifierTest {
         assertThat(VerifyCommand.run(new String[] {file.toString()}, print(out), print(err))).isEqualTo(2);
     }
 
+    /**
+     * A fixed vector: the encoding is a contract with every verifier written elsewhere (docs/activity.md
+     * shows the same event hashed by a ten-line Python program), so a change to field order, tag or
+     * framing must fail here, not only in old exports.
+     */
+    @Test
+    void theCanonicalEncodingMatchesItsPublishedTestVector() {
+        Event e = new Event("0f8fad5b-d9cb-469f-a165-70867728950e", 1, "2026-12-01T09:00:00.123456Z", "user.signed_in", "user",
+                "7c9e6679-7425-40de-944b-e07fc1f90ae7", "user", "7c9e6679-7425-40de-944b-e07fc1f90ae7", "192.0.2.1", "curl/8.5",
+                Map.of("second_factor", "none", "channel", "api"), null, null).linkedTo("0".repeat(64));
+        assertThat(e.hash()).isEqualTo("a0d674cd4deae2bf54e150d642f641cf0dcafa6e6b04bba6e0bbebbb34706ac0");
+        Digest d = new Digest(e.tenantId(), 1, 1, e.hash(), "2026-12-01T09:05:00.000000Z", "", "ed25519-0011223344556677", null);
+        assertThat(java.util.HexFormat.of().formatHex(Canonical.sha256().digest(Canonical.digest(d))))
+                .isEqualTo("b4a9c4561c3d734279379f9c973f840de20ac4e14b0d7c34f9e9f404d9f4a8dc");
+    }
+
+    @Test
+    void anExportOfAnotherTenantOrCutBackToAnEarlierDigestFailsWhatTheAuditorExpects() throws Exception {
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        List<String> lines = export(key, "k1", 6, 3);
+        // cut back to the first digest: events #4..#6 and the last digest removed; on its own it verifies
+        List<String> cut = List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(6));
+        Path file = Files.write(dir.resolve("cut.ndjson"), cut);
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(file).ok()).isTrue();
+        Instant requested = Instant.now().plusSeconds(1);
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }, new ExportVerifier.Expect(null, requested)).verify(file).failure())
+                .startsWith("the last digest was signed at ").contains("events after #3 may have been cut off");
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }, new ExportVerifier.Expect(UUID.randomUUID().toString(), null))
+                .verify(file).failure()).startsWith("the export is the history of tenant " + tenant + ", not of ");
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }, new ExportVerifier.Expect(tenant, Instant.parse("2000-01-01T00:00:00Z")))
+                .verify(file).ok()).isTrue();
+    }
+
+    @Test
+    void aLineCarryingAFieldTheFormatDoesNotHaveOrAFieldTwiceIsRefused() throws Exception {
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        List<String> lines = new ArrayList<>(export(key, "k1", 2, 2));
+        List<String> extra = new ArrayList<>(lines);
+        extra.set(0, extra.get(0).replace("\"actor\":{", "\"actor\":{\"email\":\"ceo@example.com\","));
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("a.ndjson"), extra)).failure())
+                .isEqualTo("line 1: unexpected field actor.email");
+        List<String> twice = new ArrayList<>(lines);
+        twice.set(1, twice.get(1).replace("\"action\":", "\"action\":\"user.signed_up\",\"action\":"));
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("b.ndjson"), twice)).failure())
+                .startsWith("line 2: not valid JSON (Duplicate").contains("action");
+        List<String> empty = new ArrayList<>(lines);
+        empty.set(0, empty.get(0).replace("\"sourceIp\":\"192.0.2.1\"", "\"sourceIp\":\"\""));
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("c.ndjson"), empty)).failure())
+                .isEqualTo("line 1: sourceIp is not a non-empty string");
+    }
+
     private static PrintStream print(ByteArrayOutputStream out) {
         return new PrintStream(out, true, StandardCharsets.UTF_8);
     }

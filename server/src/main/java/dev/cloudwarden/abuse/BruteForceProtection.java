@@ -148,6 +148,7 @@ public class BruteForceProtection {
                 store.recordFailure(row.state(), after, row.now());
                 return new Row(after, without(row.inFlight(), lease), row.now());
             }));
+            store.afterFailure();
         }
 
         /** The password was right: the failures are forgotten. */
@@ -369,8 +370,13 @@ public class BruteForceProtection {
 
         void save(Row row);
 
-        /** Records a failed attempt (and a lockout it starts) in the activity history. */
-        void recordFailure(State before, State after, Instant now);
+        /** Records a failed attempt (and a lockout it starts) in the activity history, in the transaction that counts it. */
+        default void recordFailure(State before, State after, Instant now) {
+        }
+
+        /** What is recorded once that transaction has ended (and its connection and row lock are free). */
+        default void afterFailure() {
+        }
 
         default void update(java.util.function.UnaryOperator<Row> change) {
             save(change.apply(lock()));
@@ -467,9 +473,13 @@ public class BruteForceProtection {
             return tx.execute(s -> work.get());
         }
 
+        /**
+         * No tenant to tell, and no email to keep: the platform log has the address and the time. Its
+         * own transaction, after the throttle's, so a flood of unknown emails never holds two
+         * connections and a throttle row while it waits for the platform chain's head.
+         */
         @Override
-        public void recordFailure(State before, State after, Instant now) {
-            // no tenant to tell, and no email to keep: the platform log has the address and the time
+        public void afterFailure() {
             activity.record(Action.PLATFORM_SIGN_IN_FAILED, null, Map.of("reason", "unknown_account"));
         }
 

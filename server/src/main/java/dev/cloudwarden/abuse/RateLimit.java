@@ -1,8 +1,8 @@
 package dev.cloudwarden.abuse;
 
 /**
- * The per-client-address limits: each route that costs a password hash, sends mail or checks a
- * one-time code names one of these in the route table ({@code web.Routes}); each has its own bucket
+ * The per-client-address limits: each route that costs a password hash, sends mail, checks a
+ * one-time code or reads a whole history names one of these in the route table ({@code web.Routes}); each has its own bucket
  * per address and its own setting ({@link RateLimitSettings}), so a client that spent its sign-ups
  * can still sign in.
  */
@@ -18,5 +18,7 @@ public enum RateLimit {
     /** Sending invitations (each one is an email to an address the caller chooses). */
     INVITATION_SEND,
     /** Second-factor codes: the sign-in step, enrolment and disabling. */
-    MFA
+    MFA,
+    /** Exporting or verifying the whole activity history: each reads every event of the tenant. */
+    ACTIVITY_EXPORT
 }

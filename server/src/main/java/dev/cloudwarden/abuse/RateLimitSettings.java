@@ -15,13 +15,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param invitationAccept {@link RateLimit#INVITATION_ACCEPT}
  * @param invitationSend   {@link RateLimit#INVITATION_SEND}
  * @param mfa              {@link RateLimit#MFA}
+ * @param activityExport   {@link RateLimit#ACTIVITY_EXPORT}
  * @param trustedProxies   IP addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For}
  *                         is believed; empty (the default): the TCP peer address is the client
  * @param maxBuckets       how many buckets (one per group and client address) each node keeps; least recently used go first
  */
 @ConfigurationProperties("cloudwarden.rate-limits")
 public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset, Limit invitationAccept, Limit invitationSend, Limit mfa,
-                                List<String> trustedProxies, long maxBuckets) {
+                                Limit activityExport, List<String> trustedProxies, long maxBuckets) {
 
     /** At most {@code requests} per {@code per} and address; spent requests come back evenly over {@code per}. */
     public record Limit(long requests, Duration per) {
@@ -39,6 +40,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
         if (invitationAccept == null) invitationAccept = new Limit(10, Duration.ofMinutes(15));
         if (invitationSend == null) invitationSend = new Limit(50, Duration.ofHours(1));
         if (mfa == null) mfa = new Limit(20, Duration.ofMinutes(1));
+        if (activityExport == null) activityExport = new Limit(10, Duration.ofMinutes(10));
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         if (maxBuckets == 0) maxBuckets = 100_000;
         if (maxBuckets < 1) {
@@ -54,6 +56,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
             case INVITATION_ACCEPT -> invitationAccept;
             case INVITATION_SEND -> invitationSend;
             case MFA -> mfa;
+            case ACTIVITY_EXPORT -> activityExport;
         };
     }
 }

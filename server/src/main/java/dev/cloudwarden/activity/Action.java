@@ -18,22 +18,22 @@ public enum Action {
     MFA_ENROLLED("mfa.enrolled", Log.TENANT, Actor.TARGET, "method"),
     MFA_DISABLED("mfa.disabled", Log.TENANT, Actor.TARGET, "method"),
     MFA_RECOVERY_CODE_USED("mfa.recovery_code_used", Log.TENANT, Actor.TARGET, "remaining"),
-    MFA_POLICY_CHANGED("tenant.mfa_policy_changed", Log.TENANT, Actor.TARGET, "required"),
-    USER_INVITED("user.invited", Log.TENANT, Actor.TARGET, "role"),
+    MFA_POLICY_CHANGED("tenant.mfa_policy_changed", Log.TENANT, Actor.ANONYMOUS, "required"),
+    USER_INVITED("user.invited", Log.TENANT, Actor.ANONYMOUS, "role"),
     USER_INVITATION_ACCEPTED("user.invitation_accepted", Log.TENANT, Actor.TARGET),
-    USER_ROLE_CHANGED("user.role_changed", Log.TENANT, Actor.TARGET, "from", "to"),
-    USER_DISABLED("user.disabled", Log.TENANT, Actor.TARGET),
-    USER_ENABLED("user.enabled", Log.TENANT, Actor.TARGET),
+    USER_ROLE_CHANGED("user.role_changed", Log.TENANT, Actor.ANONYMOUS, "from", "to"),
+    USER_DISABLED("user.disabled", Log.TENANT, Actor.ANONYMOUS),
+    USER_ENABLED("user.enabled", Log.TENANT, Actor.ANONYMOUS),
     PASSWORD_RESET_REQUESTED("user.password_reset_requested", Log.TENANT, Actor.ANONYMOUS),
     PASSWORD_RESET_COMPLETED("user.password_reset_completed", Log.TENANT, Actor.TARGET),
     SESSION_ENDED("session.ended", Log.TENANT, Actor.TARGET, "kind", "reason", "session"),
-    TOKEN_CREATED("token.created", Log.TENANT, Actor.TARGET, "scopes", "expires_at"),
-    TOKEN_REVOKED("token.revoked", Log.TENANT, Actor.TARGET, "reason"),
-    DATA_KEY_ROTATION_STARTED("tenant.data_key_rotation_started", Log.TENANT, Actor.TARGET),
-    DATA_KEY_ROTATION_FINISHED("tenant.data_key_rotation_finished", Log.TENANT, Actor.TARGET, "reencrypted", "outcome"),
+    TOKEN_CREATED("token.created", Log.TENANT, Actor.ANONYMOUS, "scopes", "expires_at"),
+    TOKEN_REVOKED("token.revoked", Log.TENANT, Actor.ANONYMOUS, "reason"),
+    DATA_KEY_ROTATION_STARTED("tenant.data_key_rotation_started", Log.TENANT, Actor.ANONYMOUS),
+    DATA_KEY_ROTATION_FINISHED("tenant.data_key_rotation_finished", Log.TENANT, Actor.ANONYMOUS, "reencrypted", "outcome"),
     PLATFORM_SIGN_IN_FAILED("platform.sign_in_failed", Log.PLATFORM, Actor.ANONYMOUS, "reason"),
-    PLATFORM_KEK_ROTATED("platform.kek_rotated", Log.PLATFORM, Actor.TARGET, "kek", "keysets"),
-    PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.TARGET, "previous");
+    PLATFORM_KEK_ROTATED("platform.kek_rotated", Log.PLATFORM, Actor.ANONYMOUS, "kek", "keysets"),
+    PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.ANONYMOUS, "previous");
 
     /** Which chain an action goes to. */
     public enum Log {
@@ -48,9 +48,9 @@ public enum Action {
      * work that no request started (schedules, commands) it is the system.
      */
     public enum Actor {
-        /** The target user acts on themselves (signing in, accepting an invitation); otherwise the system. */
+        /** Self-service: the target user acts on themselves (signing in, accepting an invitation, signing out). */
         TARGET,
-        /** Someone not signed in (a failed sign-in, a reset request: the address is what is known). */
+        /** Nobody in particular: {@code anonymous} in a request (a failed sign-in), {@code system} outside one. */
         ANONYMOUS
     }
 

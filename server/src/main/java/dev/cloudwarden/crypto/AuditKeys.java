@@ -28,8 +28,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The activity history's keys: detail values are hashed with the tenant's PRF key, and digests are
  * signed with the platform's Ed25519 key. That key is a Tink keyset stored only wrapped by the KEK
  * (bound to environment and key id), created on first use; a rotation retires it with a
- * {@code valid_until} and never deletes it, so every digest it signed stays verifiable with the
- * published public key.
+ * {@code valid_until} (its private half is wiped then) and never deletes it, so every digest it
+ * signed stays verifiable with the published public key.
  */
 @Component
 class AuditKeys implements ActivityKeys {
@@ -112,16 +112,14 @@ class AuditKeys implements ActivityKeys {
         }
         byte[] spki = spki(keyset);
         String keyId = "ed25519-" + HexFormat.of().formatHex(Canonical.sha256().digest(spki), 0, 8);
-        // the database's clock, read after the row locks are held: one clock for every node, and a
-        // digest holding the current key (FOR SHARE) is always signed before its validity ends
-        OffsetDateTime now = jdbc.sql("select clock_timestamp()").query(OffsetDateTime.class).single();
+        // validity comes from the database's clock (a trigger sets it, see V10): one clock for every node,
+        // and a digest holding the current key (FOR SHARE) is always signed before that key's retirement
         if (previous != null) {
-            jdbc.sql("update audit_signing_keys set valid_until = ? where key_id = ? and valid_until is null").params(now, previous).update();
+            jdbc.sql("update audit_signing_keys set valid_until = clock_timestamp() where key_id = ? and valid_until is null")
+                    .param(previous).update();
         }
-        jdbc.sql("""
-                        insert into audit_signing_keys (key_id, public_key, private_keyset, kek_id, valid_from)
-                        values (?, ?, ?, ?, ?) on conflict do nothing""")
-                .params(keyId, spki, wrap(keyId, keyset), kek.id(), now).update();
+        jdbc.sql("insert into audit_signing_keys (key_id, public_key, private_keyset, kek_id) values (?, ?, ?, ?) on conflict do nothing")
+                .params(keyId, spki, wrap(keyId, keyset), kek.id()).update();
         return keyId;
     }
 
@@ -138,7 +136,8 @@ class AuditKeys implements ActivityKeys {
     int rewrap() {
         return tx.execute(s -> {
             int moved = 0;
-            for (Stored stored : jdbc.sql("select key_id, private_keyset from audit_signing_keys where kek_id <> ? for update")
+            // retired keys hold no private half any more (wiped at retirement): only the current one moves
+            for (Stored stored : jdbc.sql("select key_id, private_keyset from audit_signing_keys where kek_id <> ? and valid_until is null for update")
                     .param(kek.id()).query((rs, n) -> new Stored(rs.getString(1), rs.getBytes(2))).list()) {
                 KeysetHandle keyset = parse(stored.keyId(), stored.privateKeyset());
                 jdbc.sql("update audit_signing_keys set private_keyset = ?, kek_id = ? where key_id = ?")

@@ -65,7 +65,7 @@ public final class Routes {
             signedIn(DELETE, "/api/v1/users/{id}", ADMINS).token(TokenScope.WRITE),
             // --- JSON API: the activity history ---
             signedIn(GET, "/api/v1/activity", AUDITORS).token(TokenScope.READ),
-            signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ),
+            signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ).limit(RateLimit.ACTIVITY_EXPORT),
 
             // --- console: public pages and forms ---
             open(GET, "/").beforeMfaEnrollment(),
@@ -113,8 +113,8 @@ public final class Routes {
             signedIn(GET, "/console/settings", ADMINS),
             signedIn(POST, "/console/settings", ADMINS),
             signedIn(GET, "/console/activity", AUDITORS),
-            signedIn(POST, "/console/activity/verify", AUDITORS),
-            signedIn(GET, "/console/activity/export", AUDITORS),
+            signedIn(POST, "/console/activity/verify", AUDITORS).limit(RateLimit.ACTIVITY_EXPORT),
+            signedIn(GET, "/console/activity/export", AUDITORS).limit(RateLimit.ACTIVITY_EXPORT),
 
             // --- public files ---
             open(GET, "/.well-known/security.txt"),

@@ -160,6 +160,33 @@ class ActivityChainTest extends IntegrationTest {
         assertThat(events(t.tenantId())).isPositive();
     }
 
+    /**
+     * The database keeps the order too: the runtime role cannot insert an event that does not extend
+     * its chain's head (a stray row at head + 2 would block every later append), nor a digest that
+     * skips events or does not link to the digest before it.
+     */
+    @Test
+    void theDatabaseRefusesAnEventOrDigestThatDoesNotFollowTheChain() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Activity order");
+        assertThat(api.get("/api/v1/activity/export", t.token()).status()).isEqualTo(200);
+        long head = events(t.tenantId());
+        try (Connection app = TestDatabase.asApp()) {
+            app.setAutoCommit(false);
+            setTenant(app, t.tenantId());
+            String copyOfLast = "insert into activity_events select tenant_id, %s, occurred_at, action, actor_type, actor_id, target_type,"
+                    + " target_id, source_ip, user_agent, details, %s, hash from activity_events where seq = " + head;
+            assertThat(refused(app, copyOfLast.formatted(head + 2, "hash"))).contains("does not extend its chain");
+            assertThat(refused(app, copyOfLast.formatted(head + 1, "prev_hash"))).as("linked to the wrong hash").contains("does not extend its chain");
+            assertThat(refused(app, "insert into activity_digests select tenant_id, first_seq, last_seq, last_hash, signed_at, previous_signature,"
+                    + " key_id, signature from activity_digests order by last_seq desc limit 1")).contains("does not follow its chain");
+            app.rollback();
+        }
+        assertThat(events(t.tenantId())).isEqualTo(head);
+        // and the next real append still works
+        tenants.runAs(t.tenantId(), () -> tx.executeWithoutResult(s -> activity.record(Action.USER_ENABLED, Target.user(t.userId()))));
+        assertChain(t.tenantId(), head + 1);
+    }
+
     @Test
     void aTenantReadsOnlyItsOwnEventsAndWithoutATenantNone() throws Exception {
         Api.Tenant a = api.signUpAndSignIn("Activity RLS A");

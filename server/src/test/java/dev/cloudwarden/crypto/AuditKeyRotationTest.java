@@ -57,7 +57,7 @@ class AuditKeyRotationTest extends IntegrationTest {
         assertThat(old).as("the retired key is still published").isNotNull();
         assertThat(old.get("validUntil").isNull()).as("with the end of its validity").isFalse();
         assertThat(current.get("validUntil").isNull()).isTrue();
-        assertThat(current.get("validFrom").asString()).isEqualTo(old.get("validUntil").asString());
+        assertThat(current.get("validFrom").asString()).isGreaterThanOrEqualTo(old.get("validUntil").asString());
 
         Path keys = Files.writeString(dir.resolve("keys.json"), published.toString());
         PublishedKeys all = ExportVerifier.readKeys(keys);
@@ -65,6 +65,19 @@ class AuditKeyRotationTest extends IntegrationTest {
         PublishedKeys onlyNew = new PublishedKeys(all.keys().stream().filter(k -> k.keyId().equals(ids[1])).toList());
         assertThat(new ExportVerifier(onlyNew, s -> { }).verify(export).failure())
                 .contains("signed by key \"" + ids[0] + "\", which the key list does not publish");
+
+        // the runtime role cannot rewrite the key list: no un-retiring, no backdated key, the retired private half is gone
+        try (java.sql.Connection app = TestDatabase.asApp(); java.sql.Statement st = app.createStatement()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.executeUpdate(
+                    "update audit_signing_keys set valid_until = null where key_id = '" + ids[0] + "'"))
+                    .hasMessageContaining("are fixed");
+            st.executeUpdate("insert into audit_signing_keys (key_id, public_key, private_keyset, kek_id, valid_from, valid_until) "
+                    + "values ('ed25519-backdated', '\\x00', '\\x00', 'x', '2000-01-01', '2000-01-02') on conflict do nothing");
+        }
+        assertThat(TestDatabase.count("select count(*) from audit_signing_keys where key_id = 'ed25519-backdated'")).as("one current key only")
+                .isZero();
+        assertThat(TestDatabase.count("select count(*) from audit_signing_keys where key_id = ? and length(private_keyset) = 0", ids[0]))
+                .isEqualTo(1);
 
         // the private keyset is stored only wrapped: in clear, a Tink Ed25519 private keyset holds the
         // 32 raw public key bytes (the X.509 form's last 32), so finding them would mean it is not encrypted

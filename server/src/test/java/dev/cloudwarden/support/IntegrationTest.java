@@ -25,6 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.invitation-accept.requests=1000000",
         "cloudwarden.rate-limits.invitation-send.requests=1000000",
         "cloudwarden.rate-limits.mfa.requests=1000000",
+        "cloudwarden.rate-limits.activity-export.requests=1000000",
         IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})
 @Import(TestClock.Configuration.class)
 public abstract class IntegrationTest {

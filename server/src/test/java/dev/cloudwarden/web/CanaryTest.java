@@ -180,6 +180,12 @@ class CanaryTest extends IntegrationTest {
         Api.Response newSession = api.post("/api/v1/sessions", Map.of("email", email, "password", newPassword,
                 "otp", recoveryCodes.get(3)), null);
         assertThat(newSession.status()).as("the new password works").isEqualTo(201);
+        // the activity history: its export holds ids only (no address at all), its pages show addresses but no secret
+        Api.Response export = api.get("/api/v1/activity/export", newSession.json().get("token").asString());
+        assertThat(export.status()).isEqualTo(200);
+        assertThat(export.body()).as("the export holds the events above").contains("user.password_reset_completed");
+        responses.add(export);
+        showingEmails.add(api.get("/api/v1/activity?limit=1000", newSession.json().get("token").asString()));
         responses.add(api.delete("/api/v1/sessions/current", newSession.json().get("token").asString()));
         List<String> emailed = List.of(invitationToken, invitationToken.substring(4), resetToken, resetToken.substring(4),
                 newPassword, inviteePassword);

@@ -47,9 +47,15 @@ class ActivityApiController {
     @Operation(summary = "The whole history as NDJSON: every event, then the signed digests, the last covering the last event",
             description = "Verify it offline with cloudwarden-audit-verify.jar and /.well-known/cloudwarden-audit-keys.json.")
     void export(HttpServletResponse response) throws IOException {
-        // written on the request thread, straight to the response: constant memory, and the request's
-        // tenant scope and principal stay as they are (an async body would be dispatched again)
-        UUID tenant = tenants.require();
+        download(reader, tenants.require(), response);
+    }
+
+    /**
+     * The export as a download (the API's and the console's): written on the request thread, straight
+     * to the response, in constant memory; the request's tenant scope and principal stay as they are
+     * (an async body would be dispatched, and authorised, again).
+     */
+    static void download(ActivityReader reader, UUID tenant, HttpServletResponse response) throws IOException {
         response.setContentType(NDJSON.toString());
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"activity-" + tenant + ".ndjson\"");
         reader.export(response.getOutputStream());

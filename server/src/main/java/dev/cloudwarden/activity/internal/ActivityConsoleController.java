@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -140,13 +139,10 @@ class ActivityConsoleController {
         return "redirect:/console/activity";
     }
 
-    /** The API's export, for the signed-in console user: written on the request thread, in its tenant scope, in constant memory. */
+    /** The API's export, for the signed-in console user. */
     @GetMapping("/console/activity/export")
     void export(HttpServletResponse response) throws IOException {
-        UUID tenant = tenants.require();
-        response.setContentType(ActivityApiController.NDJSON.toString());
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"activity-" + tenant + ".ndjson\"");
-        reader.export(response.getOutputStream());
+        ActivityApiController.download(reader, tenants.require(), response);
     }
 
     private static Map<String, String> chosen(Map<String, String> params, List<String> names) {

@@ -7,13 +7,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
-import javax.sql.DataSource;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
-/** Reads of the chain in scope (row-level security keeps them to it): filtered pages, and streams for an export. */
+/** Reads of the chain in scope (row-level security keeps them to it): filtered pages, and the pages of an export. */
 @Component
 class ActivityQueries {
 
@@ -22,13 +19,9 @@ class ActivityQueries {
     }
 
     private final JdbcClient jdbc;
-    private final JdbcClient streaming;
 
-    ActivityQueries(JdbcClient jdbc, DataSource dataSource) {
+    ActivityQueries(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        JdbcTemplate template = new JdbcTemplate(dataSource);
-        template.setFetchSize(1000); // a cursor in batches (PostgreSQL does this inside a transaction): constant memory
-        this.streaming = JdbcClient.create(template);
     }
 
     List<Event> page(Filter f) {
@@ -53,19 +46,15 @@ class ActivityQueries {
         }
     }
 
-    /** Events #1..#upTo in order, one at a time (inside a transaction). */
-    void streamEvents(long upTo, Consumer<Event> each) {
-        streaming.sql("select " + Chain.EVENT_COLUMNS + " from activity_events where seq <= ? order by seq").param(upTo)
-                .query(rs -> {
-                    each.accept(Chain.event(rs));
-                });
+    /** Up to {@code limit} events after #{@code after}, up to #{@code upTo}, in order: one page of an export. */
+    List<Event> eventsBetween(long after, long upTo, int limit) {
+        return jdbc.sql("select " + Chain.EVENT_COLUMNS + " from activity_events where seq > ? and seq <= ? order by seq limit ?")
+                .params(after, upTo, limit).query((rs, n) -> Chain.event(rs)).list();
     }
 
-    /** The digests reaching at most #upTo, in order. */
-    void streamDigests(long upTo, Consumer<Digest> each) {
-        streaming.sql("select " + Chain.DIGEST_COLUMNS + " from activity_digests where last_seq <= ? order by last_seq").param(upTo)
-                .query(rs -> {
-                    each.accept(Chain.digest(rs));
-                });
+    /** Up to {@code limit} digests ending after #{@code after}, up to #{@code upTo}, in order. */
+    List<Digest> digestsBetween(long after, long upTo, int limit) {
+        return jdbc.sql("select " + Chain.DIGEST_COLUMNS + " from activity_digests where last_seq > ? and last_seq <= ? order by last_seq limit ?")
+                .params(after, upTo, limit).query((rs, n) -> Chain.digest(rs)).list();
     }
 }

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JsonGenerator;
 
@@ -30,6 +29,7 @@ class ActivityReader {
 
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
+    static final int EXPORT_PAGE = 2000;
     private static final Set<String> PARAMETERS = Set.of("after", "before", "limit", "actor", "action", "targetType", "target", "from", "to");
 
     /** Someone or something in an event, with the email of a user that still exists. */
@@ -57,7 +57,6 @@ class ActivityReader {
         this.tx = tx;
         this.readOnly = new TransactionTemplate(tx.getTransactionManager());
         this.readOnly.setReadOnly(true);
-        this.readOnly.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
     }
 
     /** Parses the query parameters of a page; a 400 naming the first bad one. */
@@ -176,17 +175,35 @@ class ActivityReader {
 
     /**
      * Writes the chain in scope as NDJSON: a digest is signed first so that it covers the last event,
-     * then every event up to it and every digest up to it, streamed in one repeatable-read snapshot.
+     * then every event up to it and every digest up to it. Read in pages of short read-only
+     * transactions (the rows never change and the range is fixed, so the pages add up to one
+     * consistent export): memory stays at one page, and a slow client holds no database connection.
      */
     void export(OutputStream out) {
         long upTo = tx.execute(s -> digests.digestNow());
-        readOnly.executeWithoutResult(s -> {
-            OutputStream buffered = new BufferedOutputStream(out, 1 << 16);
-            try (JsonGenerator g = ExportFormat.lines(buffered)) {
-                queries.streamEvents(upTo, e -> ExportFormat.write(g, e));
-                queries.streamDigests(upTo, (Digest d) -> ExportFormat.write(g, d));
-                g.writeRaw('\n');
+        OutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+        try (JsonGenerator g = ExportFormat.lines(buffered)) {
+            long after = 0;
+            while (after < upTo) {
+                long from = after;
+                List<Event> page = readOnly.execute(s -> queries.eventsBetween(from, upTo, EXPORT_PAGE));
+                if (page.isEmpty()) {
+                    throw new IllegalStateException("events of the chain in scope are missing after #" + from);
+                }
+                page.forEach(e -> ExportFormat.write(g, e));
+                after = page.get(page.size() - 1).seq();
             }
-        });
+            long digestedTo = 0;
+            while (digestedTo < upTo) {
+                long from = digestedTo;
+                List<Digest> page = readOnly.execute(s -> queries.digestsBetween(from, upTo, EXPORT_PAGE));
+                if (page.isEmpty()) {
+                    throw new IllegalStateException("digests of the chain in scope are missing after #" + from);
+                }
+                page.forEach(d -> ExportFormat.write(g, d));
+                digestedTo = page.get(page.size() - 1).lastSeq();
+            }
+            g.writeRaw('\n');
+        }
     }
 }

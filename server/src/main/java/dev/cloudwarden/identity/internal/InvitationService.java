@@ -70,7 +70,6 @@ public class InvitationService {
         try {
             return tx.execute(s -> {
                 users.insertInvited(userId, tenant, canonicalEmail, role);
-                activity.record(Action.USER_INVITED, Target.user(userId), Map.of("role", role.name()));
                 Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.INVITATION, userId, INVITATION_TTL);
                 String organization = crypto.decryptString(tenant, UserService.TENANT_NAME, tenant, users.tenantNameCiphertext());
                 mailer.send(canonicalEmail, "You are invited to " + organization + " on Cloudwarden",
@@ -78,6 +77,8 @@ public class InvitationService {
                                 + "Set your password within 72 hours at:\n" + publicUrl + "/invitations/accept#" + token.reveal() + "\n\n"
                                 + "If the link does not open the form, go to " + publicUrl + "/invitations/accept and paste this code:\n"
                                 + token.reveal() + "\n");
+                // last: the tenant's chain head stays locked from here to the commit, not through the SMTP call
+                activity.record(Action.USER_INVITED, Target.user(userId), Map.of("role", role.name()));
                 return UserService.UserView.of(users.find(userId).orElseThrow());
             });
         } catch (DuplicateKeyException e) {

@@ -70,13 +70,14 @@ public class PasswordResetService {
                     }
                     oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.id());
                     Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.id(), RESET_TTL);
-                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.id()));
                     mailer.send(user.email(), "Reset your Cloudwarden password",
                             "Someone asked to reset the password of your Cloudwarden account.\n\n"
                                     + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + token.reveal() + "\n\n"
                                     + "Or go to " + publicUrl + "/password-reset/confirm and paste this code:\n" + token.reveal() + "\n\n"
                                     + "Choosing a new password signs you out everywhere: every session and every personal access token ends.\n"
                                     + "If you did not ask for this, ignore this email; your password stays as it is.\n");
+                    // last: the tenant's chain head stays locked from here to the commit, not through the SMTP call
+                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.id()));
                 }))));
     }
 

@@ -67,6 +67,9 @@ class RoutesTest {
         assertThat(limit("DELETE", "/api/v1/mfa/totp")).isEqualTo(RateLimit.MFA);
         assertThat(limit("POST", "/mfa/totp/confirm")).isEqualTo(RateLimit.MFA);
         assertThat(limit("POST", "/mfa/totp/disable")).isEqualTo(RateLimit.MFA);
+        assertThat(limit("GET", "/api/v1/activity/export")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
+        assertThat(limit("POST", "/console/activity/verify")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
+        assertThat(limit("GET", "/console/activity/export")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
     }
 
     @Test
