@@ -70,7 +70,8 @@ create trigger append_only before update or delete or truncate on activity_event
 create trigger append_only before update or delete or truncate on activity_digests for each statement execute function activity_append_only();
 
 -- The chain's order, enforced here too: an event extends its chain's head (seq + 1, linked to the
--- head's hash) and a digest covers exactly the events after the last one signed, linked to that
+-- head's hash; or, when the same statement has already moved the head to it, is that head), and a
+-- digest covers exactly the events after the last one signed, up to the head, linked to that
 -- digest's signature. A stray row (at head + 2, say) would otherwise block every later append.
 create function activity_extends_chain() returns trigger
     language plpgsql
@@ -84,7 +85,7 @@ begin
     end if;
     select seq, hash, digested_seq into h from activity_chain_heads where tenant_id = new.tenant_id;
     if tg_table_name = 'activity_events' then
-        if h is null or new.seq <> h.seq + 1 or new.prev_hash <> h.hash then
+        if h is null or not ((new.seq = h.seq + 1 and new.prev_hash = h.hash) or (new.seq = h.seq and new.hash = h.hash)) then
             raise exception 'activity event #% does not extend its chain', new.seq using errcode = '23514';
         end if;
     else

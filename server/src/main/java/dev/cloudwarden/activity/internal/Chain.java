@@ -1,5 +1,7 @@
 package dev.cloudwarden.activity.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cloudwarden.audit.Canonical;
 import dev.cloudwarden.audit.Digest;
 import dev.cloudwarden.audit.Event;
@@ -16,6 +18,8 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
@@ -43,6 +47,11 @@ class Chain {
     }
 
     private final JdbcClient jdbc;
+    /** The head each chain had after this node's last committed append to it: a guess, checked by the database. */
+    private final Cache<UUID, Head> lastCommitted = Caffeine.newBuilder().maximumSize(100_000).build();
+    /** Chains whose guess missed lately (several writers at once): they take the lock first. */
+    private final Cache<UUID, Boolean> contended = Caffeine.newBuilder().maximumSize(100_000)
+            .expireAfterWrite(java.time.Duration.ofSeconds(1)).build();
 
     Chain(JdbcClient jdbc) {
         this.jdbc = jdbc;
@@ -63,28 +72,63 @@ class Chain {
                 .param(chain).query((rs, n) -> new Head(rs.getLong(1), rs.getBytes(2), rs.getLong(3))).optional();
     }
 
-    /** Appends an event (without seq, links or hash: they are made here) and returns it as stored. */
+    /**
+     * Appends an event (without seq, links or hash: they are made here) and returns it as stored.
+     * First optimistically, in one statement, on the head this node last committed for the chain:
+     * the head moves only if it is still there (a compare-and-set that waits for, then re-reads, a
+     * concurrent append's row). When another node or thread moved it, the head is locked and read,
+     * and the same statement appends on it; such a chain takes the lock first for a second.
+     */
     Event append(UUID chain, Instant occurredAt, Event unlinked) {
+        Head known = lastCommitted.getIfPresent(chain);
+        if (known != null && contended.getIfPresent(chain) == null) {
+            Event e = link(chain, known, occurredAt, unlinked);
+            if (appendOn(chain, known, e)) {
+                return e;
+            }
+            contended.put(chain, Boolean.TRUE); // others append to it too: lock first for a while, a miss costs a round trip
+        }
         Head head = lockHead(chain);
-        Event e = new Event(chain.toString(), head.seq() + 1, Canonical.time(occurredAt), unlinked.action(), unlinked.actorType(),
-                unlinked.actorId(), unlinked.targetType(), unlinked.targetId(), unlinked.sourceIp(), unlinked.userAgent(),
-                unlinked.details(), null, null).linkedTo(HEX.formatHex(head.hash()));
-        byte[] hash = HEX.parseHex(e.hash());
-        int updated = jdbc.sql("""
-                        with e as (
-                            insert into activity_events (tenant_id, seq, occurred_at, action, actor_type, actor_id, target_type, target_id,
-                                                         source_ip, user_agent, details, prev_hash, hash)
-                            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
-                            returning tenant_id, seq, hash)
-                        update activity_chain_heads h set seq = e.seq, hash = e.hash from e where h.tenant_id = e.tenant_id""")
-                .params(chain, e.seq(), Instant.parse(e.occurredAt()).atOffset(ZoneOffset.UTC), e.action(), e.actorType(),
-                        e.actorId() == null ? null : UUID.fromString(e.actorId()), e.targetType(), e.targetId(), e.sourceIp(), e.userAgent(),
-                        JSON.writeValueAsString(new TreeMap<>(e.details())), head.hash(), hash)
-                .update();
-        if (updated != 1) {
+        Event e = link(chain, head, occurredAt, unlinked);
+        if (!appendOn(chain, head, e)) {
             throw new IllegalStateException("the activity chain head did not move");
         }
         return e;
+    }
+
+    private static Event link(UUID chain, Head head, Instant occurredAt, Event unlinked) {
+        return new Event(chain.toString(), head.seq() + 1, Canonical.time(occurredAt), unlinked.action(), unlinked.actorType(),
+                unlinked.actorId(), unlinked.targetType(), unlinked.targetId(), unlinked.sourceIp(), unlinked.userAgent(),
+                unlinked.details(), null, null).linkedTo(HEX.formatHex(head.hash()));
+    }
+
+    /** Moves the head from {@code head} to {@code e} and inserts {@code e}, in one statement; false if the head is elsewhere. */
+    private boolean appendOn(UUID chain, Head head, Event e) {
+        byte[] hash = HEX.parseHex(e.hash());
+        int inserted = jdbc.sql("""
+                        with h as (
+                            update activity_chain_heads set seq = ?, hash = ?
+                            where tenant_id = ? and seq = ? and hash = ?
+                            returning tenant_id)
+                        insert into activity_events (tenant_id, seq, occurred_at, action, actor_type, actor_id, target_type, target_id,
+                                                     source_ip, user_agent, details, prev_hash, hash)
+                        select h.tenant_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ? from h""")
+                .params(e.seq(), hash, chain, head.seq(), head.hash(),
+                        e.seq(), Instant.parse(e.occurredAt()).atOffset(ZoneOffset.UTC), e.action(), e.actorType(),
+                        e.actorId() == null ? null : UUID.fromString(e.actorId()), e.targetType(), e.targetId(), e.sourceIp(), e.userAgent(),
+                        JSON.writeValueAsString(new TreeMap<>(e.details())), head.hash(), hash)
+                .update();
+        if (inserted != 1) {
+            return false;
+        }
+        Head moved = new Head(e.seq(), hash, 0);
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                lastCommitted.put(chain, moved);
+            }
+        });
+        return true;
     }
 
     static Event event(ResultSet rs) throws SQLException {
