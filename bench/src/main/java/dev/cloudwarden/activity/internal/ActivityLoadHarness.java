@@ -578,9 +578,14 @@ public final class ActivityLoadHarness {
             ActivityKeys.Signer signer = keys.currentSigner();
             String previousSignature = "";
             long first = 1;
+            // the database accepts a digest only over the events after the last one, up to the head (V10):
+            // the head walks along with the digests, as it would have with the appends
+            jdbc.sql("insert into activity_chain_heads (tenant_id) values (?)").param(tenant).update();
             for (String entry : digestHashes) {
                 long last = Long.parseLong(entry.substring(0, entry.indexOf(':')));
                 String hash = entry.substring(entry.indexOf(':') + 1);
+                jdbc.sql("update activity_chain_heads set seq = ?, hash = ? where tenant_id = ?")
+                        .params(last, HexFormat.of().parseHex(hash), tenant).update();
                 Digest unsigned = new Digest(id, first, last, hash, Canonical.time(clock.instant()), previousSignature, signer.keyId(), null);
                 byte[] signature = signer.sign(Canonical.digest(unsigned));
                 jdbc.sql("""
@@ -589,11 +594,12 @@ public final class ActivityLoadHarness {
                         .params(tenant, first, last, HexFormat.of().parseHex(hash), Instant.parse(unsigned.signedAt()).atOffset(ZoneOffset.UTC),
                                 previousSignature.isEmpty() ? null : Base64.getDecoder().decode(previousSignature), signer.keyId(), signature)
                         .update();
+                jdbc.sql("update activity_chain_heads set digested_seq = seq where tenant_id = ?").param(tenant).update();
                 previousSignature = Base64.getEncoder().encodeToString(signature);
                 first = last + 1;
             }
-            jdbc.sql("insert into activity_chain_heads (tenant_id, seq, hash, digested_seq) values (?, ?, ?, ?)")
-                    .params(tenant, events, HexFormat.of().parseHex(head), events).update();
+            jdbc.sql("update activity_chain_heads set seq = ?, hash = ? where tenant_id = ?")
+                    .params(events, HexFormat.of().parseHex(head), tenant).update();
         }));
     }
 
