@@ -1,8 +1,12 @@
 package dev.cloudwarden.audit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
@@ -23,6 +27,24 @@ public final class ExportFormat {
     /** A generator that puts each written object on a line of its own (end with {@code writeRaw('\n')}). */
     public static JsonGenerator lines(OutputStream out) {
         return LINES.createGenerator(out);
+    }
+
+    /** One event as its line, without the newline (for tools and tests that build an export line by line). */
+    public static String line(Event e) {
+        return toLine(g -> write(g, e));
+    }
+
+    /** One digest as its line, without the newline. */
+    public static String line(Digest d) {
+        return toLine(g -> write(g, d));
+    }
+
+    private static String toLine(Consumer<JsonGenerator> writing) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = LINES.createGenerator(out)) {
+            writing.accept(g);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     public static void write(JsonGenerator g, Event e) {
@@ -69,10 +91,10 @@ public final class ExportFormat {
         g.writeEndObject();
     }
 
-    private static final java.util.Set<String> EVENT_FIELDS = java.util.Set.of("type", "tenantId", "seq", "occurredAt", "action", "actor",
+    private static final Set<String> EVENT_FIELDS = Set.of("type", "tenantId", "seq", "occurredAt", "action", "actor",
             "target", "sourceIp", "userAgent", "details", "prevHash", "hash");
-    private static final java.util.Set<String> PARTY_FIELDS = java.util.Set.of("type", "id");
-    private static final java.util.Set<String> DIGEST_FIELDS = java.util.Set.of("type", "tenantId", "firstSeq", "lastSeq", "lastHash",
+    private static final Set<String> PARTY_FIELDS = Set.of("type", "id");
+    private static final Set<String> DIGEST_FIELDS = Set.of("type", "tenantId", "firstSeq", "lastSeq", "lastHash",
             "signedAt", "previousSignature", "keyId", "signature");
 
     /**
@@ -114,7 +136,7 @@ public final class ExportFormat {
         };
     }
 
-    private static void only(JsonNode node, java.util.Set<String> allowed, String prefix) {
+    private static void only(JsonNode node, Set<String> allowed, String prefix) {
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             if (!allowed.contains(property.getKey())) {
                 throw new IllegalArgumentException("unexpected field " + prefix + property.getKey());

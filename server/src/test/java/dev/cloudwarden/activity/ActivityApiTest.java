@@ -111,20 +111,22 @@ class ActivityApiTest extends IntegrationTest {
     @Test
     void aPollerFollowingTheCursorSeesEveryEventExactlyOnce() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Activity SIEM");
-        Api writer = new Api(port);
+        // three writers at once, so appends of the tenant really compete for its chain (tokens made and revoked)
         AtomicBoolean writing = new AtomicBoolean(true);
-        CompletableFuture<Void> appends = CompletableFuture.runAsync(() -> {
-            try {
-                for (int i = 0; i < 40; i++) {
-                    writer.post("/api/v1/sessions", Map.of("email", t.email(), "password", Api.PASSWORD + "-no"), null);
-                    if (i % 4 == 0) {
-                        writer.signIn(t.email(), Api.PASSWORD); // a success resets the failure count: no lockout
-                    }
+        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        for (int w = 0; w < 3; w++) {
+            Api writer = new Api(port);
+            writers.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 12; i++) {
+                    Api.Response created = writer.post("/api/v1/tokens", Map.of("name", "siem", "scopes", List.of("read"),
+                            "expiresAt", Instant.now().plusSeconds(3600).toString()), t.token());
+                    assertThat(created.status()).isEqualTo(201);
+                    assertThat(writer.delete("/api/v1/tokens/" + created.json().get("id").asString(), t.token()).status()).isEqualTo(204);
                 }
-            } finally {
-                writing.set(false);
-            }
-        });
+            }));
+        }
+        CompletableFuture<Void> appends = CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new))
+                .whenComplete((ok, failed) -> writing.set(false));
         List<Long> seen = new ArrayList<>();
         long cursor = 0;
         boolean lastRound = false;
