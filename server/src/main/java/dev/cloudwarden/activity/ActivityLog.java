@@ -10,8 +10,9 @@ import java.util.UUID;
  * never from the caller. Detail values not declared clear by the {@link Action} are replaced by the
  * tenant's keyed hash before anything is written.
  *
- * <p>Platform actions ({@link Action.Log#PLATFORM}) go to the platform's own chain, in a transaction
- * of their own: they describe no single tenant's change.
+ * <p>Platform actions ({@link Action.Log#PLATFORM}) go to the platform's own chain: in the caller's
+ * transaction when it was opened in the platform's scope ({@link #PLATFORM} as the tenant), otherwise
+ * in a transaction of their own (a sign-in failure for an unknown email changes nothing to join).
  */
 public interface ActivityLog {
 

@@ -3,6 +3,7 @@ package dev.cloudwarden.crypto;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.activity.Target;
+import dev.cloudwarden.tenancy.TenantContext;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,7 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The key commands, run with the server's start-up (configuration, migrations, KEK) but without the
@@ -35,10 +37,14 @@ class KeyCommands implements ApplicationRunner {
     private final AuditKeys auditKeys;
     private final ActivityLog activity;
     private final ConfigurableApplicationContext context;
+    private final TenantContext tenants;
+    private final TransactionTemplate tx;
     private final String command;
 
     KeyCommands(KeyMaintenance maintenance, KeyEncryptionKey kek, AuditKeys auditKeys, ActivityLog activity,
-                ConfigurableApplicationContext context) {
+                ConfigurableApplicationContext context, TenantContext tenants, TransactionTemplate tx) {
+        this.tenants = tenants;
+        this.tx = tx;
         this.maintenance = maintenance;
         this.kek = kek;
         this.auditKeys = auditKeys;
@@ -60,8 +66,13 @@ class KeyCommands implements ApplicationRunner {
                     Map.of("kek", kek.id(), "keysets", count + signing));
             System.out.println("Re-wrapped " + count + " tenant keysets and " + signing + " audit signing keys under the current KEK.");
         } else {
-            String[] ids = auditKeys.rotate();
-            activity.record(Action.PLATFORM_AUDIT_KEY_ROTATED, Target.key(ids[1]), Map.of("previous", ids[0] == null ? "none" : ids[0]));
+            // the rotation and its event in one transaction, in the platform chain's scope
+            String[] ids = tenants.callAs(ActivityLog.PLATFORM, () -> tx.execute(s -> {
+                String[] rotated = auditKeys.rotate();
+                activity.record(Action.PLATFORM_AUDIT_KEY_ROTATED, Target.key(rotated[1]),
+                        Map.of("previous", rotated[0] == null ? "none" : rotated[0]));
+                return rotated;
+            }));
             System.out.println("Audit signing key rotated: " + (ids[0] == null ? "(none)" : ids[0]) + " retired, " + ids[1] + " current.");
         }
         context.close();

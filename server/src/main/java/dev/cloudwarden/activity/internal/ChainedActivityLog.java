@@ -56,7 +56,11 @@ class ChainedActivityLog implements ActivityLog {
     public void record(Action action, Target target, Map<String, ?> details) {
         if (action.log() == Action.Log.PLATFORM) {
             Event e = build(PLATFORM, action, target, details);
-            tenants.detached(() -> tenants.callAs(PLATFORM, () -> platformTx.execute(s -> chain.append(PLATFORM, clock.instant(), e))));
+            if (tenants.current().filter(PLATFORM::equals).isPresent() && TransactionSynchronizationManager.isActualTransactionActive()) {
+                chain.append(PLATFORM, clock.instant(), e); // a platform change in the platform's scope: in its transaction
+            } else {
+                tenants.detached(() -> tenants.callAs(PLATFORM, () -> platformTx.execute(s -> chain.append(PLATFORM, clock.instant(), e))));
+            }
             return;
         }
         if (!TransactionSynchronizationManager.isActualTransactionActive() || TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
