@@ -121,6 +121,11 @@ class ExportVerifierTest {
         twice.set(1, twice.get(1).replace("\"action\":", "\"action\":\"user.signed_up\",\"action\":"));
         assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("b.ndjson"), twice)).failure())
                 .startsWith("line 2: not valid JSON (Duplicate").contains("action");
+        List<String> hidden = new ArrayList<>(lines);
+        hidden.add(hidden.get(hidden.size() - 1).replace("\"digest\"", "\"\\u0064igest\""));
+        assertThat(hidden.get(hidden.size() - 1)).doesNotContain("digest");
+        assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("d.ndjson"), hidden)).failure())
+                .isEqualTo("line 4: a digest written so that a plain reading does not show it");
         List<String> empty = new ArrayList<>(lines);
         empty.set(0, empty.get(0).replace("\"sourceIp\":\"192.0.2.1\"", "\"sourceIp\":\"\""));
         assertThat(new ExportVerifier(keys(key, "k1", null), s -> { }).verify(Files.write(dir.resolve("c.ndjson"), empty)).failure())
