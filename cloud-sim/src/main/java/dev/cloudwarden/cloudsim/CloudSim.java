@@ -170,6 +170,14 @@ public final class CloudSim implements AutoCloseable {
         iam.removeRole(roleArn);
     }
 
+    /**
+     * Every temporary credential issued so far expires now: later calls with them are refused as
+     * expired, as AWS refuses a session whose end its clock has passed while the caller's has not.
+     */
+    public void expireSessions() {
+        iam.expireSessions(config.clock().instant());
+    }
+
     /** The simulated account's world, created on first use. */
     public Account account(String accountId) {
         return accounts.computeIfAbsent(accountId, id -> new Account(id, config.clock()));

@@ -22,6 +22,9 @@ final class Iam {
     /** Credentials issued by AssumeRole. */
     record Session(String accessKeyId, String secret, String token, Instant expiration, CloudSim.Role role, String sessionName,
                    Policy rolePolicy, Policy sessionPolicy) {
+        Session withExpiration(Instant at) {
+            return new Session(accessKeyId, secret, token, at, role, sessionName, rolePolicy, sessionPolicy);
+        }
     }
 
     record User(String accountId, String name, CloudSim.AccessKey key, String userId) {
@@ -126,6 +129,11 @@ final class Iam {
         return new Principal(Principal.Kind.ROLE_SESSION, accessKeyId, role.accountId(),
                 "arn:aws:sts::" + role.accountId() + ":assumed-role/" + role.name() + "/" + session.sessionName(),
                 roleId(role) + ":" + session.sessionName(), role, session.sessionName(), session.rolePolicy(), session.sessionPolicy());
+    }
+
+    /** Ends every session issued so far at {@code now}, as if each had reached its expiration. */
+    void expireSessions(Instant now) {
+        sessions.replaceAll((id, s) -> s.expiration().isAfter(now) ? s.withExpiration(now) : s);
     }
 
     Session issue(CloudSim.Role role, String sessionName, Duration duration, Policy sessionPolicy) {

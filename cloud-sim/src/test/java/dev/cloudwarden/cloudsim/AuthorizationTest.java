@@ -226,6 +226,21 @@ class AuthorizationTest {
     }
 
     @Test
+    void expireSessionsEndsEveryIssuedSessionAndNewOnesWorkAgain() throws Exception {
+        try (CloudSim own = CloudSim.start(PLATFORM_KEY, PLATFORM_SECRET, PLATFORM_ARN, java.time.Clock.systemUTC(), 0)) {
+            own.addRole(READ_ONLY);
+            AwsSessionCredentials before = assume(own, READ_ONLY, "before");
+            own.expireSessions();
+            try (Ec2Client ec2 = ec2(own, before, "us-east-1")) {
+                assertAwsError(ec2::describeInstances, 400, "RequestExpired");
+            }
+            try (Ec2Client ec2 = ec2(own, assume(own, READ_ONLY, "after"), "us-east-1")) {
+                assertThat(ec2.describeInstances().reservations()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void removingTheRoleRefusesAssumeRoleAndEndsItsSessions() {
         CloudSim.Role doomed = new CloudSim.Role(ACCOUNT, "Doomed", PLATFORM_ARN, "ext-doomed");
         sim.addRole(doomed);

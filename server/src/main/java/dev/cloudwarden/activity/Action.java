@@ -31,6 +31,13 @@ public enum Action {
     TOKEN_REVOKED("token.revoked", Log.TENANT, Actor.ANONYMOUS, "reason"),
     DATA_KEY_ROTATION_STARTED("tenant.data_key_rotation_started", Log.TENANT, Actor.ANONYMOUS),
     DATA_KEY_ROTATION_FINISHED("tenant.data_key_rotation_finished", Log.TENANT, Actor.ANONYMOUS, "reencrypted", "outcome"),
+    CLOUD_EXTERNAL_ID_CREATED("cloud.external_id_created", Log.TENANT, Actor.ANONYMOUS),
+    CLOUD_ACCOUNT_ADDED("cloud_account.added", Log.TENANT, Actor.ANONYMOUS, "provider", "regions"),
+    CLOUD_ACCOUNT_VERIFIED("cloud_account.verified", Log.TENANT, Actor.ANONYMOUS, "outcome", "code", "role_session_name"),
+    CLOUD_ACCOUNT_SYNC_STARTED("cloud_account.sync_started", Log.TENANT, Actor.ANONYMOUS),
+    CLOUD_ACCOUNT_SYNCED("cloud_account.synced", Log.TENANT, Actor.ANONYMOUS, "outcome", "code", "role_session_name", "instances", "volumes",
+            "snapshots"),
+    CLOUD_ACCOUNT_DELETED("cloud_account.deleted", Log.TENANT, Actor.ANONYMOUS),
     PLATFORM_SIGN_IN_FAILED("platform.sign_in_failed", Log.PLATFORM, Actor.ANONYMOUS, "reason"),
     PLATFORM_KEK_ROTATED("platform.kek_rotated", Log.PLATFORM, Actor.ANONYMOUS, "kek", "keysets"),
     PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.ANONYMOUS, "previous");

@@ -105,8 +105,22 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
                 && !env.getProperty("cloudwarden.kek.vault-transit.address", "").toLowerCase(Locale.ROOT).startsWith("https://")) {
             violations.add(new Violation("cloudwarden.kek.vault-transit.address", "must be an https:// address"));
         }
+        // P10: customers' trust policies name the platform's own principal, so it must be the real one.
+        if (!StringUtils.hasText(env.getProperty("cloudwarden.cloud.platform-principal"))
+                && !isFlag(env, "cloudwarden.cloud.sandbox.enabled", true, false)) {
+            violations.add(new Violation("cloudwarden.cloud.platform-principal",
+                    "must be the ARN of the platform's AWS principal (the one customers' role trust policies name)"));
+        }
         if (!environment.equals("prod")) {
             return violations;
+        }
+
+        // P9: production talks to AWS itself, never to the sandbox or another endpoint.
+        if (!isFlag(env, "cloudwarden.cloud.sandbox.enabled", false, false)) {
+            violations.add(new Violation("cloudwarden.cloud.sandbox.enabled", "must be false (the sandbox AWS is for dev)"));
+        }
+        if (StringUtils.hasText(env.getProperty("cloudwarden.cloud.endpoint"))) {
+            violations.add(new Violation("cloudwarden.cloud.endpoint", "must not be set in prod (AWS's own endpoints only)"));
         }
 
         if (!isFlag(env, "server.ssl.enabled", true, true)) {

@@ -34,6 +34,8 @@ public final class Routes {
     public static final Set<Role> ADMINS = EnumSet.of(Role.OWNER, Role.ADMIN);
     /** Who reads the activity history: everyone but OPERATOR, whose work is running jobs. */
     public static final Set<Role> AUDITORS = EnumSet.of(Role.OWNER, Role.ADMIN, Role.VIEWER);
+    /** Who runs jobs (an inventory sync is one): everyone but VIEWER. */
+    public static final Set<Role> OPERATORS = EnumSet.of(Role.OWNER, Role.ADMIN, Role.OPERATOR);
 
     public static final List<Route> ALL = List.of(
             // --- JSON API: sign-up, sign-in, one-time links ---
@@ -66,6 +68,15 @@ public final class Routes {
             // --- JSON API: the activity history ---
             signedIn(GET, "/api/v1/activity", AUDITORS).token(TokenScope.READ),
             signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ).limit(RateLimit.ACTIVITY_EXPORT),
+            // --- JSON API: cloud accounts ---
+            signedIn(GET, "/api/v1/cloud-accounts/setup", ADMINS).token(TokenScope.READ),
+            signedIn(GET, "/api/v1/cloud-accounts", ANYONE).token(TokenScope.READ),
+            signedIn(POST, "/api/v1/cloud-accounts", ADMINS).token(TokenScope.WRITE),
+            signedIn(GET, "/api/v1/cloud-accounts/{id}", ANYONE).token(TokenScope.READ),
+            signedIn(DELETE, "/api/v1/cloud-accounts/{id}", ADMINS).token(TokenScope.WRITE),
+            signedIn(POST, "/api/v1/cloud-accounts/{id}/verify", ADMINS).token(TokenScope.WRITE),
+            signedIn(POST, "/api/v1/cloud-accounts/{id}/sync", OPERATORS).token(TokenScope.JOBS_RUN),
+            signedIn(GET, "/api/v1/cloud-accounts/{id}/resources", ANYONE).token(TokenScope.READ),
 
             // --- console: public pages and forms ---
             open(GET, "/").beforeMfaEnrollment(),
@@ -115,6 +126,13 @@ public final class Routes {
             signedIn(GET, "/console/activity", AUDITORS),
             signedIn(POST, "/console/activity/verify", AUDITORS).limit(RateLimit.ACTIVITY_EXPORT),
             signedIn(GET, "/console/activity/export", AUDITORS).limit(RateLimit.ACTIVITY_EXPORT),
+            signedIn(GET, "/console/cloud-accounts", ANYONE),
+            signedIn(POST, "/console/cloud-accounts", ADMINS),
+            signedIn(GET, "/console/cloud-accounts/setup", ADMINS),
+            signedIn(GET, "/console/cloud-accounts/{id}", ANYONE),
+            signedIn(POST, "/console/cloud-accounts/{id}/verify", ADMINS),
+            signedIn(POST, "/console/cloud-accounts/{id}/sync", OPERATORS),
+            signedIn(POST, "/console/cloud-accounts/{id}/delete", ADMINS),
 
             // --- public files ---
             open(GET, "/.well-known/security.txt"),

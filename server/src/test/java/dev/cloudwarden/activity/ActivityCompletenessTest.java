@@ -7,6 +7,7 @@ import dev.cloudwarden.crypto.KeyMaintenance;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestCloud;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;
@@ -73,6 +74,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         signInFailuresAndLockout(org);
         consoleSignInAndSignOut(org);
         ownSessionsAndTokens(org);
+        cloudAccounts(org);
         invitationsAndUserChanges(org);
         mfa(org);
         passwordReset(org);
@@ -138,6 +140,26 @@ class ActivityCompletenessTest extends IntegrationTest {
         expect(org.tenant(), mark, Action.SESSION_ENDED, user(org.owner()), "user", org.owner(),
                 Map.of("kind", "console", "reason", "logout", "session", consoleSession.toString()));
         assertThat(sessionIds(token, "console")).as("the stored session is gone").doesNotContain(consoleSession);
+    }
+
+    private void cloudAccounts(Org org) throws Exception {
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        long mark = head(org.tenant());
+        JsonNode account = TestCloud.addSandboxAccount(api, token, List.of("us-east-1", "eu-west-1"));
+        UUID id = UUID.fromString(account.get("id").asString());
+        expect(org.tenant(), mark, Action.CLOUD_EXTERNAL_ID_CREATED, user(org.owner()), "tenant", org.tenant(), Map.of());
+        expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_ADDED, user(org.owner()), "cloud_account", id,
+                Map.of("provider", "aws", "regions", "us-east-1,eu-west-1"));
+        String verifySession = api.post("/api/v1/cloud-accounts/" + id + "/verify", "", token).json()
+                .at("/verification/roleSessionName").asString();
+        expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_VERIFIED, user(org.owner()), "cloud_account", id,
+                Map.of("outcome", "verified", "role_session_name", verifySession));
+        String syncSession = TestCloud.syncAndWait(api, token, id.toString()).at("/sync/roleSessionName").asString();
+        expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_SYNC_STARTED, user(org.owner()), "cloud_account", id, Map.of());
+        expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_SYNCED, SYSTEM, "cloud_account", id, Map.of("outcome", "succeeded",
+                "role_session_name", syncSession, "instances", ANY, "volumes", ANY, "snapshots", ANY));
+        assertThat(api.delete("/api/v1/cloud-accounts/" + id, token).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_DELETED, user(org.owner()), "cloud_account", id, Map.of());
     }
 
     private void ownSessionsAndTokens(Org org) throws SQLException {

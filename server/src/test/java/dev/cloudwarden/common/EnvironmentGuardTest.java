@@ -45,7 +45,8 @@ class EnvironmentGuardTest {
         settings.putAll(Map.of(
                 "spring.mail.host", "smtp.acme.com",
                 "spring.mail.port", "465",
-                "spring.mail.ssl.enabled", "true"));
+                "spring.mail.ssl.enabled", "true",
+                "cloudwarden.cloud.platform-principal", "arn:aws:iam::123456789012:role/cloudwarden-platform"));
         return settings;
     }
 
@@ -144,6 +145,11 @@ class EnvironmentGuardTest {
                 refusal("cloudwarden.database.bootstrap", null),
                 refusal("cloudwarden.database.bootstrap", "maybe"),
                 refusal("cloudwarden.demo.enabled", "true"),
+                // P9, P10: AWS itself, named by its real principal
+                refusal("cloudwarden.cloud.platform-principal", null),
+                refusal("cloudwarden.cloud.sandbox.enabled", "true"),
+                refusal("cloudwarden.cloud.sandbox.enabled", "maybe"),
+                refusal("cloudwarden.cloud.endpoint", "https://127.0.0.1:4566"),
                 // finding 10: a serving node does not hold the owner's credentials nor migrate
                 refusal("cloudwarden.database.owner-password", STRONG + "-owner"),
                 refusal("cloudwarden.database.migrate-on-start", "true"),
@@ -245,8 +251,9 @@ class EnvironmentGuardTest {
     @Test
     void everyViolationIsReportedAtOnce() {
         MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "prod");
-        assertThatThrownBy(() -> guard(env)).hasMessageContaining("8 unsafe settings")
+        assertThatThrownBy(() -> guard(env)).hasMessageContaining("9 unsafe settings")
                 .hasMessageContaining("cloudwarden.kek.provider")
+                .hasMessageContaining("cloudwarden.cloud.platform-principal")
                 .hasMessageContaining("server.ssl.bundle")
                 .hasMessageContaining("cloudwarden.database.ssl-mode")
                 .hasMessageContaining("cloudwarden.database.bootstrap")
@@ -259,7 +266,7 @@ class EnvironmentGuardTest {
     @Test
     void stagingRefusesALocalKekDemoDataAndPlainConnectionsToTheDatabaseOrVault() {
         MockEnvironment env = new MockEnvironment().withProperty("cloudwarden.environment", "staging")
-                .withProperty("cloudwarden.demo.enabled", "true");
+                .withProperty("cloudwarden.demo.enabled", "true").withProperty("cloudwarden.cloud.sandbox.enabled", "true");
         assertThatThrownBy(() -> guard(env)).hasMessageContaining("Refusing to start in staging: 3 unsafe settings")
                 .hasMessageContaining("cloudwarden.kek.provider")
                 .hasMessageContaining("cloudwarden.demo.enabled")
@@ -267,12 +274,18 @@ class EnvironmentGuardTest {
         assertThatThrownBy(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
                 .withProperty("cloudwarden.database.ssl-mode", "verify-full")
                 .withProperty("cloudwarden.kek.provider", "vault-transit")
-                .withProperty("cloudwarden.kek.vault-transit.address", "http://vault.internal:8200")))
+                .withProperty("cloudwarden.kek.vault-transit.address", "http://vault.internal:8200")
+                .withProperty("cloudwarden.cloud.platform-principal", "arn:aws:iam::123456789012:role/cloudwarden-platform")))
                 .hasMessageContaining("1 unsafe setting").hasMessageContaining("cloudwarden.kek.vault-transit.address: must be an https:// address");
         assertThatCode(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
                 .withProperty("cloudwarden.database.ssl-mode", "verify-full")
                 .withProperty("cloudwarden.kek.provider", "vault-transit")
-                .withProperty("cloudwarden.kek.vault-transit.address", "https://vault.internal:8200"))).doesNotThrowAnyException();
+                .withProperty("cloudwarden.kek.vault-transit.address", "https://vault.internal:8200")
+                .withProperty("cloudwarden.cloud.platform-principal", "arn:aws:iam::123456789012:role/cloudwarden-platform")))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> guard(new MockEnvironment().withProperty("cloudwarden.environment", "staging")
+                .withProperty("cloudwarden.database.ssl-mode", "verify-full").withProperty("cloudwarden.kek.provider", "aws-kms")))
+                .hasMessageContaining("1 unsafe setting").hasMessageContaining("cloudwarden.cloud.platform-principal");
     }
 
     @Test
@@ -293,6 +306,7 @@ class EnvironmentGuardTest {
                         "CLOUDWARDEN_ENVIRONMENT", "staging",
                         "CLOUDWARDEN_KEK_PROVIDER", "aws-kms",
                         "CLOUDWARDEN_DATABASE_SSL_MODE", "verify-full",
+                        "CLOUDWARDEN_CLOUD_PLATFORM_PRINCIPAL", "arn:aws:iam::123456789012:role/cloudwarden-platform",
                         "CLOUDWARDEN_DEMO_ENABLED", "true")));
         ConfigurationPropertySources.attach(env); // as SpringApplication does before post-processing
         assertThatThrownBy(() -> new EnvironmentGuard().postProcessEnvironment(env, new SpringApplication()))
@@ -324,7 +338,8 @@ class EnvironmentGuardTest {
                 "--cloudwarden.public-url=https://cloud.acme.example.com",
                 "--cloudwarden.security-contact=mailto:security@acme.com",
                 "--spring.mail.host=smtp.acme.com",
-                "--spring.mail.ssl.enabled=true"};
+                "--spring.mail.ssl.enabled=true",
+                "--cloudwarden.cloud.platform-principal=arn:aws:iam::123456789012:role/cloudwarden-platform"};
         assertThatThrownBy(() -> app.run(args)).isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("Refusing to start in prod: 1 unsafe setting")
                 .hasMessageContaining("cloudwarden.kek.provider")

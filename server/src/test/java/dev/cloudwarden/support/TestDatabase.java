@@ -62,4 +62,24 @@ public final class TestDatabase {
     public static Connection asAdmin() throws SQLException {
         return DriverManager.getConnection(url(NAME), ADMIN, null);
     }
+
+    /** The whole test database as pg_dump writes it (bytea in hex), for canary scans. */
+    public static String pgDump() throws Exception {
+        Process p = new ProcessBuilder("pg_dump", "-h", HOST, "-p", String.valueOf(PORT), "-U", ADMIN, "--no-owner", NAME)
+                .redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new AssertionError("pg_dump failed: " + new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Every activity event of every tenant, each row as text, for canary scans. */
+    public static String activityRows() throws SQLException {
+        try (Connection c = asAdmin(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select coalesce(string_agg(e::text, E'\\n'), '') from activity_events e")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestCloud;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;
@@ -92,7 +93,8 @@ class RowLevelSecurityTest extends IntegrationTest {
      * A tenant whose every tenant table holds rows, all made through the API: sign-up (tenants,
      * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures), a wrong
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
-     * invitation and a password reset (one_time_tokens, and a second user), and the activity history
+     * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
+     * inventory (cloud_external_ids, cloud_accounts, cloud_resources), and the activity history
      * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
@@ -110,6 +112,13 @@ class RowLevelSecurityTest extends IntegrationTest {
         Api.Response confirmed = client.post("/api/v1/mfa/totp/confirm",
                 Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), t.token());
         assertThat(confirmed.status()).as(confirmed.body()).isEqualTo(200);
+        // a cloud account (cloud_external_ids, cloud_accounts) and its inventory (cloud_resources)
+        String account = TestCloud.addSandboxAccount(client, t.token(), List.of("us-east-1")).get("id").asString();
+        try {
+            assertThat(TestCloud.syncAndWait(client, t.token(), account).at("/sync/status").asString()).isEqualTo("succeeded");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
         // the activity history holds all of the above; an export signs a digest over it
         assertThat(client.get("/api/v1/activity/export", t.token()).status()).isEqualTo(200);
         return t;

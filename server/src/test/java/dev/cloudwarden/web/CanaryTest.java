@@ -231,7 +231,7 @@ class CanaryTest extends IntegrationTest {
             assertThat(output.getAll()).as("log output (emails are redacted by default)").doesNotContain(address);
         }
 
-        String dump = pgDump();
+        String dump = TestDatabase.pgDump();
         for (String canary : emailed) {
             assertThat(dump).as("pg_dump").doesNotContain(canary)
                     .doesNotContain(HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8)));
@@ -253,7 +253,7 @@ class CanaryTest extends IntegrationTest {
         java.util.UUID tenantId = java.util.UUID.fromString(responses.get(1).json().get("tenantId").asString());
         assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'user.signed_in'", tenantId))
                 .as("the control: the canary organisation's history is there to search").isGreaterThanOrEqualTo(3);
-        String history = activityRows();
+        String history = TestDatabase.activityRows();
         List<String> everything = new ArrayList<>(List.of(password, organization, token, token.substring(4), tag, pat, pat.substring(6), cookie,
                 storedSessionId(cookie)));
         everything.addAll(mfaCanaries);
@@ -267,26 +267,9 @@ class CanaryTest extends IntegrationTest {
     }
 
     /** Every row of activity_events, every column as text (bytea in hex), as the superuser sees them behind row-level security. */
-    private static String activityRows() throws Exception {
-        try (java.sql.Connection c = TestDatabase.asAdmin(); java.sql.Statement st = c.createStatement();
-             java.sql.ResultSet rs = st.executeQuery("select coalesce(string_agg(e::text, E'\\n'), '') from activity_events e")) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
     private static String storedSessionId(String cookie) throws Exception {
         java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
         sha256.update("cloudwarden:console-session:v1:".getBytes(StandardCharsets.US_ASCII));
         return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest(cookie.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    private static String pgDump() throws Exception {
-        Process p = new ProcessBuilder("pg_dump", "-h", TestDatabase.HOST, "-p", String.valueOf(TestDatabase.PORT),
-                "-U", TestDatabase.ADMIN, "--no-owner", TestDatabase.NAME).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(new String(out, StandardCharsets.UTF_8)).isZero();
-        return new String(out, StandardCharsets.UTF_8);
     }
 }

@@ -36,7 +36,7 @@ import tools.jackson.databind.JsonNode;
  * every path a request takes to the database answers 503 with Retry-After within seconds, health is
  * DOWN, and the log holds no error per request; once it is back, the same clients carry on.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "cloudwarden.cloud.sandbox.port=0")
 @ExtendWith(OutputCaptureExtension.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // its pool points at a proxy that this class closes
 class DatabaseOutageTest {

@@ -1,0 +1,81 @@
+package dev.cloudwarden.cloud.internal;
+
+import java.net.URI;
+import java.time.Duration;
+import javax.net.ssl.TrustManager;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.Ec2ClientBuilder;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.StsClientBuilder;
+
+/**
+ * The platform's way to AWS: one HTTP connection pool, an STS client signed with the platform's own
+ * credentials (used for nothing but AssumeRole), and EC2 clients signed with a session's temporary
+ * credentials. The SDK's standard retries apply (throttling and 5xx, with backoff).
+ */
+final class AwsAccess implements AutoCloseable {
+
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final SdkHttpClient http;
+    private final StsClient sts;
+    private final URI endpoint;
+    private final String platformPrincipal;
+
+    /**
+     * @param endpoint  one endpoint for every service (the sandbox), or null for AWS's own
+     * @param trust     the trust managers for that endpoint, or null for the JDK's
+     */
+    AwsAccess(AwsCredentialsProvider platformCredentials, String platformPrincipal, String stsRegion, URI endpoint, TrustManager[] trust,
+              int maxConnections) {
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder().maxConnections(maxConnections)
+                .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(Duration.ofSeconds(20));
+        if (trust != null) {
+            http.tlsTrustManagersProvider(() -> trust);
+        }
+        this.http = http.build();
+        this.endpoint = endpoint;
+        this.platformPrincipal = platformPrincipal;
+        StsClientBuilder sts = StsClient.builder().httpClient(this.http).region(Region.of(stsRegion))
+                .credentialsProvider(platformCredentials).overrideConfiguration(overrides());
+        if (endpoint != null) {
+            sts.endpointOverride(endpoint);
+        }
+        this.sts = sts.build();
+    }
+
+    String platformPrincipal() {
+        return platformPrincipal;
+    }
+
+    StsClient sts() {
+        return sts;
+    }
+
+    /** An EC2 client for one region, signed with a session's credentials; the caller closes it (the pool stays). */
+    Ec2Client ec2(AwsSessionCredentials credentials, String region) {
+        Ec2ClientBuilder ec2 = Ec2Client.builder().httpClient(http).region(Region.of(region))
+                .credentialsProvider(StaticCredentialsProvider.create(credentials)).overrideConfiguration(overrides());
+        if (endpoint != null) {
+            ec2.endpointOverride(endpoint);
+        }
+        return ec2.build();
+    }
+
+    private static ClientOverrideConfiguration overrides() {
+        return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT).build();
+    }
+
+    @Override
+    public void close() {
+        sts.close();
+        http.close();
+    }
+}

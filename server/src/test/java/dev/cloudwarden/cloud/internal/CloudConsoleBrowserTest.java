@@ -1,0 +1,114 @@
+package dev.cloudwarden.cloud.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.Browser;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestMail;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The dev journey in a real headless Chromium, with no AWS at all: sign up, open the setup page,
+ * connect the sandbox account, verify it, sync it and see its instances.
+ */
+@ExtendWith(Browser.ScreenshotOnFailure.class)
+class CloudConsoleBrowserTest extends IntegrationTest {
+
+    @Autowired
+    SandboxAws sandbox;
+
+    private Browser browser;
+
+    @BeforeEach
+    void openBrowser() {
+        browser = new Browser(port);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    @Test
+    void signUpConnectTheSandboxVerifySyncAndSeeItsInstances() throws Exception {
+        String email = Api.uniqueEmail("cloud-browser");
+        browser.open("/signup");
+        browser.type("#organization", "Cloud Browser Org");
+        browser.type("#email", email);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#signup-form");
+        browser.open("/verify-email", TestMail.token(TestMail.awaitMessageTo(email), "cwv_"));
+        browser.submit("#verify-form");
+        browser.open("/login");
+        browser.type("#email", email);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+        assertThat(browser.path()).isEqualTo("/console");
+
+        browser.clickAndWait("#nav-cloud-accounts");
+        assertThat(browser.path()).isEqualTo("/console/cloud-accounts");
+        browser.clickAndWait("#setup-link");
+        assertThat(browser.path()).isEqualTo("/console/cloud-accounts/setup");
+        String externalId = browser.find("#external-id").getText();
+        assertThat(externalId).matches("cw-[0-9a-f]{40}");
+        assertThat(browser.find("#cloudformation-template").getText()).contains("sts:ExternalId").contains(externalId);
+        assertThat(browser.find("#iam-policy").getText()).contains("ec2:DescribeInstances");
+        String roleArn = browser.find("#sandbox-role-arn").getText();
+        assertThat(roleArn).startsWith("arn:aws:iam::" + sandbox.accountId() + ":role/");
+        assertThat(browser.driver().findElements(By.cssSelector("button.copy"))).hasSizeGreaterThanOrEqualTo(4);
+        browser.screenshot("cloud-setup");
+        assertThat(browser.consoleMessages()).as("no script errors (CSP allows the copy script)")
+                .filteredOn(m -> !m.contains("/favicon.ico")).isEmpty();
+
+        browser.open("/console/cloud-accounts");
+        browser.type("#name", "Sandbox");
+        browser.type("#roleArn", "arn:aws:iam::12345:role/<b>bad</b>");
+        browser.submit("#account-form");
+        assertThat(browser.find("#account-error").getText()).contains("roleArn");
+        assertThat(browser.find("#roleArn").getAttribute("value")).as("the ARN is never put back into the page").isEmpty();
+
+        browser.type("#roleArn", roleArn);
+        browser.type("#regions", "us-east-1, eu-west-1");
+        browser.submit("#account-form");
+        assertThat(browser.path()).startsWith("/console/cloud-accounts/");
+        assertThat(browser.find("#role-arn-masked").getText()).isEqualTo("arn:aws:iam::2109****4321:role/…");
+        assertThat(browser.text()).doesNotContain(roleArn);
+        assertThat(browser.find("#verification-status").getText()).isEqualTo("unverified");
+
+        browser.clickAndWait("#verify");
+        assertThat(browser.find("#verification-status").getText()).isEqualTo("verified");
+        assertThat(browser.find("#verification-session").getText()).matches("cw-[0-9a-f]{8}-verify-[0-9a-f]{12}");
+
+        browser.clickAndWait("#sync");
+        assertThat(browser.text()).contains("An inventory sync started");
+        String accountPath = browser.path();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!browser.find("#sync-status").getText().equals("succeeded") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            browser.open(accountPath);
+        }
+        assertThat(browser.find("#sync-status").getText()).isEqualTo("succeeded");
+
+        browser.clickAndWait("#show-instances");
+        List<WebElement> rows = browser.driver().findElements(By.cssSelector("#resources tbody tr[data-resource-id]"));
+        Set<String> shown = new HashSet<>();
+        rows.forEach(r -> shown.add(r.getAttribute("data-resource-id")));
+        Set<String> expected = new HashSet<>();
+        for (String region : List.of("us-east-1", "eu-west-1")) {
+            sandbox.sim().account(sandbox.accountId()).instances(region).forEach(i -> expected.add(i.id()));
+        }
+        assertThat(shown).isNotEmpty().isEqualTo(expected);
+        assertThat(rows.get(0).getText()).containsPattern("instance i-[0-9a-f]{17}");
+        browser.screenshot("cloud-account-instances");
+    }
+}
