@@ -1,23 +1,17 @@
 package dev.cloudwarden.crypto;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
-import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
-import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.cloudwarden.cloudsim.CloudSim;
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.FakeKeyServices;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestMail;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,28 +20,37 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
-/** The whole platform with its KEK in (a wire-level double of) AWS KMS, reached through the AWS SDK v2. */
+/**
+ * The whole platform with its KEK in the sandbox's AWS KMS (JSON 1.1, SigV4 checked, the encryption
+ * context bound to every ciphertext), reached through the AWS SDK v2.
+ */
 @TestPropertySource(properties = {
         "cloudwarden.kek.provider=aws-kms",
-        "cloudwarden.kek.aws-kms.key-id=alias/cloudwarden-platform",
         "cloudwarden.kek.aws-kms.region=eu-central-1",
-        "cloudwarden.kek.aws-kms.access-key-id=AKIAFAKEPLATFORM0001",
-        "cloudwarden.kek.aws-kms.secret-access-key=fake-platform-secret-for-tests-000000000",
+        "cloudwarden.kek.aws-kms.access-key-id=" + KmsBackedPlatformTest.PLATFORM_KEY,
+        "cloudwarden.kek.aws-kms.secret-access-key=" + KmsBackedPlatformTest.PLATFORM_SECRET,
         "cloudwarden.kek.aws-kms.timeout=PT1.5S"})
 class KmsBackedPlatformTest extends IntegrationTest {
 
-    static final FakeKeyServices.Kms FAKE_KMS = new FakeKeyServices.Kms();
-    static final WireMockServer KMS = new WireMockServer(options().dynamicPort().extensions(FAKE_KMS));
+    static final String PLATFORM_KEY = "AKIAPLATFORMKMS00001";
+    static final String PLATFORM_SECRET = "platform-secret-for-the-kms-sandbox-00002";
+    static final CloudSim KMS;
+    static final String KEY_ARN;
 
     static {
-        FAKE_KMS.createKey("alias/cloudwarden-platform");
-        KMS.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(KMS::stop));
+        try {
+            KMS = CloudSim.start(PLATFORM_KEY, PLATFORM_SECRET, "arn:aws:iam::111111111111:role/cloudwarden-platform", Clock.systemUTC(), 0);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        KEY_ARN = KMS.createKey("111111111111", "eu-central-1");
+        Runtime.getRuntime().addShutdownHook(new Thread(KMS::close));
     }
 
     @DynamicPropertySource
     static void kms(DynamicPropertyRegistry registry) {
-        registry.add("cloudwarden.kek.aws-kms.endpoint", KMS::baseUrl);
+        registry.add("cloudwarden.kek.aws-kms.endpoint", KMS::endpoint);
+        registry.add("cloudwarden.kek.aws-kms.key-id", () -> KEY_ARN);
     }
 
     @Autowired
@@ -55,23 +58,30 @@ class KmsBackedPlatformTest extends IntegrationTest {
 
     @BeforeEach
     void healthyKms() {
-        KMS.resetAll();
-        KMS.stubFor(post("/").willReturn(aResponse().withTransformers("fake-kms")));
+        KMS.clearFaults();
+        KMS.latency(Duration.ZERO);
+        KMS.clearCalls();
+    }
+
+    /** The KMS calls of this action answered so far, by the platform's own key. */
+    static long calls(String action) {
+        return KMS.calls().stream().filter(c -> c.service().equals("kms") && c.action().equals(action) && c.errorCode() == null)
+                .peek(c -> assertThat(c.accessKeyId()).isEqualTo(PLATFORM_KEY)).count();
     }
 
     @Test
     void tenantKeysetsAreWrappedAndUnwrappedByKms() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("KMS Org");
         // wrapped once when the sign-up is requested, unwrapped once when its email is verified
-        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Encrypt")));
-        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt")));
-        assertThat(kekIdOf(t)).isEqualTo("aws-kms:alias/cloudwarden-platform");
+        assertThat(calls("Encrypt")).isEqualTo(2);
+        assertThat(calls("Decrypt")).isEqualTo(2);
+        assertThat(kekIdOf(t)).isEqualTo("aws-kms:" + KEY_ARN);
 
-        KMS.resetRequests();
+        KMS.clearCalls();
         keyring.forget(t.tenantId());
         assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
-        KMS.verify(2, postRequestedFor(urlEqualTo("/")).withHeader("X-Amz-Target", equalTo("TrentService.Decrypt"))
-                .withRequestBody(matchingJsonPath("$.KeyId", equalTo("alias/cloudwarden-platform"))));
+        assertThat(calls("Decrypt")).isEqualTo(2);
+        assertThat(calls("Encrypt")).isZero();
     }
 
     @Test
@@ -82,16 +92,14 @@ class KmsBackedPlatformTest extends IntegrationTest {
         Map<String, String> body = Map.of("organization", "Never Created", "email", email, "password", Api.PASSWORD);
 
         // the request answers before any key is made; its keys cannot be wrapped, so nothing is kept and nothing mailed
-        KMS.resetAll();
-        KMS.stubFor(post("/").willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/x-amz-json-1.1")
-                .withBody("{\"__type\":\"KMSInternalException\"}")));
+        KMS.failNext("kms:*", CloudSim.FaultKind.SERVER_ERROR, 1_000);
         assertThat(api.post("/api/v1/signup", body, null).status()).isEqualTo(202);
         long deadline = System.currentTimeMillis() + 20_000;
-        while (KMS.getAllServeEvents().isEmpty() && System.currentTimeMillis() < deadline) {
+        while (KMS.calls().isEmpty() && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
         }
-        Thread.sleep(500); // the background work gives up right after KMS answers
-        assertThat(KMS.getAllServeEvents()).isNotEmpty();
+        Thread.sleep(1_000); // the background work gives up right after KMS's last (retried) answer
+        assertThat(KMS.calls()).isNotEmpty().allSatisfy(c -> assertThat(c.errorCode()).isEqualTo("InternalFailure"));
         assertThat(count("select count(*) from signup_requests")).isEqualTo(requestsBefore);
         assertThat(TestMail.countTo(email)).isZero();
 
@@ -99,15 +107,13 @@ class KmsBackedPlatformTest extends IntegrationTest {
         healthyKms();
         assertThat(api.post("/api/v1/signup", body, null).status()).isEqualTo(202);
         String token = TestMail.token(TestMail.awaitMessageTo(email), "cwv_");
-        KMS.resetAll();
-        KMS.stubFor(post("/").willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/x-amz-json-1.1")
-                .withBody("{\"__type\":\"KMSInternalException\"}")));
+        KMS.failNext("kms:*", CloudSim.FaultKind.SERVER_ERROR, 1_000);
         Api.Response failed = api.verifyEmail(token);
         assertThat(failed.status()).isEqualTo(500);
         assertThat(failed.body()).isEqualTo("{\"error\":\"internal_error\",\"message\":\"Something went wrong on our side.\"}");
 
-        KMS.resetAll();
-        KMS.stubFor(post("/").willReturn(aResponse().withStatus(200).withBody("{}").withFixedDelay(5_000)));
+        KMS.clearFaults();
+        KMS.latency(Duration.ofSeconds(5));
         Api.Response hung = api.verifyEmail(token);
         assertThat(hung.status()).isEqualTo(500);
 
