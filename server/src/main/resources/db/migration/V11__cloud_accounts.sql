@@ -30,6 +30,8 @@ create table cloud_accounts (
     status_message      text check (length(status_message) <= 500),    -- our own words, never AWS's
     checked_at          timestamptz,
     sync_status         text check (sync_status in ('running', 'succeeded', 'failed')),
+    sync_run_id         uuid,            -- the run that may finish the sync: a run taken over as stale cannot
+
     sync_code           text check (length(sync_code) <= 40),
     sync_message        text check (length(sync_message) <= 500),
     sync_role_session   text check (length(sync_role_session) <= 64),
@@ -46,7 +48,7 @@ create policy tenant_isolation on cloud_accounts
     using (tenant_id = current_tenant_id()) with check (tenant_id = current_tenant_id());
 grant select, insert, delete on cloud_accounts to ${app_role};
 grant update (role_arn_ciphertext, status, status_code, status_message, checked_at, verify_role_session,
-               sync_status, sync_code, sync_message, sync_role_session, sync_started_at, sync_finished_at)
+               sync_status, sync_run_id, sync_code, sync_message, sync_role_session, sync_started_at, sync_finished_at)
     on cloud_accounts to ${app_role};
 
 -- The inventory of the last successful sync: instances, volumes and snapshots. A row points at an
@@ -57,7 +59,7 @@ create table cloud_resources (
     kind         text not null check (kind in ('instance', 'volume', 'snapshot')),
     region       text not null check (region ~ '^[a-z]{2}(-[a-z]+)+-[0-9]$'),
     resource_id  text not null check (resource_id ~ '^(i|vol|snap)-[0-9a-f]{8,17}$'),
-    type         text check (length(type) <= 40),            -- instance type; volume size in GiB as text
+    type         text check (length(type) <= 40),            -- instance type or volume type (gp3, ...)
     state        text not null check (length(state) <= 40),
     tags         jsonb not null default '{}' check (jsonb_typeof(tags) = 'object'),
     details      jsonb not null default '{}' check (jsonb_typeof(details) = 'object'),

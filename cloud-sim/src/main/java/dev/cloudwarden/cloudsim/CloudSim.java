@@ -170,6 +170,20 @@ public final class CloudSim implements AutoCloseable {
         iam.removeRole(roleArn);
     }
 
+    /** Temporary credentials AssumeRole issued, as the caller received them. Their text never shows the secrets. */
+    public record Issued(String roleArn, String roleSessionName, AccessKey key, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Issued[" + roleArn + ", " + roleSessionName + ", " + key.accessKeyId() + "]";
+        }
+    }
+
+    /** The temporary credentials issued so far (those of the last day at least), so tests can look for them where they must not be. */
+    public List<Issued> issued() {
+        return iam.sessions().stream().map(s -> new Issued(s.role().arn(), s.sessionName(), new AccessKey(s.accessKeyId(), s.secret()),
+                s.token())).toList();
+    }
+
     /**
      * Every temporary credential issued so far expires now: later calls with them are refused as
      * expired, as AWS refuses a session whose end its clock has passed while the caller's has not.

@@ -131,6 +131,11 @@ final class Iam {
                 roleId(role) + ":" + session.sessionName(), role, session.sessionName(), session.rolePolicy(), session.sessionPolicy());
     }
 
+    /** The sessions issued so far that have not been cleaned away, in no order. */
+    java.util.Collection<Session> sessions() {
+        return java.util.List.copyOf(sessions.values());
+    }
+
     /** Ends every session issued so far at {@code now}, as if each had reached its expiration. */
     void expireSessions(Instant now) {
         sessions.replaceAll((id, s) -> s.expiration().isAfter(now) ? s.withExpiration(now) : s);

@@ -20,5 +20,7 @@ public enum RateLimit {
     /** Second-factor codes: the sign-in step, enrolment and disabling. */
     MFA,
     /** Exporting or verifying the whole activity history: each reads every event of the tenant. */
-    ACTIVITY_EXPORT
+    ACTIVITY_EXPORT,
+    /** Verifying or syncing a cloud account: each opens an STS session on the platform's shared AssumeRole quota. */
+    CLOUD_SESSIONS
 }

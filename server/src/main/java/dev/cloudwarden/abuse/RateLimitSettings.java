@@ -16,13 +16,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param invitationSend   {@link RateLimit#INVITATION_SEND}
  * @param mfa              {@link RateLimit#MFA}
  * @param activityExport   {@link RateLimit#ACTIVITY_EXPORT}
+ * @param cloudSessions    {@link RateLimit#CLOUD_SESSIONS}
  * @param trustedProxies   IP addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For}
  *                         is believed; empty (the default): the TCP peer address is the client
  * @param maxBuckets       how many buckets (one per group and client address) each node keeps; least recently used go first
  */
 @ConfigurationProperties("cloudwarden.rate-limits")
 public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset, Limit invitationAccept, Limit invitationSend, Limit mfa,
-                                Limit activityExport, List<String> trustedProxies, long maxBuckets) {
+                                Limit activityExport, Limit cloudSessions, List<String> trustedProxies, long maxBuckets) {
 
     /** At most {@code requests} per {@code per} and address; spent requests come back evenly over {@code per}. */
     public record Limit(long requests, Duration per) {
@@ -41,6 +42,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
         if (invitationSend == null) invitationSend = new Limit(50, Duration.ofHours(1));
         if (mfa == null) mfa = new Limit(20, Duration.ofMinutes(1));
         if (activityExport == null) activityExport = new Limit(10, Duration.ofMinutes(10));
+        if (cloudSessions == null) cloudSessions = new Limit(60, Duration.ofMinutes(10));
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         if (maxBuckets == 0) maxBuckets = 100_000;
         if (maxBuckets < 1) {
@@ -57,6 +59,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
             case INVITATION_SEND -> invitationSend;
             case MFA -> mfa;
             case ACTIVITY_EXPORT -> activityExport;
+            case CLOUD_SESSIONS -> cloudSessions;
         };
     }
 }

@@ -41,6 +41,10 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
     /** Lets a prod serving node hold the owner's credentials (and migrate at start) after all. */
     static final String ALLOW_OWNER_CREDENTIALS = "cloudwarden.database.allow-owner-credentials";
 
+    /** Environment variables and system properties from which the AWS SDK takes an endpoint instead of AWS's own. */
+    static final List<String> AWS_SDK_ENDPOINTS = List.of("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_EC2",
+            "AWS_ENDPOINT_URL_KMS", "aws.endpointUrl", "aws.endpointUrlSts", "aws.endpointUrlEc2", "aws.endpointUrlKms");
+
     /** Top-level domains that never reach anyone (RFC 2606, RFC 6761). */
     static final Set<String> RESERVED_DOMAINS = Set.of("invalid", "example", "test", "localhost");
 
@@ -121,6 +125,12 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
         }
         if (StringUtils.hasText(env.getProperty("cloudwarden.cloud.endpoint"))) {
             violations.add(new Violation("cloudwarden.cloud.endpoint", "must not be set in prod (AWS's own endpoints only)"));
+        }
+        // The AWS SDK also takes endpoints from these, and would send the platform's credentials there.
+        for (String setting : AWS_SDK_ENDPOINTS) {
+            if (StringUtils.hasText(env.getProperty(setting))) {
+                violations.add(new Violation(setting, "must not be set in prod (the AWS SDK would send its calls to that endpoint)"));
+            }
         }
 
         if (!isFlag(env, "server.ssl.enabled", true, true)) {

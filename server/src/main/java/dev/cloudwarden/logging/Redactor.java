@@ -51,6 +51,9 @@ public record Redactor(boolean redactEmails) {
             // cwi_ invitations, cwr_ password resets, cwv_ email verifications.
             rule("(?<![A-Za-z0-9_-])(?:" + String.join("|", TOKEN_PREFIXES) + ")_[A-Za-z0-9_-]+", 0,
                     m -> MARK),
+            // Tenants' external IDs (cloud.ExternalIds: cw- and 40 hex digits), e.g. in a logged AssumeRole request.
+            rule("(?<![A-Za-z0-9_-])cw-[0-9a-f]{40}(?![0-9a-f])", 0,
+                    m -> MARK),
             // AWS access key ids: long-term (AKIA) and temporary (ASIA).
             rule("(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])", 0,
                     m -> MARK),

@@ -69,13 +69,14 @@ public final class Routes {
             signedIn(GET, "/api/v1/activity", AUDITORS).token(TokenScope.READ),
             signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ).limit(RateLimit.ACTIVITY_EXPORT),
             // --- JSON API: cloud accounts ---
-            signedIn(GET, "/api/v1/cloud-accounts/setup", ADMINS).token(TokenScope.READ),
+            // the setup makes the organisation's external ID the first time: a write
+            signedIn(GET, "/api/v1/cloud-accounts/setup", ADMINS).token(TokenScope.WRITE),
             signedIn(GET, "/api/v1/cloud-accounts", ANYONE).token(TokenScope.READ),
             signedIn(POST, "/api/v1/cloud-accounts", ADMINS).token(TokenScope.WRITE),
             signedIn(GET, "/api/v1/cloud-accounts/{id}", ANYONE).token(TokenScope.READ),
             signedIn(DELETE, "/api/v1/cloud-accounts/{id}", ADMINS).token(TokenScope.WRITE),
-            signedIn(POST, "/api/v1/cloud-accounts/{id}/verify", ADMINS).token(TokenScope.WRITE),
-            signedIn(POST, "/api/v1/cloud-accounts/{id}/sync", OPERATORS).token(TokenScope.JOBS_RUN),
+            signedIn(POST, "/api/v1/cloud-accounts/{id}/verify", ADMINS).token(TokenScope.WRITE).limit(RateLimit.CLOUD_SESSIONS),
+            signedIn(POST, "/api/v1/cloud-accounts/{id}/sync", OPERATORS).token(TokenScope.JOBS_RUN).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(GET, "/api/v1/cloud-accounts/{id}/resources", ANYONE).token(TokenScope.READ),
 
             // --- console: public pages and forms ---
@@ -130,8 +131,8 @@ public final class Routes {
             signedIn(POST, "/console/cloud-accounts", ADMINS),
             signedIn(GET, "/console/cloud-accounts/setup", ADMINS),
             signedIn(GET, "/console/cloud-accounts/{id}", ANYONE),
-            signedIn(POST, "/console/cloud-accounts/{id}/verify", ADMINS),
-            signedIn(POST, "/console/cloud-accounts/{id}/sync", OPERATORS),
+            signedIn(POST, "/console/cloud-accounts/{id}/verify", ADMINS).limit(RateLimit.CLOUD_SESSIONS),
+            signedIn(POST, "/console/cloud-accounts/{id}/sync", OPERATORS).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(POST, "/console/cloud-accounts/{id}/delete", ADMINS),
 
             // --- public files ---

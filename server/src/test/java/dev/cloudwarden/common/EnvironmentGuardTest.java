@@ -150,6 +150,10 @@ class EnvironmentGuardTest {
                 refusal("cloudwarden.cloud.sandbox.enabled", "true"),
                 refusal("cloudwarden.cloud.sandbox.enabled", "maybe"),
                 refusal("cloudwarden.cloud.endpoint", "https://127.0.0.1:4566"),
+                refusal("AWS_ENDPOINT_URL", "https://127.0.0.1:4566"),
+                refusal("AWS_ENDPOINT_URL_STS", "https://sts.attacker.example"),
+                refusal("aws.endpointUrlEc2", "https://ec2.attacker.example"),
+                refusal("aws.endpointUrlKms", "https://kms.attacker.example"),
                 // finding 10: a serving node does not hold the owner's credentials nor migrate
                 refusal("cloudwarden.database.owner-password", STRONG + "-owner"),
                 refusal("cloudwarden.database.migrate-on-start", "true"),

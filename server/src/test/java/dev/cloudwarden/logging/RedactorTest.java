@@ -128,6 +128,10 @@ class RedactorTest {
                 Arguments.of("password_hash=$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g, id=1", "password_hash=[REDACTED], id=1"),
                 Arguments.of("parameter value [$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA]", "parameter value [[REDACTED]]"),
                 Arguments.of("{bcrypt}$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", "{bcrypt}[REDACTED]"),
+                // external IDs (an AssumeRole request logged by the SDK at DEBUG)
+                Arguments.of("Action=AssumeRole&ExternalId=cw-0123456789abcdef0123456789abcdef01234567&RoleSessionName=cw-1a2b3c4d-sync-0123456789ab",
+                        "Action=AssumeRole&ExternalId=[REDACTED]&RoleSessionName=cw-1a2b3c4d-sync-0123456789ab"),
+                Arguments.of("{\"externalId\":\"cw-0123456789abcdef0123456789abcdef01234567\"}", "{\"externalId\":\"[REDACTED]\"}"),
                 // email addresses
                 Arguments.of("signed in jane.doe+ops@example.co.uk from 10.0.0.1", "signed in [REDACTED] from 10.0.0.1"),
                 Arguments.of("<OWNER-42@Example.COM>", "<[REDACTED]>"),

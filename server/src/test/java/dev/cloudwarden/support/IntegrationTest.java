@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.invitation-send.requests=1000000",
         "cloudwarden.rate-limits.mfa.requests=1000000",
         "cloudwarden.rate-limits.activity-export.requests=1000000",
+        "cloudwarden.rate-limits.cloud-sessions.requests=1000000",
         // the sandbox AWS on any free port, so a test run and a dev server can share the machine
         "cloudwarden.cloud.sandbox.port=0",
         IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})

@@ -6,7 +6,6 @@ import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -18,9 +17,9 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Region;
 
 /**
- * Verify = a fresh AssumeRole (this tenant's external ID, a session policy allowing only
- * DescribeRegions) and one DescribeRegions, which also shows whether each of the account's regions is
- * enabled. No database connection is held while AWS answers. The outcome and the session's name go
+ * Verify = a session of its own (AssumeRole with this tenant's external ID, a session policy allowing
+ * only DescribeRegions) and one DescribeRegions in the platform's STS region, which also shows whether
+ * each of the account's regions is enabled. No database connection is held while AWS answers. The outcome and the session's name go
  * to the account and to the activity history, so the customer can find the session in CloudTrail.
  */
 @Service
@@ -49,21 +48,16 @@ class AccountVerification {
 
     CloudAccountRows.Account verify(UUID id) {
         UUID tenant = tenants.require();
-        record Loaded(Connections.Connection connection, List<String> regions) {
-        }
-        Loaded loaded = tx.execute(s -> {
-            CloudAccountRows.Account account = rows.find(id).orElseThrow(ApiProblem::notFound);
-            return new Loaded(connections.of(tenant, id), account.regions());
-        });
+        Connections.Connection connection = tx.execute(s -> connections.of(tenant, id));
         String name = StsSessions.newName(tenant, StsSessions.Purpose.VERIFY);
         AwsErrors.Problem problem = null;
-        String region = loaded.regions().get(0);
+        // DescribeRegions where STS is: a region every account has enabled, so a disabled one of the account's is named below
+        String region = aws.stsRegion();
         try {
-            StsSessions.Session session = sessions.open(tenant, id, loaded.connection().role(), loaded.connection().externalId(),
-                    StsSessions.Purpose.VERIFY, name, true);
+            StsSessions.Session session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.VERIFY, name);
             try (Ec2Client ec2 = aws.ec2(session.credentials(), region)) {
                 Set<String> enabled = ec2.describeRegions().regions().stream().map(Region::regionName).collect(Collectors.toSet());
-                for (String wanted : loaded.regions()) {
+                for (String wanted : connection.regions()) {
                     if (!enabled.contains(wanted)) {
                         problem = AwsErrors.regionDisabled(wanted);
                         break;

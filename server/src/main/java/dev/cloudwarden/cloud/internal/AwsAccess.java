@@ -28,6 +28,7 @@ final class AwsAccess implements AutoCloseable {
     private final StsClient sts;
     private final URI endpoint;
     private final String platformPrincipal;
+    private final String stsRegion;
 
     /**
      * @param endpoint  one endpoint for every service (the sandbox), or null for AWS's own
@@ -43,6 +44,7 @@ final class AwsAccess implements AutoCloseable {
         this.http = http.build();
         this.endpoint = endpoint;
         this.platformPrincipal = platformPrincipal;
+        this.stsRegion = stsRegion;
         StsClientBuilder sts = StsClient.builder().httpClient(this.http).region(Region.of(stsRegion))
                 .credentialsProvider(platformCredentials).overrideConfiguration(overrides());
         if (endpoint != null) {
@@ -51,8 +53,19 @@ final class AwsAccess implements AutoCloseable {
         this.sts = sts.build();
     }
 
+    /** The principal customers' trust policies name, or null where none is configured (dev without the sandbox). */
     String platformPrincipal() {
         return platformPrincipal;
+    }
+
+    /** The platform principal's partition (aws, aws-us-gov, aws-cn), or null. */
+    String platformPartition() {
+        return platformPrincipal == null ? null : platformPrincipal.split(":")[1];
+    }
+
+    /** The region whose STS endpoint the platform calls (enabled in every account). */
+    String stsRegion() {
+        return stsRegion;
     }
 
     StsClient sts() {

@@ -15,6 +15,12 @@ final class AwsErrors {
     record Problem(String code, String message) {
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AwsErrors.class);
+
+    /** Our side's failure, not the customer's: the operators learn of it from the log (code only, never AWS's text). */
+    private static final Problem PLATFORM = new Problem("platform_error",
+            "Cloudwarden could not authenticate to AWS. This is on our side and has been logged for the operators; try again later.");
+
     private AwsErrors() {
     }
 
@@ -23,6 +29,11 @@ final class AwsErrors {
             String code = aws.awsErrorDetails() == null ? "" : String.valueOf(aws.awsErrorDetails().errorCode());
             int status = aws.statusCode();
             return switch (code) {
+                // only the platform's own credentials call STS: AWS does not know or believe them
+                case "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken" -> {
+                    log.warn("AWS refused the platform's own credentials: {} (HTTP {})", code, status);
+                    yield PLATFORM;
+                }
                 // AWS answers a missing role, a trust policy that does not name us and a wrong or missing
                 // external ID alike (so roles cannot be probed): the message names all three checks.
                 case "AccessDenied" -> new Problem("role_not_assumable", "The role could not be assumed. Check that the role exists, "
@@ -41,6 +52,10 @@ final class AwsErrors {
                 default -> status >= 500 ? new Problem("aws_unavailable", "AWS answered with a server error. Try again later.")
                         : new Problem("aws_error", "AWS refused the request. Check the role and its policy on the setup page.");
             };
+        }
+        if (e instanceof SdkClientException && String.valueOf(e.getMessage()).startsWith("Unable to load credentials")) {
+            log.warn("The platform has no AWS credentials: the standard provider chain found none");
+            return PLATFORM;
         }
         if (e instanceof SdkClientException) {
             return new Problem("aws_unreachable", "AWS could not be reached. Try again later.");

@@ -53,6 +53,11 @@ class CloudAccountRows {
                 .update();
     }
 
+    /** Serialises this transaction with the tenant's other account changes (a transaction-level advisory lock). */
+    void lockTenant(UUID tenant) {
+        jdbc.sql("select pg_advisory_xact_lock(?)").param(tenant.getMostSignificantBits() ^ tenant.getLeastSignificantBits()).query().singleRow();
+    }
+
     int count() {
         return jdbc.sql("select count(*) from cloud_accounts").query(Integer.class).single();
     }
@@ -80,20 +85,24 @@ class CloudAccountRows {
                 .params(status, code, message, Timestamp.from(checkedAt), roleSessionName, id).update() == 1;
     }
 
-    /** Marks a sync as running unless one already is (one that started before {@code staleBefore} is taken as dead). */
-    boolean startSync(UUID id, Instant now, Instant staleBefore) {
+    /**
+     * Marks a sync as running as run {@code run}, unless one already is (one that started before
+     * {@code staleBefore} is taken as dead with its node).
+     */
+    boolean startSync(UUID id, UUID run, Instant now, Instant staleBefore) {
         return jdbc.sql("""
-                        update cloud_accounts set sync_status = 'running', sync_code = null, sync_message = null, sync_started_at = ?,
-                                                  sync_finished_at = null, sync_role_session = null
+                        update cloud_accounts set sync_status = 'running', sync_run_id = ?, sync_code = null, sync_message = null,
+                                                  sync_started_at = ?, sync_finished_at = null, sync_role_session = null
                         where id = ? and (sync_status is distinct from 'running' or sync_started_at < ?)""")
-                .params(Timestamp.from(now), id, Timestamp.from(staleBefore)).update() == 1;
+                .params(run, Timestamp.from(now), id, Timestamp.from(staleBefore)).update() == 1;
     }
 
-    boolean finishSync(UUID id, String status, String code, String message, String roleSessionName, Instant finishedAt) {
+    /** Records how run {@code run} ended; false when the account is gone or another run took the sync over. */
+    boolean finishSync(UUID id, UUID run, String status, String code, String message, String roleSessionName, Instant finishedAt) {
         return jdbc.sql("""
                         update cloud_accounts set sync_status = ?, sync_code = ?, sync_message = ?, sync_role_session = ?, sync_finished_at = ?
-                        where id = ? and sync_status = 'running'""")
-                .params(status, code, message, roleSessionName, Timestamp.from(finishedAt), id).update() == 1;
+                        where id = ? and sync_status = 'running' and sync_run_id = ?""")
+                .params(status, code, message, roleSessionName, Timestamp.from(finishedAt), id, run).update() == 1;
     }
 
     private static Account account(ResultSet rs, int row) throws SQLException {

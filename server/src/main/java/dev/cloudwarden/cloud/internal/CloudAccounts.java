@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -25,17 +25,28 @@ import tools.jackson.databind.json.JsonMapper;
 class CloudAccounts {
 
     static final int MAX_ACCOUNTS = 1000;
-    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The setup answer (SPEC §3): the sandbox role only in dev, with the sandbox running. */
     record Setup(String externalId, String platformPrincipal, String cloudFormationTemplate, JsonNode iamPolicy, SandboxRole sandbox) {
+        @Override
+        public String toString() {
+            return "Setup[external ID and documents not shown]";
+        }
     }
 
     record SandboxRole(String roleArn) {
+        @Override
+        public String toString() {
+            return "SandboxRole[not shown]";
+        }
     }
 
     record NewAccount(String name, String provider, String roleArn, List<String> regions) {
+        @Override
+        public String toString() {
+            return "NewAccount[" + provider + ", " + regions + "]";
+        }
     }
 
     private final CloudAccountRows rows;
@@ -46,13 +57,12 @@ class CloudAccounts {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final AwsAccess aws;
-    private final StsSessions sessions;
     private final InventorySync sync;
     private final SandboxAws sandbox;
 
     CloudAccounts(CloudAccountRows rows, ExternalIds externalIds, FieldCrypto crypto, ActivityLog activity, TenantContext tenants,
-                  TransactionTemplate tx, Clock clock, AwsAccess aws, StsSessions sessions, InventorySync sync,
-                  org.springframework.beans.factory.ObjectProvider<SandboxAws> sandbox) {
+                  TransactionTemplate tx, Clock clock, AwsAccess aws, InventorySync sync,
+                  ObjectProvider<SandboxAws> sandbox) {
         this.rows = rows;
         this.externalIds = externalIds;
         this.crypto = crypto;
@@ -61,16 +71,19 @@ class CloudAccounts {
         this.tx = tx;
         this.clock = clock;
         this.aws = aws;
-        this.sessions = sessions;
         this.sync = sync;
         this.sandbox = sandbox.getIfAvailable();
     }
 
     Setup setup() {
         UUID tenant = tenants.require();
-        String externalId = tx.execute(s -> externalIds.of(tenant)).reveal();
         String principal = aws.platformPrincipal();
-        String partition = principal.split(":")[1];
+        if (principal == null) {
+            throw ApiProblem.unavailable("Connecting AWS accounts is not configured on this server (cloudwarden.cloud.platform-principal).",
+                    java.time.Duration.ofMinutes(5));
+        }
+        String externalId = tx.execute(s -> externalIds.of(tenant)).reveal();
+        String partition = aws.platformPartition();
         SetupDocuments.Features features = SetupDocuments.Features.INVENTORY_ONLY; // the automation jobs add theirs
         String policy = SetupDocuments.policyJson(partition, features);
         SandboxRole sandboxRole = sandbox == null ? null : new SandboxRole(sandbox.roleFor(tenant, externalId, policy));
@@ -87,10 +100,19 @@ class CloudAccounts {
             throw ApiProblem.invalid("provider", "must be aws");
         }
         RoleArn role = RoleArn.parse("roleArn", request.roleArn());
-        List<String> regions = regions(request.regions());
+        String partition = aws.platformPartition();
+        if (partition != null && !partition.equals(role.partition())) {
+            throw ApiProblem.invalid("roleArn", "must be a role in the " + partition + " partition, where this platform runs");
+        }
+        List<String> regions = regions(request.regions(), partition);
         UUID tenant = tenants.require();
         UUID id = UUID.randomUUID();
         return tx.execute(s -> {
+            if (!externalIds.exists(tenant)) {
+                throw ApiProblem.conflict("setup_required", "Open the setup page first: it makes this organisation's external ID, "
+                        + "which the role's trust policy must name.");
+            }
+            rows.lockTenant(tenant); // one add at a time per tenant, so the count below holds
             if (rows.count() >= MAX_ACCOUNTS) {
                 throw ApiProblem.conflict("too_many_accounts", "This organisation has " + MAX_ACCOUNTS + " cloud accounts; delete one first.");
             }
@@ -114,7 +136,7 @@ class CloudAccounts {
         return tx.execute(s -> rows.find(id)).orElseThrow(ApiProblem::notFound);
     }
 
-    /** Deletes the account and its inventory; its sessions are forgotten and a running sync is stopped at once. */
+    /** Deletes the account and its inventory; a sync running on this node stops at once (elsewhere it finds the account gone). */
     void delete(UUID id) {
         UUID tenant = tenants.require();
         tx.executeWithoutResult(s -> {
@@ -123,7 +145,6 @@ class CloudAccounts {
             }
             activity.record(Action.CLOUD_ACCOUNT_DELETED, target(id));
         });
-        sessions.forget(tenant, id);
         sync.cancel(tenant, id);
     }
 
@@ -142,7 +163,7 @@ class CloudAccounts {
         return trimmed;
     }
 
-    private static List<String> regions(List<String> regions) {
+    private static List<String> regions(List<String> regions, String partition) {
         if (regions == null || regions.isEmpty()) {
             throw ApiProblem.invalid("regions", "name at least one region, e.g. [\"us-east-1\"]");
         }
@@ -151,10 +172,7 @@ class CloudAccounts {
         }
         Set<String> distinct = new LinkedHashSet<>();
         for (String region : regions) {
-            if (region == null || region.length() > 30 || !REGION.matcher(region).matches()) {
-                throw ApiProblem.invalid("regions", "each must be an AWS region name such as us-east-1");
-            }
-            distinct.add(region);
+            distinct.add(Regions.check("regions", region, partition));
         }
         return List.copyOf(distinct);
     }

@@ -3,7 +3,6 @@ package dev.cloudwarden.cloud.internal;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -78,8 +77,8 @@ class CloudApiController {
 
     @GetMapping("/{id}/resources")
     @Operation(summary = "The inventory of the last sync; filters kind, region, state, tag (key or key=value), limit; follow cursor")
-    Inventory.Page resources(@PathVariable String id, @RequestParam Map<String, String> params) {
-        return inventory.page(CloudIds.parse(id), params);
+    Inventory.Page resources(@PathVariable String id, @RequestParam org.springframework.util.MultiValueMap<String, String> params) {
+        return inventory.page(CloudIds.parse(id), Inventory.single(params));
     }
 
     /** Ids in paths: a malformed one is answered like an unknown one. */

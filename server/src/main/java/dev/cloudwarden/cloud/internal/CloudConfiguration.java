@@ -58,15 +58,15 @@ class CloudConfiguration {
                     SandboxAws.PLATFORM_PRINCIPAL, settings.stsRegion(), URI.create(sandbox.endpoint()), sandbox.trust(),
                     settings.syncConcurrency() * 2);
         }
-        String principal = settings.platformPrincipal() == null || settings.platformPrincipal().isEmpty()
-                ? "arn:aws:iam::000000000000:role/cloudwarden-platform-not-configured" : settings.platformPrincipal();
+        // none configured (dev without the sandbox): the setup answers 503 rather than name a principal that is not ours
+        String principal = settings.platformPrincipal() == null || settings.platformPrincipal().isEmpty() ? null : settings.platformPrincipal();
         return new AwsAccess(DefaultCredentialsProvider.builder().build(), principal, settings.stsRegion(), settings.endpoint(), null,
                 settings.syncConcurrency() * 2);
     }
 
     @Bean
-    StsSessions stsSessions(AwsAccess aws, Clock clock, CloudSettings settings) {
-        return new StsSessions(aws, clock, settings.sessionDuration());
+    StsSessions stsSessions(AwsAccess aws, CloudSettings settings) {
+        return new StsSessions(aws, settings.sessionDuration());
     }
 
     @Bean

@@ -3,6 +3,7 @@ package dev.cloudwarden.cloud.internal;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.FieldCrypto;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
@@ -10,8 +11,8 @@ import org.springframework.stereotype.Component;
 @Component
 class Connections {
 
-    /** An account's role and the tenant's external ID; neither ever shows in text. */
-    record Connection(UUID tenant, UUID account, RoleArn role, Secret externalId) {
+    /** An account's role, its regions and the tenant's external ID; neither secret ever shows in text. */
+    record Connection(UUID tenant, UUID account, RoleArn role, Secret externalId, List<String> regions) {
         @Override
         public String toString() {
             return "Connection[" + account + ", " + role + "]";
@@ -31,7 +32,8 @@ class Connections {
     /** Inside the tenant's transaction; 404 when the account is not the tenant's. */
     Connection of(UUID tenant, UUID account) {
         byte[] ciphertext = rows.roleArnCiphertext(account).orElseThrow(ApiProblem::notFound);
+        List<String> regions = rows.find(account).orElseThrow(ApiProblem::notFound).regions();
         RoleArn role = RoleArn.parse("roleArn", crypto.decryptString(tenant, CloudAccountRows.ROLE_ARN.field(), account, ciphertext));
-        return new Connection(tenant, account, role, externalIds.of(tenant));
+        return new Connection(tenant, account, role, externalIds.existing(tenant), regions);
     }
 }

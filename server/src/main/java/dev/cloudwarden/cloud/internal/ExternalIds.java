@@ -54,6 +54,18 @@ class ExternalIds {
         return crypto.decryptSecret(tenant, COLUMN.field(), tenant, read(tenant).orElseThrow());
     }
 
+    /** Whether the tenant has its external ID (the setup was opened at least once). */
+    boolean exists(UUID tenant) {
+        return read(tenant).isPresent();
+    }
+
+    /** The tenant's external ID; 409 {@code setup_required} when it has none yet (nothing is made here). */
+    Secret existing(UUID tenant) {
+        byte[] stored = read(tenant).orElseThrow(() -> dev.cloudwarden.common.ApiProblem.conflict("setup_required",
+                "Open the setup page first: it makes this organisation's external ID, which the role's trust policy must name."));
+        return crypto.decryptSecret(tenant, COLUMN.field(), tenant, stored);
+    }
+
     private Optional<byte[]> read(UUID tenant) {
         return jdbc.sql("select external_id_ciphertext from cloud_external_ids where tenant_id = ?").param(tenant)
                 .query(byte[].class).optional();

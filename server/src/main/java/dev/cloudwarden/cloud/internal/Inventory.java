@@ -28,7 +28,6 @@ class Inventory {
 
     static final Set<String> PARAMETERS = Set.of("kind", "region", "state", "tag", "limit", "cursor");
     private static final Set<String> KINDS = Set.of("instance", "volume", "snapshot");
-    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]");
     private static final Pattern STATE = Pattern.compile("[a-z-]{1,40}");
     private static final Pattern RESOURCE_ID = Pattern.compile("(i|vol|snap)-[0-9a-f]{8,17}");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -54,10 +53,23 @@ class Inventory {
         this.tx = tx;
     }
 
+    /** The query's parameters, each given once (a repeated one is refused, not half-read). */
+    static Map<String, String> single(org.springframework.util.MultiValueMap<String, String> query) {
+        Map<String, String> params = new java.util.HashMap<>();
+        query.forEach((name, values) -> {
+            if (values.size() != 1) {
+                throw ApiProblem.invalid(PARAMETERS.contains(name) ? name : "query", "give each parameter once");
+            }
+            params.put(name, values.get(0));
+        });
+        return params;
+    }
+
     Page page(UUID account, Map<String, String> params) {
         for (String name : params.keySet()) {
             if (!PARAMETERS.contains(name)) {
-                throw ApiProblem.invalid("query", "unknown parameter; use kind, region, state, tag, limit or cursor");
+                throw ApiProblem.invalid(name.length() <= 40 && name.matches("[A-Za-z0-9_.-]+") ? name : "query",
+                        "unknown parameter; use kind, region, state, tag, limit or cursor");
             }
         }
         StringBuilder sql = new StringBuilder("""
@@ -75,7 +87,7 @@ class Inventory {
         }
         String region = params.get("region");
         if (region != null) {
-            if (!REGION.matcher(region).matches()) {
+            if (!Regions.looksLikeRegion(region)) {
                 throw ApiProblem.invalid("region", "must be an AWS region name such as us-east-1");
             }
             sql.append(" and region = :region");
@@ -93,7 +105,7 @@ class Inventory {
         if (tag != null) {
             int eq = tag.indexOf('=');
             String key = eq < 0 ? tag : tag.substring(0, eq);
-            if (key.isEmpty() || key.length() > 128 || tag.length() > 400) {
+            if (key.isEmpty() || key.length() > 128 || (eq >= 0 && tag.length() - eq - 1 > 256)) {
                 throw ApiProblem.invalid("tag", "must be key or key=value (key 1-128 characters, value up to 256)");
             }
             if (eq < 0) {
@@ -150,7 +162,7 @@ class Inventory {
     private static Position decode(String cursor) {
         try {
             String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("/", -1);
-            if (parts.length == 3 && KINDS.contains(parts[0]) && REGION.matcher(parts[1]).matches() && RESOURCE_ID.matcher(parts[2]).matches()) {
+            if (parts.length == 3 && KINDS.contains(parts[0]) && Regions.looksLikeRegion(parts[1]) && RESOURCE_ID.matcher(parts[2]).matches()) {
                 return new Position(parts[0], parts[1], parts[2]);
             }
         } catch (IllegalArgumentException e) {

@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -33,18 +35,22 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * An inventory sync: one STS session (purpose sync, read-only session policy), every region of the
- * account at once on virtual threads (instances, volumes and the account's own snapshots, all pages),
- * then one transaction that replaces the account's inventory and records the outcome with the
- * session's name. At most {@code cloudwarden.cloud.sync-concurrency} accounts sync at once on a node;
- * no database connection is held while AWS answers.
+ * An inventory sync run: its own STS session (purpose sync, read-only session policy), every region
+ * of the account at once on virtual threads (instances, volumes and the account's own snapshots, all
+ * pages), then one transaction that replaces the account's inventory and records the outcome with the
+ * session's name. Each run has an id: only the run that started the sync may finish it, so a run
+ * taken over as stale can never write over its successor. A run ends, one way or another, within
+ * {@link #DEADLINE}; at most {@code cloudwarden.cloud.sync-concurrency} accounts sync at once on a
+ * node, and no database connection is held while AWS answers.
  */
 @Component
 class InventorySync implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(InventorySync.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** A sync still marked running after this long died with its node; a new one may start. */
+    /** The longest a run may take, waiting for its turn included; it then ends as failed. */
+    static final Duration DEADLINE = Duration.ofMinutes(10);
+    /** A sync still marked running after this long died with its node (longer than {@link #DEADLINE}): a new one may start. */
     static final Duration STALE = Duration.ofMinutes(15);
 
     record Resource(String kind, String id, String region, String type, String state, Map<String, String> tags, Instant createdAt,
@@ -78,37 +84,51 @@ class InventorySync implements DisposableBean {
         this.tx = tx;
         this.jdbc = jdbc;
         this.clock = clock;
-        this.permits = new Semaphore(settings.syncConcurrency());
+        this.permits = new Semaphore(settings.syncConcurrency(), true);
     }
 
     /** Starts a sync of an account of the tenant in scope (202); 409 while one is running. */
     CloudAccountRows.Sync request(UUID account) {
         UUID tenant = tenants.require();
+        UUID run = UUID.randomUUID();
         return tx.execute(s -> {
             rows.find(account).orElseThrow(ApiProblem::notFound);
             Instant now = clock.instant();
-            if (!rows.startSync(account, now, now.minus(STALE))) {
+            if (!rows.startSync(account, run, now, now.minus(STALE))) {
                 throw ApiProblem.conflict("sync_running", "A sync of this account is already running.");
             }
             activity.record(Action.CLOUD_ACCOUNT_SYNC_STARTED, CloudAccounts.target(account));
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
-                    Key key = new Key(tenant, account);
-                    running.put(key, threads.submit(() -> {
-                        try {
-                            tenants.runAs(tenant, () -> runOrFail(tenant, account));
-                        } finally {
-                            running.remove(key);
-                        }
-                    }));
+                    start(tenant, account, run);
                 }
             });
             return rows.find(account).orElseThrow().sync();
         });
     }
 
-    /** Stops a running sync of a deleted account: its results would have nowhere to go. */
+    private void start(UUID tenant, UUID account, UUID run) {
+        Key key = new Key(tenant, account);
+        Future<?>[] self = new Future<?>[1];
+        synchronized (self) {
+            self[0] = threads.submit(() -> {
+                try {
+                    tenants.runAs(tenant, () -> runOrFail(tenant, account, run));
+                } finally {
+                    synchronized (self) {
+                        running.remove(key, self[0]);
+                    }
+                }
+            });
+            Future<?> previous = running.put(key, self[0]);
+            if (previous != null) {
+                previous.cancel(true); // a run taken over as stale: it could not finish anyway
+            }
+        }
+    }
+
+    /** Stops a running sync of a deleted account on this node: its results would have nowhere to go. */
     void cancel(UUID tenant, UUID account) {
         Future<?> future = running.remove(new Key(tenant, account));
         if (future != null) {
@@ -116,83 +136,85 @@ class InventorySync implements DisposableBean {
         }
     }
 
-    /** A failure outside AWS (the database, a bug) still ends the sync, as failed, instead of leaving it running. */
-    private void runOrFail(UUID tenant, UUID account) {
+    /** A failure outside AWS (the database, a bug) still ends the run, as failed, instead of leaving it running. */
+    private void runOrFail(UUID tenant, UUID account, UUID run) {
         try {
-            run(tenant, account);
+            run(tenant, account, run);
         } catch (RuntimeException e) {
             log.warn("Inventory sync failed: {}", e.getClass().getName());
             try {
-                finish(account, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), null);
+                finish(account, run, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), null);
             } catch (RuntimeException again) {
                 log.warn("Could not record a failed inventory sync: {}", again.getClass().getName());
             }
         }
     }
 
-    private void run(UUID tenant, UUID account) {
-        record Loaded(Connections.Connection connection, List<String> regions) {
-        }
-        Loaded loaded;
+    private void run(UUID tenant, UUID account, UUID run) {
+        Instant deadline = clock.instant().plus(DEADLINE);
+        Connections.Connection connection;
         try {
-            loaded = tx.execute(s -> new Loaded(connections.of(tenant, account), rows.find(account).orElseThrow().regions()));
+            connection = tx.execute(s -> connections.of(tenant, account));
         } catch (ApiProblem gone) {
             return; // deleted before it started
         }
         String name = StsSessions.newName(tenant, StsSessions.Purpose.SYNC);
         List<Resource> found = new ArrayList<>();
-        AwsErrors.Problem problem = null;
-        String sessionName = name;
+        AwsErrors.Problem problem;
         try {
-            permits.acquire();
+            if (!permits.tryAcquire(Duration.between(clock.instant(), deadline).toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new TimeoutException();
+            }
             try {
-                StsSessions.Session session = sessions.open(tenant, account, loaded.connection().role(), loaded.connection().externalId(),
-                        StsSessions.Purpose.SYNC, name, false);
-                sessionName = session.roleSessionName();
-                problem = collect(session, loaded.regions(), found);
+                StsSessions.Session session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.SYNC, name);
+                problem = collect(session, connection.regions(), found, deadline);
                 if (problem != null && problem.code().equals("session_expired")) {
-                    // a cached session AWS no longer honours: forget it and try once with a new one
-                    sessions.forget(tenant, account);
+                    // AWS found the session expired before this node did (clocks apart): one new session, once
                     found.clear();
-                    session = sessions.open(tenant, account, loaded.connection().role(), loaded.connection().externalId(),
-                            StsSessions.Purpose.SYNC, name, true);
-                    sessionName = session.roleSessionName();
-                    problem = collect(session, loaded.regions(), found);
+                    name = StsSessions.newName(tenant, StsSessions.Purpose.SYNC);
+                    session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.SYNC, name);
+                    problem = collect(session, connection.regions(), found, deadline);
                 }
             } finally {
                 permits.release();
             }
         } catch (SdkException e) {
-            problem = AwsErrors.of(e, aws.platformPrincipal(), loaded.regions().get(0));
+            problem = AwsErrors.of(e, aws.platformPrincipal(), aws.stsRegion());
+        } catch (TimeoutException e) {
+            problem = new AwsErrors.Problem("sync_timeout", "The sync did not finish within " + DEADLINE.toMinutes()
+                    + " minutes. Try again later, or with fewer regions.");
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return; // cancelled: the account is gone
+            // deleted (then finishing finds no row) or the node is stopping: end as failed rather than leave it running
+            problem = new AwsErrors.Problem("sync_interrupted", "The sync was interrupted. Try again.");
         }
-        finish(account, found, problem, sessionName);
+        finish(account, run, found, problem, name);
     }
 
-    /** Every region at once; the first failure (in region order) is the answer. */
-    private AwsErrors.Problem collect(StsSessions.Session session, List<String> regions, List<Resource> found) throws InterruptedException {
+    /** Every region at once, until the deadline; the first failure (in region order) is the answer. */
+    private AwsErrors.Problem collect(StsSessions.Session session, List<String> regions, List<Resource> found, Instant deadline)
+            throws InterruptedException, TimeoutException {
         List<Future<List<Resource>>> futures = new ArrayList<>();
         for (String region : regions) {
             futures.add(threads.submit(() -> region(session, region)));
         }
         AwsErrors.Problem problem = null;
-        for (int i = 0; i < futures.size(); i++) {
-            try {
-                found.addAll(futures.get(i).get());
-            } catch (ExecutionException e) {
-                if (problem == null) {
-                    problem = e.getCause() instanceof SdkException sdk ? AwsErrors.of(sdk, aws.platformPrincipal(), regions.get(i))
-                            : new AwsErrors.Problem("sync_failed", "The sync failed. Try again later.");
-                    if (!(e.getCause() instanceof SdkException)) {
-                        log.warn("Inventory sync failed: {}", e.getCause().getClass().getName());
+        try {
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    found.addAll(futures.get(i).get(Math.max(0, Duration.between(clock.instant(), deadline).toMillis()), TimeUnit.MILLISECONDS));
+                } catch (ExecutionException e) {
+                    if (problem == null) {
+                        if (e.getCause() instanceof SdkException sdk) {
+                            problem = AwsErrors.of(sdk, aws.platformPrincipal(), regions.get(i));
+                        } else {
+                            log.warn("Inventory sync failed in a region: {}", e.getCause().getClass().getName());
+                            problem = new AwsErrors.Problem("sync_failed", "The sync failed. Try again later.");
+                        }
                     }
                 }
-            } catch (InterruptedException e) {
-                futures.forEach(f -> f.cancel(true));
-                throw e;
             }
+        } finally {
+            futures.forEach(f -> f.cancel(true)); // nothing outlives the run
         }
         return problem;
     }
@@ -219,13 +241,14 @@ class InventorySync implements DisposableBean {
         return out;
     }
 
-    private void finish(UUID account, List<Resource> found, AwsErrors.Problem problem, String sessionName) {
+    /** Records the run's end; nothing when the account is gone or another run has taken the sync over. */
+    private void finish(UUID account, UUID run, List<Resource> found, AwsErrors.Problem problem, String sessionName) {
         Instant now = clock.instant();
         tx.executeWithoutResult(s -> {
             boolean ok = problem == null;
-            if (!rows.finishSync(account, ok ? "succeeded" : "failed", ok ? null : problem.code(), ok ? null : problem.message(), sessionName,
-                    now)) {
-                return; // deleted meanwhile: nothing to record
+            if (!rows.finishSync(account, run, ok ? "succeeded" : "failed", ok ? null : problem.code(), ok ? null : problem.message(),
+                    sessionName, now)) {
+                return;
             }
             if (ok) {
                 jdbc.update("delete from cloud_resources where account_id = ?", account);
@@ -256,7 +279,9 @@ class InventorySync implements DisposableBean {
             } else {
                 details.put("code", problem.code());
             }
-            details.put("role_session_name", sessionName);
+            if (sessionName != null) {
+                details.put("role_session_name", sessionName);
+            }
             activity.record(Action.CLOUD_ACCOUNT_SYNCED, CloudAccounts.target(account), details);
         });
     }

@@ -1,7 +1,6 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,8 +12,6 @@ import java.util.regex.Pattern;
  * any page or query. Its {@code toString()} is the masked form, so a log line never holds it whole.
  */
 record RoleArn(String partition, String accountId, String path, String name) {
-
-    static final Set<String> PARTITIONS = Set.of("aws", "aws-us-gov", "aws-cn");
 
     private static final Pattern ARN = Pattern.compile(
             "arn:(aws|aws-us-gov|aws-cn):iam::([0-9]{12}):role(/(?:[A-Za-z0-9_+=,.@-]+/)*)([A-Za-z0-9_+=,.@-]{1,64})");

@@ -83,7 +83,7 @@ final class SandboxAws implements AutoCloseable {
 
     /** The role a tenant's CloudFormation stack would create in the sandbox account: trusting the platform with its external ID. */
     String roleFor(UUID tenant, String externalId, String policyDocument) {
-        CloudSim.Role role = new CloudSim.Role(accountId, ROLE_PREFIX + tenant.toString().substring(0, 8), PLATFORM_PRINCIPAL, externalId,
+        CloudSim.Role role = new CloudSim.Role(accountId, ROLE_PREFIX + tenant.toString().replace("-", ""), PLATFORM_PRINCIPAL, externalId,
                 policyDocument);
         sim.addRole(role);
         return role.arn();

@@ -30,6 +30,8 @@ final class SetupDocuments {
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    /** Session policies count against AssumeRole's packed size: no indentation. */
+    private static final JsonMapper COMPACT = JsonMapper.builder().build();
 
     private SetupDocuments() {
     }
@@ -45,8 +47,11 @@ final class SetupDocuments {
         if (features.snapshotTags() != null) {
             statements.add(statement("SnapshotTaggedVolumes", List.of("ec2:CreateSnapshot"), "arn:" + partition + ":ec2:*:*:volume/*",
                     tagCondition(features.snapshotTags())));
-            statements.add(statement("CreateSnapshotsTaggedByCloudwarden", List.of("ec2:CreateSnapshot", "ec2:CreateTags"),
+            statements.add(statement("CreateSnapshotsTaggedByCloudwarden", List.of("ec2:CreateSnapshot"),
                     "arn:" + partition + ":ec2:*::snapshot/*", Map.of("StringEquals", Map.of("aws:RequestTag/cloudwarden:managed", "true"))));
+            // tags only while creating a snapshot, so no existing snapshot can be marked as the platform's (and then deleted)
+            statements.add(statement("TagOnlyNewSnapshots", List.of("ec2:CreateTags"), "arn:" + partition + ":ec2:*::snapshot/*",
+                    Map.of("StringEquals", Map.of("ec2:CreateAction", "CreateSnapshot"))));
             statements.add(statement("DeleteOnlyCloudwardenSnapshots", List.of("ec2:DeleteSnapshot"), "arn:" + partition + ":ec2:*::snapshot/*",
                     Map.of("StringEquals", Map.of("aws:ResourceTag/cloudwarden:managed", "true"))));
         }
@@ -58,6 +63,14 @@ final class SetupDocuments {
 
     static String policyJson(String partition, Features features) {
         return JSON.writeValueAsString(policy(partition, features));
+    }
+
+    /** A session policy (AssumeRole's {@code Policy}): these actions, nothing else, whatever the role allows. */
+    static String sessionPolicyJson(List<String> actions) {
+        Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("Version", "2012-10-17");
+        policy.put("Statement", List.of(statement("SessionScope", actions, "*", null)));
+        return COMPACT.writeValueAsString(policy);
     }
 
     /** The trust policy: the platform's principal may assume the role, only with the tenant's external ID. */

@@ -27,6 +27,7 @@ class CloudAccountErrorsTest extends IntegrationTest {
     @AfterEach
     void clearFaults() {
         sandbox.sim().clearFaults();
+        sandbox.sim().latency(java.time.Duration.ZERO);
     }
 
     record Connected(Api.Tenant tenant, String externalId) {
@@ -123,30 +124,37 @@ class CloudAccountErrorsTest extends IntegrationTest {
     }
 
     @Test
-    void credentialsThatAwsFindsExpiredAreReplacedByANewSessionOnce() throws Exception {
+    void aSessionThatAwsFindsExpiredDuringASyncIsReplacedOnce() throws Exception {
         Connected c = tenant("Errors expired");
         String arn = role("Expiring", SandboxAws.PLATFORM_PRINCIPAL, c.externalId());
         Api.Response added = api.post("/api/v1/cloud-accounts", Map.of("name", "Expiring", "provider", "aws", "roleArn", arn,
                 "regions", List.of("us-east-1")), c.tenant().token());
         String id = added.json().get("id").asString();
-        JsonNode first = dev.cloudwarden.support.TestCloud.syncAndWait(api, c.tenant().token(), id);
-        assertThat(first.at("/sync/status").asString()).isEqualTo("succeeded");
-        String firstSession = first.at("/sync/roleSessionName").asString();
-
-        // the node still holds its cached session, which AWS now finds expired (AWS's clock ahead of the node's)
+        sandbox.sim().latency(java.time.Duration.ofMillis(400));
+        assertThat(api.post("/api/v1/cloud-accounts/" + id + "/sync", "", c.tenant().token()).status()).isEqualTo(202);
+        // as soon as the run has its session, AWS's clock passes the session's end (a clock ahead of the node's)
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (sandbox.sim().issued().stream().noneMatch(i -> i.roleArn().equals(arn)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        String firstSession = sandbox.sim().issued().stream().filter(i -> i.roleArn().equals(arn)).findFirst().orElseThrow().roleSessionName();
         sandbox.sim().expireSessions();
-        sandbox.sim().clearCalls();
-        JsonNode second = dev.cloudwarden.support.TestCloud.syncAndWait(api, c.tenant().token(), id);
-        assertThat(second.at("/sync/status").asString()).as(second.toString()).isEqualTo("succeeded");
-        String secondSession = second.at("/sync/roleSessionName").asString();
+        JsonNode account;
+        do {
+            Thread.sleep(100);
+            account = api.get("/api/v1/cloud-accounts/" + id, c.tenant().token()).json();
+        } while ("running".equals(account.at("/sync/status").asString()) && System.nanoTime() < deadline);
+        sandbox.sim().latency(java.time.Duration.ZERO);
+
+        assertThat(account.at("/sync/status").asString()).as(account.toString()).isEqualTo("succeeded");
+        String secondSession = account.at("/sync/roleSessionName").asString();
         assertThat(secondSession).as("a new session replaced the expired one").isNotEqualTo(firstSession);
-        List<CloudSim.Call> calls = sandbox.sim().calls();
-        assertThat(calls).anySatisfy(call -> {
+        assertThat(sandbox.sim().calls()).anySatisfy(call -> {
             assertThat(call.roleSessionName()).isEqualTo(firstSession);
             assertThat(call.errorCode()).isEqualTo("RequestExpired");
         });
-        assertThat(calls).filteredOn(call -> "AssumeRole".equals(call.action())).hasSize(1);
-        assertThat(calls).filteredOn(call -> secondSession.equals(call.roleSessionName())).isNotEmpty()
+        assertThat(sandbox.sim().issued()).filteredOn(i -> i.roleArn().equals(arn)).hasSize(2);
+        assertThat(sandbox.sim().calls()).filteredOn(call -> secondSession.equals(call.roleSessionName())).isNotEmpty()
                 .allSatisfy(call -> assertThat(call.errorCode()).isNull());
     }
 }

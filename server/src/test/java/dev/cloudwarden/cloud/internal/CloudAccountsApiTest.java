@@ -124,6 +124,11 @@ class CloudAccountsApiTest extends IntegrationTest {
     void badInputsNameTheFieldAndChangeNothing() {
         Api.Tenant tenant = api.signUpAndSignIn("Cloud bad input");
         String good = "arn:aws:iam::123456789012:role/CloudwardenAccess";
+        Api.Response beforeSetup = api.post("/api/v1/cloud-accounts", Map.of("name", "n", "provider", "aws", "roleArn", good,
+                "regions", List.of("us-east-1")), tenant.token());
+        assertThat(beforeSetup.status()).as("the trust policy needs the external ID the setup makes").isEqualTo(409);
+        assertThat(beforeSetup.json().get("error").asString()).isEqualTo("setup_required");
+        assertThat(api.get("/api/v1/cloud-accounts/setup", tenant.token()).status()).isEqualTo(200);
         record Case(Object body, String field) {
         }
         List<Case> cases = List.of(
@@ -136,7 +141,11 @@ class CloudAccountsApiTest extends IntegrationTest {
                 new Case(Map.of("name", "n", "provider", "aws", "regions", List.of("us-east-1")), "roleArn"),
                 new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of()), "regions"),
                 new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of("moon-1")), "regions"),
-                new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of("us-east-1'; --")), "regions"));
+                new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of("us-east-1'; --")), "regions"),
+                new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of("xx-nowhere-9")), "regions"),
+                new Case(Map.of("name", "n", "provider", "aws", "roleArn", good, "regions", List.of("cn-north-1")), "regions"),
+                new Case(Map.of("name", "n", "provider", "aws", "roleArn", "arn:aws-cn:iam::123456789012:role/CloudwardenAccess",
+                        "regions", List.of("us-east-1")), "roleArn"));
         for (Case c : cases) {
             Api.Response r = api.post("/api/v1/cloud-accounts", c.body(), tenant.token());
             assertThat(r.status()).as(r.body()).isEqualTo(400);
@@ -159,9 +168,11 @@ class CloudAccountsApiTest extends IntegrationTest {
 
         String id = added.json().get("id").asString();
         for (String query : List.of("kind=database", "region=mars", "limit=0", "limit=501", "limit=x", "cursor=Zm9v", "cursor=!!!", "state=RUN;",
-                "sort=id")) {
+                "sort=id", "kind=instance&kind=volume", "tag=k=" + "v".repeat(257))) {
             Api.Response r = api.get("/api/v1/cloud-accounts/" + id + "/resources?" + query, tenant.token());
             assertThat(r.status()).as(query + ": " + r.body()).isEqualTo(400);
+            String param = query.substring(0, query.indexOf('='));
+            assertThat(r.json().get("field").asString()).as("the parameter is named").isEqualTo(param);
         }
         for (String bad : List.of("not-a-uuid", "00000000-0000-0000-0000-000000000000")) {
             assertThat(api.get("/api/v1/cloud-accounts/" + bad, tenant.token()).status()).isEqualTo(404);

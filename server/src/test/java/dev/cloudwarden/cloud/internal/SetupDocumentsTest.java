@@ -63,7 +63,8 @@ class SetupDocumentsTest {
         Map<String, Object> policy = SetupDocuments.policy("aws-us-gov",
                 new SetupDocuments.Features(Map.of("env", "dev"), Map.of("backup", "daily")));
         List<Object> statements = list(policy.get("Statement"));
-        assertThat(actions(statements)).contains("ec2:StartInstances", "ec2:StopInstances", "ec2:CreateSnapshot", "ec2:DeleteSnapshot")
+        assertThat(actions(statements)).contains("ec2:StartInstances", "ec2:StopInstances", "ec2:CreateSnapshot", "ec2:DeleteSnapshot",
+                        "ec2:CreateTags")
                 .allSatisfy(a -> assertThat(a).doesNotContain("*").startsWith("ec2:"));
         for (Object s : statements) {
             Map<String, Object> statement = map(s);
@@ -71,6 +72,12 @@ class SetupDocumentsTest {
             if (acts.contains("ec2:StartInstances")) {
                 assertThat(statement.get("Resource")).isEqualTo("arn:aws-us-gov:ec2:*:*:instance/*");
                 assertThat(map(map(statement.get("Condition")).get("StringEquals"))).containsExactly(Map.entry("aws:ResourceTag/env", "dev"));
+            }
+            if (acts.contains("ec2:CreateTags")) {
+                assertThat(acts).as("tagging alone, never with a create or delete").containsExactly("ec2:CreateTags");
+                assertThat(map(map(statement.get("Condition")).get("StringEquals")))
+                        .as("only while creating a snapshot, so no existing snapshot can be marked as the platform's")
+                        .containsExactly(Map.entry("ec2:CreateAction", "CreateSnapshot"));
             }
             if (acts.contains("ec2:DeleteSnapshot")) {
                 assertThat(map(map(statement.get("Condition")).get("StringEquals")))

@@ -70,6 +70,8 @@ class RoutesTest {
         assertThat(limit("GET", "/api/v1/activity/export")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
         assertThat(limit("POST", "/console/activity/verify")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
         assertThat(limit("GET", "/console/activity/export")).isEqualTo(RateLimit.ACTIVITY_EXPORT);
+        assertThat(limit("POST", "/api/v1/cloud-accounts/" + java.util.UUID.randomUUID() + "/verify")).isEqualTo(RateLimit.CLOUD_SESSIONS);
+        assertThat(limit("POST", "/console/cloud-accounts/" + java.util.UUID.randomUUID() + "/sync")).isEqualTo(RateLimit.CLOUD_SESSIONS);
     }
 
     @Test
