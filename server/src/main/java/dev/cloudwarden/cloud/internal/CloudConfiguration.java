@@ -55,13 +55,17 @@ class CloudConfiguration {
         SandboxAws sandbox = sandboxes.getIfAvailable();
         if (sandbox != null) {
             return new AwsAccess(StaticCredentialsProvider.create(AwsBasicCredentials.create(sandbox.platformKeyId(), sandbox.platformSecret())),
-                    SandboxAws.PLATFORM_PRINCIPAL, settings.stsRegion(), URI.create(sandbox.endpoint()), sandbox.trust(),
-                    settings.syncConcurrency() * 2);
+                    SandboxAws.PLATFORM_PRINCIPAL, settings.stsRegion(), URI.create(sandbox.endpoint()), sandbox.trust(), connections(settings));
         }
         // none configured (dev without the sandbox): the setup answers 503 rather than name a principal that is not ours
         String principal = settings.platformPrincipal() == null || settings.platformPrincipal().isEmpty() ? null : settings.platformPrincipal();
         return new AwsAccess(DefaultCredentialsProvider.builder().build(), principal, settings.stsRegion(), settings.endpoint(), null,
-                settings.syncConcurrency() * 2);
+                connections(settings));
+    }
+
+    /** HTTP connections to AWS: every run's regions at once, and room for verifications. */
+    private static int connections(CloudSettings settings) {
+        return settings.syncConcurrency() * InventorySync.REGIONS_AT_ONCE + 16;
     }
 
     @Bean

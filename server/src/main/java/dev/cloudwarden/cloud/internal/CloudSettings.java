@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.bind.ConstructorBinding;
  * @param endpoint          one endpoint for every AWS service instead of AWS's own (the sandbox);
  *                          refused in prod
  * @param sessionDuration   the lifetime of each STS session: 15 minutes to 1 hour
- * @param syncConcurrency   account syncs running at once on this node
+ * @param syncConcurrency   account syncs under way at once on this node (16: on two cores more only queue for the CPU)
  * @param sandbox           the dev sandbox AWS, started inside the server; refused in prod
  */
 @ConfigurationProperties("cloudwarden.cloud")
@@ -43,7 +43,7 @@ record CloudSettings(String platformPrincipal, String stsRegion, URI endpoint, D
     CloudSettings {
         if (stsRegion == null) stsRegion = "us-east-1";
         if (sessionDuration == null) sessionDuration = Duration.ofMinutes(15);
-        if (syncConcurrency == 0) syncConcurrency = 64;
+        if (syncConcurrency == 0) syncConcurrency = 16;
         if (sandbox == null) sandbox = new Sandbox(false, 4566, null);
         if (sessionDuration.compareTo(Duration.ofMinutes(15)) < 0 || sessionDuration.compareTo(Duration.ofHours(1)) > 0) {
             throw new IllegalArgumentException("cloudwarden.cloud.session-duration must be between 15 minutes and 1 hour");

@@ -3,6 +3,7 @@ package dev.cloudwarden.cloud.internal;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.tenancy.DatabaseSettings;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -40,8 +41,13 @@ import tools.jackson.databind.json.JsonMapper;
  * pages), then one transaction that replaces the account's inventory and records the outcome with the
  * session's name. Each run has an id: only the run that started the sync may finish it, so a run
  * taken over as stale can never write over its successor. A run ends, one way or another, within
- * {@link #DEADLINE}; at most {@code cloudwarden.cloud.sync-concurrency} accounts sync at once on a
- * node, and no database connection is held while AWS answers.
+ * {@link #DEADLINE}.
+ *
+ * <p>Under load: at most {@code cloudwarden.cloud.sync-concurrency} runs are under way on a node (a run
+ * holds its turn from its first read to its last write), no database connection is held while AWS
+ * answers, and the runs' own transactions take turns (a quarter of the pool at most) so they never
+ * queue past the pool's wait and leave requests no connection. Recording the end is retried, so a
+ * busy moment does not leave a sync marked running.
  */
 @Component
 class InventorySync implements DisposableBean {
@@ -70,11 +76,14 @@ class InventorySync implements DisposableBean {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final Semaphore permits;
+    /** The runs' transactions at once: a share of the connection pool, the rest stays for requests. */
+    private final Semaphore databaseTurns;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Key, Future<?>> running = new ConcurrentHashMap<>();
 
     InventorySync(CloudAccountRows rows, Connections connections, StsSessions sessions, AwsAccess aws, ActivityLog activity,
-                  TenantContext tenants, TransactionTemplate tx, JdbcTemplate jdbc, Clock clock, CloudSettings settings) {
+                  TenantContext tenants, TransactionTemplate tx, JdbcTemplate jdbc, Clock clock, CloudSettings settings,
+                  DatabaseSettings database) {
         this.rows = rows;
         this.connections = connections;
         this.sessions = sessions;
@@ -85,6 +94,7 @@ class InventorySync implements DisposableBean {
         this.jdbc = jdbc;
         this.clock = clock;
         this.permits = new Semaphore(settings.syncConcurrency(), true);
+        this.databaseTurns = new Semaphore(Math.max(1, database.poolSize() / 4), true);
     }
 
     /** Starts a sync of an account of the tenant in scope (202); 409 while one is running. */
@@ -136,25 +146,38 @@ class InventorySync implements DisposableBean {
         }
     }
 
-    /** A failure outside AWS (the database, a bug) still ends the run, as failed, instead of leaving it running. */
+    /**
+     * Runs with a turn ({@link #permits}) from its first read to its last write. A failure outside AWS
+     * (the database, a bug) still ends the run, as failed, instead of leaving it running.
+     */
     private void runOrFail(UUID tenant, UUID account, UUID run) {
+        Instant deadline = clock.instant().plus(DEADLINE);
         try {
-            run(tenant, account, run);
+            if (!permits.tryAcquire(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+                finish(account, run, List.of(), new AwsErrors.Problem("sync_timeout", "The sync did not start within "
+                        + DEADLINE.toMinutes() + " minutes: this server is busy. Try again later."), null);
+                return;
+            }
+        } catch (InterruptedException e) {
+            finish(account, run, List.of(), INTERRUPTED, null);
+            return;
+        }
+        try {
+            run(tenant, account, run, deadline);
         } catch (RuntimeException e) {
             log.warn("Inventory sync failed: {}", e.getClass().getName());
-            try {
-                finish(account, run, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), null);
-            } catch (RuntimeException again) {
-                log.warn("Could not record a failed inventory sync: {}", again.getClass().getName());
-            }
+            finish(account, run, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), null);
+        } finally {
+            permits.release();
         }
     }
 
-    private void run(UUID tenant, UUID account, UUID run) {
-        Instant deadline = clock.instant().plus(DEADLINE);
+    private static final AwsErrors.Problem INTERRUPTED = new AwsErrors.Problem("sync_interrupted", "The sync was interrupted. Try again.");
+
+    private void run(UUID tenant, UUID account, UUID run, Instant deadline) {
         Connections.Connection connection;
         try {
-            connection = tx.execute(s -> connections.of(tenant, account));
+            connection = inTurn(() -> tx.execute(s -> connections.of(tenant, account)));
         } catch (ApiProblem gone) {
             return; // deleted before it started
         }
@@ -162,10 +185,7 @@ class InventorySync implements DisposableBean {
         List<Resource> found = new ArrayList<>();
         AwsErrors.Problem problem;
         try {
-            if (!permits.tryAcquire(Duration.between(clock.instant(), deadline).toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new TimeoutException();
-            }
-            try {
+            {
                 StsSessions.Session session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.SYNC, name);
                 problem = collect(session, connection.regions(), found, deadline);
                 if (problem != null && problem.code().equals("session_expired")) {
@@ -175,8 +195,6 @@ class InventorySync implements DisposableBean {
                     session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.SYNC, name);
                     problem = collect(session, connection.regions(), found, deadline);
                 }
-            } finally {
-                permits.release();
             }
         } catch (SdkException e) {
             problem = AwsErrors.of(e, aws.platformPrincipal(), aws.stsRegion());
@@ -185,17 +203,28 @@ class InventorySync implements DisposableBean {
                     + " minutes. Try again later, or with fewer regions.");
         } catch (InterruptedException e) {
             // deleted (then finishing finds no row) or the node is stopping: end as failed rather than leave it running
-            problem = new AwsErrors.Problem("sync_interrupted", "The sync was interrupted. Try again.");
+            problem = INTERRUPTED;
         }
         finish(account, run, found, problem, name);
     }
 
-    /** Every region at once, until the deadline; the first failure (in region order) is the answer. */
+    /** Regions of one run at once, at most: with the runs at once, what the HTTP pool is sized for ({@link CloudConfiguration}). */
+    static final int REGIONS_AT_ONCE = 8;
+
+    /** Every region ({@link #REGIONS_AT_ONCE} at a time), until the deadline; the first failure (in region order) is the answer. */
     private AwsErrors.Problem collect(StsSessions.Session session, List<String> regions, List<Resource> found, Instant deadline)
             throws InterruptedException, TimeoutException {
+        Semaphore regionTurns = new Semaphore(REGIONS_AT_ONCE);
         List<Future<List<Resource>>> futures = new ArrayList<>();
         for (String region : regions) {
-            futures.add(threads.submit(() -> region(session, region)));
+            futures.add(threads.submit(() -> {
+                regionTurns.acquire();
+                try {
+                    return region(session, region);
+                } finally {
+                    regionTurns.release();
+                }
+            }));
         }
         AwsErrors.Problem problem = null;
         try {
@@ -241,8 +270,56 @@ class InventorySync implements DisposableBean {
         return out;
     }
 
-    /** Records the run's end; nothing when the account is gone or another run has taken the sync over. */
+    /**
+     * Records the run's end, trying three times (a busy pool must not leave the sync marked running);
+     * nothing when the account is gone or another run has taken the sync over. A write the database
+     * refuses (an answer the inventory cannot hold) is recorded as the run's failure instead.
+     */
     private void finish(UUID account, UUID run, List<Resource> found, AwsErrors.Problem problem, String sessionName) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                inTurn(() -> {
+                    record(account, run, found, problem, sessionName);
+                    return null;
+                });
+                return;
+            } catch (org.springframework.dao.TransientDataAccessException | org.springframework.transaction.CannotCreateTransactionException e) {
+                if (attempt == 3) {
+                    log.warn("Could not record the end of an inventory sync: {}", e.getClass().getName());
+                    return;
+                }
+                sleep(Duration.ofMillis(500L * attempt));
+            } catch (RuntimeException e) {
+                if (problem != null) {
+                    log.warn("Could not record a failed inventory sync: {}", e.getClass().getName());
+                    return;
+                }
+                log.warn("Inventory sync results refused by the database: {}", e.getClass().getName());
+                finish(account, run, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), sessionName);
+                return;
+            }
+        }
+    }
+
+    /** Work in one of the runs' database turns. */
+    private <T> T inTurn(java.util.function.Supplier<T> work) {
+        databaseTurns.acquireUninterruptibly();
+        try {
+            return work.get();
+        } finally {
+            databaseTurns.release();
+        }
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void record(UUID account, UUID run, List<Resource> found, AwsErrors.Problem problem, String sessionName) {
         Instant now = clock.instant();
         tx.executeWithoutResult(s -> {
             boolean ok = problem == null;
