@@ -1,5 +1,14 @@
 package dev.cloudwarden.activity.internal;
 
+import static dev.cloudwarden.bench.HarnessSupport.cpuModel;
+import static dev.cloudwarden.bench.HarnessSupport.deleteRecursively;
+import static dev.cloudwarden.bench.HarnessSupport.loadAverage;
+import static dev.cloudwarden.bench.HarnessSupport.mib;
+import static dev.cloudwarden.bench.HarnessSupport.processCpuNanos;
+import static dev.cloudwarden.bench.HarnessSupport.seconds;
+import static dev.cloudwarden.bench.HarnessSupport.serverValue;
+import static dev.cloudwarden.bench.HarnessSupport.totalMemory;
+
 import com.zaxxer.hikari.HikariDataSource;
 import dev.cloudwarden.CloudwardenApplication;
 import dev.cloudwarden.activity.Action;
@@ -13,9 +22,7 @@ import dev.cloudwarden.audit.ExportFormat;
 import dev.cloudwarden.audit.ExportVerifier;
 import dev.cloudwarden.audit.PublishedKeys;
 import dev.cloudwarden.bench.ActivityResults;
-import dev.cloudwarden.crypto.FieldCrypto;
-import dev.cloudwarden.crypto.TenantKeyring;
-import dev.cloudwarden.crypto.TenantKeys;
+import dev.cloudwarden.bench.HarnessSupport;
 import dev.cloudwarden.tenancy.DatabaseSettings;
 import dev.cloudwarden.tenancy.TenantContext;
 import jakarta.servlet.http.HttpServletRequest;
@@ -41,7 +48,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -110,7 +116,6 @@ public final class ActivityLoadHarness {
     private static final String USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
     /** As real events: "role" is a clear key of user.enabled, "note" is not, so its value costs the tenant's HMAC. */
     private static final Map<String, String> DETAILS = Map.of("role", "ADMIN", "note", "x");
-    private static final FieldCrypto.Field TENANT_NAME = new FieldCrypto.Field("tenants", "name_ciphertext");
     private static final String ZERO_HASH = "0".repeat(Canonical.HASH_BYTES * 2);
     private static final String PLAIN_TABLE = "activity_events_plain";
     private static final String EVENT_COLUMNS = "tenant_id, seq, occurred_at, action, actor_type, actor_id, target_type, target_id, "
@@ -124,8 +129,7 @@ public final class ActivityLoadHarness {
     private final ActivityLog activity;
     private final ActivityReader reader;
     private final ActivityKeys keys;
-    private final TenantKeyring keyring;
-    private final FieldCrypto crypto;
+    private final ConfigurableApplicationContext context;
     private final Clock clock;
     private final DatabaseSettings database;
     private final HikariDataSource dataSource;
@@ -142,8 +146,7 @@ public final class ActivityLoadHarness {
         this.activity = context.getBean(ActivityLog.class);
         this.reader = context.getBean(ActivityReader.class);
         this.keys = context.getBean(ActivityKeys.class);
-        this.keyring = context.getBean(TenantKeyring.class);
-        this.crypto = context.getBean(FieldCrypto.class);
+        this.context = context;
         this.clock = context.getBean(Clock.class);
         this.database = context.getBean(DatabaseSettings.class);
         this.dataSource = context.getBean(HikariDataSource.class);
@@ -160,20 +163,14 @@ public final class ActivityLoadHarness {
         deleteRecursively(options.work);
         Files.createDirectories(options.work);
         dropDatabase(options);
-        List<String> server = new ArrayList<>(options.server);
-        for (String setting : List.of( // defaults; the same key given on the command line wins (Spring would join both)
+        List<String> server = HarnessSupport.serverArguments(options.server, List.of( // defaults; the same key given on the command line wins
                 "--spring.main.web-application-type=none",
                 "--cloudwarden.environment=dev",
                 "--cloudwarden.data-dir=" + options.work.resolve("data"),
                 "--cloudwarden.database.name=" + DATABASE,
                 "--cloudwarden.database.pool-size=12",
                 "--cloudwarden.activity.digest-interval=PT1H", // no periodic digest in the middle of a measurement
-                "--logging.level.root=WARN")) {
-            String key = setting.substring(0, setting.indexOf('=') + 1);
-            if (options.server.stream().noneMatch(arg -> arg.startsWith(key))) {
-                server.add(setting);
-            }
-        }
+                "--logging.level.root=WARN"));
         System.out.println("activity bench: starting the server's context (no web server) on database " + DATABASE);
         ActivityResults results;
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(CloudwardenApplication.class)
@@ -236,17 +233,7 @@ public final class ActivityLoadHarness {
 
     /** A tenant as sign-up makes one: its keys stored and its name encrypted in its own scope and transaction. */
     private UUID createTenant(String name, boolean signUpEvent) {
-        UUID id = UUID.randomUUID();
-        UUID owner = UUID.randomUUID();
-        tenants.runAs(id, () -> tx.executeWithoutResult(s -> {
-            TenantKeys tenantKeys = keyring.generate(id);
-            keyring.store(tenantKeys);
-            jdbc.sql("insert into tenants (id, name_ciphertext) values (?, ?)").params(id, crypto.encryptString(id, TENANT_NAME, id, name)).update();
-            if (signUpEvent) {
-                activity.record(Action.USER_SIGNED_UP, Target.user(owner)); // the first event of its chain, as at sign-up
-            }
-        }));
-        return id;
+        return HarnessSupport.createTenant(context, name, signUpEvent);
     }
 
     /**
@@ -493,7 +480,7 @@ public final class ActivityLoadHarness {
         System.gc();
         long before = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         double exportSeconds;
-        HeapWatch heap = new HeapWatch();
+        HarnessSupport.HeapWatch heap = new HarnessSupport.HeapWatch();
         try (heap) {
             t0 = System.nanoTime();
             try (OutputStream out = Files.newOutputStream(file)) {
@@ -506,7 +493,7 @@ public final class ActivityLoadHarness {
         long after = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         log(String.format(Locale.ROOT, "exported %,d bytes in %.1f s; heap: %d MiB after a full GC before, peak %d MiB, "
                         + "%d MiB after a full GC after, limit %d MiB",
-                bytes, exportSeconds, mib(before), mib(heap.peak), mib(after), mib(Runtime.getRuntime().maxMemory())));
+                bytes, exportSeconds, mib(before), mib(heap.peak()), mib(after), mib(Runtime.getRuntime().maxMemory())));
 
         String[] message = new String[1];
         t0 = System.nanoTime();
@@ -514,7 +501,7 @@ public final class ActivityLoadHarness {
         double verifySeconds = seconds(t0);
         log(String.format(Locale.ROOT, "verified in %.1f s: %s", verifySeconds, message[0]));
         Files.delete(file);
-        return new ActivityResults.Export(events, loadSeconds, exportSeconds, bytes, before, heap.peak, after, verifySeconds,
+        return new ActivityResults.Export(events, loadSeconds, exportSeconds, bytes, before, heap.peak(), after, verifySeconds,
                 result.ok() && result.events() == events, message[0],
                 appendChain.events(), appendChain.ok());
     }
@@ -611,97 +598,22 @@ public final class ActivityLoadHarness {
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
     }
 
-    /** The highest heap use, sampled every 5 ms while it is open (garbage not yet collected included). */
-    private static final class HeapWatch implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread sampler;
-        private volatile long peak;
-
-        HeapWatch() {
-            sampler = Thread.ofPlatform().daemon().name("bench-heap").start(() -> {
-                while (running.get()) {
-                    peak = Math.max(peak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-                    try {
-                        Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                sampler.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- plumbing
 
     private void log(String message) {
         System.out.printf(Locale.ROOT, "activity bench [%5.1f s]: %s%n", seconds(started), message);
     }
 
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
-
-    private static long mib(long bytes) {
-        return bytes / (1024 * 1024);
-    }
-
     private static void sleep(double seconds) throws InterruptedException {
         Thread.sleep((long) (seconds * 1000));
     }
 
-    private static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst()
-                    .orElse(System.getProperty("os.arch"));
-        } catch (IOException e) {
-            return System.getProperty("os.arch");
-        }
-    }
-
-    private static double loadAverage() {
-        return Math.round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage() * 100) / 100.0;
-    }
-
-    private static long processCpuNanos() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : 0;
-    }
-
-    private static long totalMemory() {
-        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os.getTotalMemorySize() : 0;
-    }
-
     private static String databaseAdminUrl(Options options) {
-        return options.adminUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + DATABASE + "$1");
+        return HarnessSupport.databaseUrl(options.adminUrl, DATABASE);
     }
 
     private static void dropDatabase(Options options) {
-        try (Connection admin = DriverManager.getConnection(options.adminUrl, options.adminUser, null); Statement st = admin.createStatement()) {
-            st.execute("drop database if exists " + DATABASE + " with (force)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("the activity bench needs PostgreSQL at " + options.adminUrl + " with user " + options.adminUser
-                    + " allowed in without a password (the dev bootstrap's admin connection): " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        HarnessSupport.dropDatabase(options.adminUrl, options.adminUser, DATABASE, "activity bench");
     }
 
     /** The command line: the harness's own options, and the rest for the server. */
@@ -732,16 +644,6 @@ public final class ActivityLoadHarness {
                     Stream.of(own.getOrDefault("threads", "1,4,8").split(",")).mapToInt(Integer::parseInt).toArray(),
                     Long.parseLong(own.getOrDefault("events", "1000000")), Boolean.parseBoolean(own.getOrDefault("keep", "false")),
                     "off".equals(own.getOrDefault("synchronous-commit", "on")), adminUrl, adminUser, server);
-        }
-
-        private static String serverValue(List<String> server, String name, String fallback) {
-            String value = fallback;
-            for (String arg : server) {
-                if (arg.startsWith("--" + name + "=")) {
-                    value = arg.substring(name.length() + 3);
-                }
-            }
-            return value;
         }
     }
 }
