@@ -216,7 +216,7 @@ public final class CloudSim implements AutoCloseable {
     }
 
     /**
-     * A realistic small world: five instances (running and stopped, tagged env/team/Name) in
+     * A realistic small world: five instances (running and stopped, env=dev and env=prod among both) in
      * us-east-1 and eu-west-1, a root volume attached to each, one data volume more, and one
      * unattached volume. Each call adds another such set.
      */
@@ -227,7 +227,7 @@ public final class CloudSim implements AutoCloseable {
         List<Seed> seeds = List.of(
                 new Seed("us-east-1", "m5.large", "running", "web-prod-1", "prod", "storefront", 30),
                 new Seed("us-east-1", "m5.large", "running", "web-prod-2", "prod", "storefront", 30),
-                new Seed("us-east-1", "t3.medium", "stopped", "batch-dev", "dev", "data", 50),
+                new Seed("us-east-1", "t3.medium", "running", "batch-dev", "dev", "data", 50),
                 new Seed("eu-west-1", "c6i.xlarge", "running", "api-eu-prod", "prod", "payments", 40),
                 new Seed("eu-west-1", "t3.small", "stopped", "sandbox-dev", "dev", "platform", 8));
         Account.Instance first = null;

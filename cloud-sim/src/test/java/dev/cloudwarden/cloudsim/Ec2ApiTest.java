@@ -126,11 +126,9 @@ class Ec2ApiTest {
             assertThat(instances(ec2.describeInstances(b -> b.filters(filter("tag:Name", "web-*", "nothing"))))).hasSize(2);
             assertThat(instances(ec2.describeInstances(b -> b.filters(filter("tag-key", "team"))))).hasSize(3);
             assertThat(instances(ec2.describeInstances(b -> b.filters(filter("tag-key", "cost-centre"))))).isEmpty();
-            List<Instance> stopped = instances(ec2.describeInstances(b -> b.filters(filter("instance-state-name", "stopped"))));
-            assertThat(stopped).extracting(Ec2ApiTest::name).containsExactly("batch-dev");
-            assertThat(stopped.getFirst().state().code()).isEqualTo(80);
-            assertThat(instances(ec2.describeInstances(b -> b.filters(filter("tag:env", "prod"), filter("instance-state-name", "stopped")))))
-                    .isEmpty();
+            assertThat(instances(ec2.describeInstances(b -> b.filters(filter("instance-state-name", "running"))))).extracting(Ec2ApiTest::name)
+                    .containsExactlyInAnyOrder("web-prod-1", "web-prod-2", "batch-dev");
+            assertThat(instances(ec2.describeInstances(b -> b.filters(filter("instance-state-name", "stopped"))))).isEmpty();
 
             String id = all.getFirst().instanceId();
             assertThat(instances(ec2.describeInstances(b -> b.instanceIds(id)))).extracting(Instance::instanceId).containsExactly(id);
@@ -138,6 +136,11 @@ class Ec2ApiTest {
         try (Ec2Client ireland = ec2(sim, a, "eu-west-1")) {
             assertThat(instances(ireland.describeInstances())).extracting(Ec2ApiTest::name)
                     .containsExactlyInAnyOrder("api-eu-prod", "sandbox-dev");
+            List<Instance> stopped = instances(ireland.describeInstances(b -> b.filters(filter("instance-state-name", "stopped"))));
+            assertThat(stopped).extracting(Ec2ApiTest::name).containsExactly("sandbox-dev");
+            assertThat(stopped.getFirst().state().code()).isEqualTo(80);
+            assertThat(instances(ireland.describeInstances(b -> b.filters(filter("tag:env", "prod"), filter("instance-state-name", "stopped")))))
+                    .isEmpty();
         }
     }
 

@@ -78,6 +78,15 @@ public final class Routes {
             signedIn(POST, "/api/v1/cloud-accounts/{id}/verify", ADMINS).token(TokenScope.WRITE).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(POST, "/api/v1/cloud-accounts/{id}/sync", OPERATORS).token(TokenScope.JOBS_RUN).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(GET, "/api/v1/cloud-accounts/{id}/resources", ANYONE).token(TokenScope.READ),
+            // --- JSON API: automation jobs ---
+            signedIn(GET, "/api/v1/jobs", ANYONE).token(TokenScope.READ),
+            signedIn(POST, "/api/v1/jobs", ADMINS).token(TokenScope.WRITE),
+            signedIn(GET, "/api/v1/jobs/{id}", ANYONE).token(TokenScope.READ),
+            signedIn(PATCH, "/api/v1/jobs/{id}", ADMINS).token(TokenScope.WRITE),
+            signedIn(DELETE, "/api/v1/jobs/{id}", ADMINS).token(TokenScope.WRITE),
+            signedIn(POST, "/api/v1/jobs/{id}/runs", OPERATORS).token(TokenScope.JOBS_RUN).limit(RateLimit.CLOUD_SESSIONS),
+            signedIn(GET, "/api/v1/jobs/{id}/runs", ANYONE).token(TokenScope.READ),
+            signedIn(GET, "/api/v1/jobs/{id}/runs/{runId}", ANYONE).token(TokenScope.READ),
 
             // --- console: public pages and forms ---
             open(GET, "/").beforeMfaEnrollment(),

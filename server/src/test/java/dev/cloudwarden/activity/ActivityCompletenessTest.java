@@ -75,6 +75,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         consoleSignInAndSignOut(org);
         ownSessionsAndTokens(org);
         cloudAccounts(org);
+        jobs(org);
         invitationsAndUserChanges(org);
         mfa(org);
         passwordReset(org);
@@ -160,6 +161,48 @@ class ActivityCompletenessTest extends IntegrationTest {
                 "role_session_name", syncSession, "instances", ANY, "volumes", ANY, "snapshots", ANY));
         assertThat(api.delete("/api/v1/cloud-accounts/" + id, token).status()).isEqualTo(204);
         expect(org.tenant(), mark, Action.CLOUD_ACCOUNT_DELETED, user(org.owner()), "cloud_account", id, Map.of());
+    }
+
+    private void jobs(Org org) throws Exception {
+        String token = api.signIn(org.email(), Api.PASSWORD);
+        long mark = head(org.tenant());
+        String account = TestCloud.addSandboxAccount(api, token, List.of("us-east-1")).get("id").asString();
+        JsonNode stop = TestCloud.createJob(api, token, account, Map.of("name", "stop dev", "type", "stop_instances",
+                "parameters", Map.of("tags", Map.of("env", "dev"))));
+        UUID stopId = UUID.fromString(stop.get("id").asString());
+        expect(org.tenant(), mark, Action.JOB_CREATED, user(org.owner()), "job", stopId, Map.of("type", "stop_instances"));
+        assertThat(api.patch("/api/v1/jobs/" + stopId, Map.of("name", "stop dev at night"), token).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.JOB_CHANGED, user(org.owner()), "job", stopId, Map.of("changes", "definition"));
+        JsonNode start = TestCloud.createJob(api, token, account, Map.of("name", "start dev", "type", "start_instances",
+                "parameters", Map.of("tags", Map.of("env", "dev"))));
+        JsonNode snapshot = TestCloud.createJob(api, token, account, Map.of("name", "snapshots", "type", "snapshot_volumes",
+                "parameters", Map.of("tags", Map.of("env", "dev"), "retain", Map.of("count", 1))));
+        api.get("/api/v1/cloud-accounts/setup", token); // the sandbox's role takes the setup's policy, now with the jobs' statements
+
+        JsonNode stopped = TestCloud.runAndWait(api, token, stopId.toString(), false);
+        assertThat(stopped.get("status").asString()).as(stopped.toString()).isEqualTo("succeeded");
+        String run = stopped.get("id").asString();
+        expect(org.tenant(), mark, Action.JOB_RUN_STARTED, SYSTEM, "job", stopId, Map.of("dry_run", "false", "trigger", "manual",
+                "role_session_name", stopped.get("roleSessionName").asString()));
+        expect(org.tenant(), mark, Action.JOB_RUN_FINISHED, SYSTEM, "job", stopId, Map.of("outcome", "succeeded", "resources", ANY,
+                "role_session_name", stopped.get("roleSessionName").asString()));
+        expect(org.tenant(), mark, Action.INSTANCE_STOPPED, SYSTEM, "instance", null, Map.of("region", "us-east-1", "job", stopId.toString(),
+                "run", run));
+        JsonNode started = TestCloud.runAndWait(api, token, start.get("id").asString(), false);
+        assertThat(started.get("status").asString()).as(started.toString()).isEqualTo("succeeded");
+        expect(org.tenant(), mark, Action.INSTANCE_STARTED, SYSTEM, "instance", null, Map.of("region", "us-east-1",
+                "job", start.get("id").asString(), "run", started.get("id").asString()));
+        for (int i = 0; i < 2; i++) {
+            JsonNode snapped = TestCloud.runAndWait(api, token, snapshot.get("id").asString(), false);
+            assertThat(snapped.get("status").asString()).as(snapped.toString()).isEqualTo("succeeded");
+            Thread.sleep(1_100); // snapshots' start times are whole seconds
+        }
+        expect(org.tenant(), mark, Action.SNAPSHOT_CREATED, SYSTEM, "snapshot", null, Map.of("region", "us-east-1",
+                "job", snapshot.get("id").asString(), "run", ANY));
+        expect(org.tenant(), mark, Action.SNAPSHOT_DELETED, SYSTEM, "snapshot", null, Map.of("region", "us-east-1",
+                "job", snapshot.get("id").asString(), "run", ANY));
+        assertThat(api.delete("/api/v1/jobs/" + stopId, token).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.JOB_DELETED, user(org.owner()), "job", stopId, Map.of());
     }
 
     private void ownSessionsAndTokens(Org org) throws SQLException {

@@ -36,4 +36,27 @@ public final class TestCloud {
         }
         throw new AssertionError("the sync did not finish in 30 s");
     }
+
+    /** Creates a job on an account and returns it. */
+    public static JsonNode createJob(Api api, String token, String accountId, Map<String, Object> job) {
+        Map<String, Object> body = new java.util.HashMap<>(job);
+        body.put("cloudAccountId", accountId);
+        Api.Response created = api.post("/api/v1/jobs", body, token);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created.json();
+    }
+
+    /** Runs a job now and waits for the run's end; returns the run with its results. */
+    public static JsonNode runAndWait(Api api, String token, String jobId, boolean dryRun) throws InterruptedException {
+        Api.Response queued = api.post("/api/v1/jobs/" + jobId + "/runs", Map.of("dryRun", dryRun), token);
+        assertThat(queued.status()).as(queued.body()).isEqualTo(202);
+        String run = queued.json().get("id").asString();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        JsonNode r;
+        do {
+            Thread.sleep(50);
+            r = api.get("/api/v1/jobs/" + jobId + "/runs/" + run, token).json();
+        } while (java.util.Set.of("queued", "running").contains(r.get("status").asString()) && System.nanoTime() < deadline);
+        return r;
+    }
 }

@@ -94,7 +94,8 @@ class RowLevelSecurityTest extends IntegrationTest {
      * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures), a wrong
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
      * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
-     * inventory (cloud_external_ids, cloud_accounts, cloud_resources), and the activity history
+     * inventory (cloud_external_ids, cloud_accounts, cloud_resources), a job with a dry run (jobs,
+     * job_runs, job_run_results), and the activity history
      * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
@@ -116,6 +117,10 @@ class RowLevelSecurityTest extends IntegrationTest {
         String account = TestCloud.addSandboxAccount(client, t.token(), List.of("us-east-1")).get("id").asString();
         try {
             assertThat(TestCloud.syncAndWait(client, t.token(), account).at("/sync/status").asString()).isEqualTo("succeeded");
+            // a job (jobs) and a dry run of it (job_runs, job_run_results)
+            String job = TestCloud.createJob(client, t.token(), account, Map.of("name", "rls", "type", "stop_instances",
+                    "parameters", Map.of("tags", Map.of("env", "dev")))).get("id").asString();
+            assertThat(TestCloud.runAndWait(client, t.token(), job, true).get("results")).isNotEmpty();
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }

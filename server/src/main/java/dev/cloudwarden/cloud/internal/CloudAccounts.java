@@ -59,10 +59,12 @@ class CloudAccounts {
     private final AwsAccess aws;
     private final InventorySync sync;
     private final SandboxAws sandbox;
+    private final Jobs jobs;
 
     CloudAccounts(CloudAccountRows rows, ExternalIds externalIds, FieldCrypto crypto, ActivityLog activity, TenantContext tenants,
                   TransactionTemplate tx, Clock clock, AwsAccess aws, InventorySync sync,
-                  ObjectProvider<SandboxAws> sandbox) {
+                  ObjectProvider<SandboxAws> sandbox, Jobs jobs) {
+        this.jobs = jobs;
         this.rows = rows;
         this.externalIds = externalIds;
         this.crypto = crypto;
@@ -84,7 +86,7 @@ class CloudAccounts {
         }
         String externalId = tx.execute(s -> externalIds.of(tenant)).reveal();
         String partition = aws.platformPartition();
-        SetupDocuments.Features features = SetupDocuments.Features.INVENTORY_ONLY; // the automation jobs add theirs
+        SetupDocuments.Features features = tx.execute(s -> jobs.features());
         String policy = SetupDocuments.policyJson(partition, features);
         SandboxRole sandboxRole = sandbox == null ? null : new SandboxRole(sandbox.roleFor(tenant, externalId, policy));
         return new Setup(externalId, principal, SetupDocuments.cloudFormationTemplate(principal, externalId, partition, features),

@@ -87,14 +87,19 @@ class CloudApiController {
         }
 
         static UUID parse(String id) {
+            return parseOr(id, dev.cloudwarden.common.ApiProblem::notFound);
+        }
+
+        /** The id, or the problem {@code otherwise} makes (a path's 404, a body field's 400). */
+        static UUID parseOr(String id, java.util.function.Supplier<dev.cloudwarden.common.ApiProblem> otherwise) {
             try {
-                if (id.length() == 36) {
+                if (id != null && id.length() == 36) {
                     return UUID.fromString(id);
                 }
             } catch (IllegalArgumentException e) {
                 // answered below
             }
-            throw dev.cloudwarden.common.ApiProblem.notFound();
+            throw otherwise.get();
         }
     }
 }

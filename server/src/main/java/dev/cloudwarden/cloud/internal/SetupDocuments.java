@@ -22,11 +22,16 @@ final class SetupDocuments {
             "ec2:DescribeSnapshots");
 
     /**
-     * What the tenant's jobs need beyond read-only inventory; each map is the tag selection its jobs
-     * use, which the statement's condition then requires (null: no such job, no statement).
+     * What the tenant's jobs need beyond read-only inventory: the tag selection of each start/stop job
+     * and of each snapshot job, which the statements' conditions then require (none: no statement).
      */
-    record Features(Map<String, String> startStopTags, Map<String, String> snapshotTags) {
-        static final Features INVENTORY_ONLY = new Features(null, null);
+    record Features(List<Map<String, String>> startStopTags, List<Map<String, String>> snapshotTags) {
+        static final Features INVENTORY_ONLY = new Features(List.of(), List.of());
+
+        Features {
+            startStopTags = List.copyOf(new java.util.LinkedHashSet<>(startStopTags));
+            snapshotTags = List.copyOf(new java.util.LinkedHashSet<>(snapshotTags));
+        }
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -40,13 +45,17 @@ final class SetupDocuments {
     static Map<String, Object> policy(String partition, Features features) {
         List<Object> statements = new ArrayList<>();
         statements.add(statement("InventoryReadOnly", INVENTORY_ACTIONS, "*", null));
-        if (features.startStopTags() != null) {
-            statements.add(statement("StartStopTaggedInstances", List.of("ec2:StartInstances", "ec2:StopInstances"),
-                    "arn:" + partition + ":ec2:*:*:instance/*", tagCondition(features.startStopTags())));
+        int n = 0;
+        for (Map<String, String> tags : features.startStopTags()) {
+            statements.add(statement("StartStopTaggedInstances" + ++n, List.of("ec2:StartInstances", "ec2:StopInstances"),
+                    "arn:" + partition + ":ec2:*:*:instance/*", tagCondition(tags)));
         }
-        if (features.snapshotTags() != null) {
-            statements.add(statement("SnapshotTaggedVolumes", List.of("ec2:CreateSnapshot"), "arn:" + partition + ":ec2:*:*:volume/*",
-                    tagCondition(features.snapshotTags())));
+        n = 0;
+        for (Map<String, String> tags : features.snapshotTags()) {
+            statements.add(statement("SnapshotTaggedVolumes" + ++n, List.of("ec2:CreateSnapshot"), "arn:" + partition + ":ec2:*:*:volume/*",
+                    tagCondition(tags)));
+        }
+        if (!features.snapshotTags().isEmpty()) {
             statements.add(statement("CreateSnapshotsTaggedByCloudwarden", List.of("ec2:CreateSnapshot"),
                     "arn:" + partition + ":ec2:*::snapshot/*", Map.of("StringEquals", Map.of("aws:RequestTag/cloudwarden:managed", "true"))));
             // tags only while creating a snapshot, so no existing snapshot can be marked as the platform's (and then deleted)
@@ -124,7 +133,7 @@ final class SetupDocuments {
 
     private static Map<String, Object> tagCondition(Map<String, String> tags) {
         Map<String, Object> equals = new LinkedHashMap<>();
-        tags.forEach((k, v) -> equals.put("aws:ResourceTag/" + k, v));
+        new java.util.TreeMap<>(tags).forEach((k, v) -> equals.put("aws:ResourceTag/" + k, v));
         return Map.of("StringEquals", equals);
     }
 }

@@ -20,7 +20,11 @@ final class StsSessions {
     /** What a session is for, and the actions its session policy allows. */
     enum Purpose {
         VERIFY("verify", List.of("ec2:DescribeRegions")),
-        SYNC("sync", SetupDocuments.INVENTORY_ACTIONS);
+        SYNC("sync", SetupDocuments.INVENTORY_ACTIONS),
+        STOP("stop", List.of("ec2:DescribeInstances", "ec2:StopInstances")),
+        START("start", List.of("ec2:DescribeInstances", "ec2:StartInstances")),
+        SNAPSHOT("snapshot", List.of("ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateSnapshot", "ec2:CreateTags",
+                "ec2:DeleteSnapshot"));
 
         final String label;
         final String sessionPolicy;
@@ -50,6 +54,11 @@ final class StsSessions {
     /** A new session name: {@code cw-<first 8 hex of the tenant id>-<purpose>-<12 random hex>} (at most 64 characters, as STS requires). */
     static String newName(UUID tenant, Purpose purpose) {
         return "cw-" + tenant.toString().substring(0, 8) + "-" + purpose.label + "-" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /** The session name of a job run: the run's own id, so the customer can match the two. */
+    static String nameFor(UUID tenant, Purpose purpose, UUID run) {
+        return "cw-" + tenant.toString().substring(0, 8) + "-" + purpose.label + "-" + run.toString().replace("-", "").substring(0, 12);
     }
 
     /** A new AssumeRole named {@code name}. AWS's refusals come out as the SDK's exceptions. */

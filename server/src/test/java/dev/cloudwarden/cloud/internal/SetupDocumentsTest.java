@@ -61,7 +61,9 @@ class SetupDocumentsTest {
     @Test
     void startStopAndSnapshotStatementsComeOnlyWithTheirJobsAndAreTagConditioned() {
         Map<String, Object> policy = SetupDocuments.policy("aws-us-gov",
-                new SetupDocuments.Features(Map.of("env", "dev"), Map.of("backup", "daily")));
+                new SetupDocuments.Features(List.of(Map.of("env", "dev"), Map.of("env", "dev")), List.of(Map.of("backup", "daily"))));
+        assertThat(list(policy.get("Statement")).stream().filter(st -> list(map(st).get("Action")).contains("ec2:StopInstances")))
+                .as("one statement per distinct tag selection").hasSize(1);
         List<Object> statements = list(policy.get("Statement"));
         assertThat(actions(statements)).contains("ec2:StartInstances", "ec2:StopInstances", "ec2:CreateSnapshot", "ec2:DeleteSnapshot",
                         "ec2:CreateTags")

@@ -1,0 +1,83 @@
+package dev.cloudwarden.cloud.internal;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Automation jobs and their runs under /api/v1/jobs (who may call what: the route table). */
+@RestController
+@RequestMapping(path = "/api/v1/jobs", produces = "application/json")
+@Tag(name = "Jobs", description = "Automation jobs on a cloud account, their runs and per-resource results")
+class JobsApiController {
+
+    private final Jobs jobs;
+    private final JobRuns runs;
+
+    JobsApiController(Jobs jobs, JobRuns runs) {
+        this.jobs = jobs;
+        this.runs = runs;
+    }
+
+    record RunRequest(Boolean dryRun) {
+    }
+
+    record RunQueued(UUID id) {
+    }
+
+    @GetMapping
+    List<JobRows.Job> list() {
+        return jobs.list();
+    }
+
+    @PostMapping(consumes = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Create a job; one that changes resources must select them by tag")
+    JobRows.Job create(@RequestBody JobDefinition.Request request) {
+        return jobs.create(request);
+    }
+
+    @GetMapping("/{id}")
+    JobRows.Job get(@PathVariable String id) {
+        return jobs.get(CloudApiController.CloudIds.parse(id));
+    }
+
+    @PatchMapping(path = "/{id}", consumes = "application/json")
+    @Operation(summary = "Change a job's name, schedule, time zone or parameters, or pause and resume it (paused: true/false)")
+    JobRows.Job change(@PathVariable String id, @RequestBody Jobs.Change change) {
+        return jobs.change(CloudApiController.CloudIds.parse(id), change);
+    }
+
+    @DeleteMapping("/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable String id) {
+        jobs.delete(CloudApiController.CloudIds.parse(id));
+    }
+
+    @PostMapping("/{id}/runs")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    @Operation(summary = "Run the job now; with dryRun it only reports what it would do")
+    RunQueued run(@PathVariable String id, @RequestBody(required = false) RunRequest request) {
+        return new RunQueued(runs.request(CloudApiController.CloudIds.parse(id), request != null && Boolean.TRUE.equals(request.dryRun())));
+    }
+
+    @GetMapping("/{id}/runs")
+    List<JobRows.Run> runs(@PathVariable String id) {
+        return runs.list(CloudApiController.CloudIds.parse(id));
+    }
+
+    @GetMapping("/{id}/runs/{runId}")
+    JobRows.Run run(@PathVariable String id, @PathVariable String runId) {
+        return runs.get(CloudApiController.CloudIds.parse(id), CloudApiController.CloudIds.parse(runId));
+    }
+}
