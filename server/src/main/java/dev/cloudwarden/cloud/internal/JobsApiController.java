@@ -47,9 +47,27 @@ class JobsApiController {
         return jobs.create(request);
     }
 
+    @PostMapping(consumes = "application/yaml")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Create a job from a Cloud Custodian-shaped policy (docs/jobs.md)")
+    JobRows.Job createFromPolicy(@RequestBody String policy) {
+        JobDefinition.Request request = CustodianYaml.parse(policy);
+        try {
+            return jobs.create(request);
+        } catch (dev.cloudwarden.common.ApiProblem problem) {
+            throw CustodianYaml.inPolicyTerms(problem);
+        }
+    }
+
     @GetMapping("/{id}")
     JobRows.Job get(@PathVariable String id) {
         return jobs.get(CloudApiController.CloudIds.parse(id));
+    }
+
+    @GetMapping(path = "/{id}", produces = "application/yaml")
+    @Operation(summary = "The job as a Cloud Custodian-shaped policy")
+    String getAsPolicy(@PathVariable String id) {
+        return CustodianYaml.render(jobs.get(CloudApiController.CloudIds.parse(id)));
     }
 
     @PatchMapping(path = "/{id}", consumes = "application/json")
