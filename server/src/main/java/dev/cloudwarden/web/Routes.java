@@ -143,6 +143,12 @@ public final class Routes {
             signedIn(POST, "/console/cloud-accounts/{id}/verify", ADMINS).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(POST, "/console/cloud-accounts/{id}/sync", OPERATORS).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(POST, "/console/cloud-accounts/{id}/delete", ADMINS),
+            signedIn(GET, "/console/jobs", ANYONE),
+            signedIn(POST, "/console/jobs", ADMINS),
+            signedIn(GET, "/console/jobs/{id}", ANYONE),
+            signedIn(POST, "/console/jobs/{id}/runs", OPERATORS).limit(RateLimit.CLOUD_SESSIONS),
+            signedIn(POST, "/console/jobs/{id}/pause", ADMINS),
+            signedIn(POST, "/console/jobs/{id}/delete", ADMINS),
 
             // --- public files ---
             open(GET, "/.well-known/security.txt"),

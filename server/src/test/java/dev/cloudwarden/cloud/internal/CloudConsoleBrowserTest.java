@@ -111,4 +111,47 @@ class CloudConsoleBrowserTest extends IntegrationTest {
         assertThat(rows.get(0).getText()).containsPattern("instance i-[0-9a-f]{17}");
         browser.screenshot("cloud-account-instances");
     }
+
+    @Test
+    void aJobFromATemplateDryRunsAndPausesInTheConsole() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Jobs Browser Org");
+        dev.cloudwarden.support.TestCloud.addSandboxAccount(api, t.token(), List.of("us-east-1", "eu-west-1"));
+        browser.open("/login");
+        browser.type("#email", t.email());
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+        browser.clickAndWait("#nav-jobs");
+        assertThat(browser.path()).isEqualTo("/console/jobs");
+        browser.find("input[name=template][value=stop-dev-evenings]").click();
+        browser.type("#timezone", "Europe/Berlin");
+        browser.submit("#job-form");
+        assertThat(browser.path()).startsWith("/console/jobs/");
+        assertThat(browser.find("#policy").getText()).contains("resource: aws.ec2").contains("tag:env: dev").contains("Europe/Berlin");
+        String jobPath = browser.path();
+
+        browser.clickAndWait("#dry-run");
+        assertThat(browser.text()).contains("A run is queued");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (browser.driver().findElements(By.cssSelector("#results tbody tr[data-resource-id]")).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            browser.open(jobPath);
+        }
+        Set<String> wouldStop = new HashSet<>();
+        browser.driver().findElements(By.cssSelector("#results tbody tr[data-resource-id]")).forEach(r -> {
+            assertThat(r.getText()).contains("stop").contains("would");
+            wouldStop.add(r.getAttribute("data-resource-id"));
+        });
+        Set<String> runningDev = new HashSet<>();
+        for (String region : List.of("us-east-1", "eu-west-1")) {
+            sandbox.sim().account(sandbox.accountId()).instances(region).stream()
+                    .filter(i -> i.state().equals("running") && "dev".equals(i.tags().get("env"))).forEach(i -> runningDev.add(i.id()));
+        }
+        assertThat(wouldStop).isNotEmpty().isEqualTo(runningDev);
+        browser.screenshot("job-dry-run");
+
+        browser.clickAndWait("#pause");
+        assertThat(browser.find("#job-state").getText()).isEqualTo("paused");
+        browser.clickAndWait("#run-now");
+        assertThat(browser.text()).contains("The job is paused");
+    }
 }

@@ -1,0 +1,105 @@
+package dev.cloudwarden.cloud.internal;
+
+import dev.cloudwarden.common.ApiProblem;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/** Console pages for jobs: the list with templates, a job with its policy, runs and results, run now, dry run, pause and resume. */
+@Controller
+class JobsConsoleController {
+
+    /** The templates the console offers: a name, a type, a schedule and parameters a user then adjusts. */
+    record Template(String id, String title, String name, String type, String schedule, Map<String, Object> parameters) {
+    }
+
+    static final List<Template> TEMPLATES = List.of(
+            new Template("stop-dev-evenings", "Stop tagged dev instances at 19:00 on weekdays", "Stop dev at 19:00", "stop_instances",
+                    "0 19 * * 1-5", Map.of("tags", Map.of("env", "dev"))),
+            new Template("start-dev-mornings", "Start them again at 07:00 on weekdays", "Start dev at 07:00", "start_instances",
+                    "0 7 * * 1-5", Map.of("tags", Map.of("env", "dev"))),
+            new Template("daily-snapshots", "Daily snapshots of tagged volumes, kept 7 days", "Daily snapshots", "snapshot_volumes",
+                    "0 2 * * *", Map.of("tags", Map.of("env", "prod"), "retain", Map.of("days", 7))),
+            new Template("nightly-inventory", "Inventory sync every night", "Nightly inventory", "inventory_sync", "0 3 * * *", Map.of()));
+
+    private final Jobs jobs;
+    private final JobRuns runs;
+    private final CloudAccounts accounts;
+
+    JobsConsoleController(Jobs jobs, JobRuns runs, CloudAccounts accounts) {
+        this.jobs = jobs;
+        this.runs = runs;
+        this.accounts = accounts;
+    }
+
+    @GetMapping("/console/jobs")
+    String list(Model model) {
+        model.addAttribute("jobs", jobs.list());
+        model.addAttribute("accounts", accounts.list());
+        model.addAttribute("templates", TEMPLATES);
+        return "jobs";
+    }
+
+    @PostMapping("/console/jobs")
+    String create(@RequestParam(defaultValue = "") String template, @RequestParam(defaultValue = "") String cloudAccountId,
+                  @RequestParam(defaultValue = "") String timezone, Model model) {
+        Template t = TEMPLATES.stream().filter(x -> x.id().equals(template)).findFirst().orElse(null);
+        try {
+            if (t == null) {
+                throw ApiProblem.invalid("template", "choose one of the templates");
+            }
+            JobRows.Job job = jobs.create(new JobDefinition.Request(t.name(), cloudAccountId, t.type(), t.schedule(),
+                    timezone.isBlank() ? "UTC" : timezone, new LinkedHashMap<>(t.parameters())));
+            return "redirect:/console/jobs/" + job.id() + "?created";
+        } catch (ApiProblem problem) {
+            model.addAttribute("error", problem.getMessage());
+            return list(model);
+        }
+    }
+
+    @GetMapping("/console/jobs/{id}")
+    String job(@PathVariable String id, Model model) {
+        UUID job = CloudApiController.CloudIds.parse(id);
+        JobRows.Job found = jobs.get(job);
+        model.addAttribute("job", found);
+        model.addAttribute("policy", CustodianYaml.render(found));
+        List<JobRows.Run> list = runs.list(job);
+        model.addAttribute("runs", list);
+        model.addAttribute("latest", list.isEmpty() ? null : runs.get(job, list.get(0).id()));
+        return "job";
+    }
+
+    @PostMapping("/console/jobs/{id}/runs")
+    String run(@PathVariable String id, @RequestParam(defaultValue = "false") boolean dryRun) {
+        UUID job = CloudApiController.CloudIds.parse(id);
+        try {
+            runs.request(job, dryRun);
+            return "redirect:/console/jobs/" + job + "?queued";
+        } catch (ApiProblem problem) {
+            if (problem.status().value() == 409) {
+                return "redirect:/console/jobs/" + job + "?paused";
+            }
+            throw problem;
+        }
+    }
+
+    @PostMapping("/console/jobs/{id}/pause")
+    String pause(@PathVariable String id, @RequestParam(defaultValue = "true") boolean paused) {
+        UUID job = CloudApiController.CloudIds.parse(id);
+        jobs.change(job, new Jobs.Change(null, null, null, null, paused, null));
+        return "redirect:/console/jobs/" + job;
+    }
+
+    @PostMapping("/console/jobs/{id}/delete")
+    String delete(@PathVariable String id) {
+        jobs.delete(CloudApiController.CloudIds.parse(id));
+        return "redirect:/console/jobs?deleted";
+    }
+}
