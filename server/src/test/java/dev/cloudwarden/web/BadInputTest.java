@@ -152,9 +152,15 @@ class BadInputTest extends IntegrationTest {
         assertThat(List.of(declared, chunked)).extracting(r -> r.header("Content-Length")).doesNotContainNull();
 
         Api.Tenant t = api.signUpAndSignIn("Big body");
-        Api.Response patch = api.send(api.request("/api/v1/users/" + t.userId(), t.token()).header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(tenMb)).build());
-        assertThat(patch.status()).isEqualTo(413);
+        try {
+            Api.Response patch = api.send(api.request("/api/v1/users/" + t.userId(), t.token()).header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(tenMb)).build());
+            assertThat(patch.status()).isEqualTo(413);
+        } catch (java.io.UncheckedIOException closedWhileSending) {
+            // Tomcat answers 413, reads at most maxSwallowSize (2 MiB) more and closes: on a busy machine the
+            // client, still sending, can see the close before the answer. Refused either way; what matters is below.
+            assertThat(closedWhileSending.getCause()).isInstanceOf(java.io.IOException.class);
+        }
         assertThat(countAllUsers()).isEqualTo(before + 1);
     }
 
