@@ -33,7 +33,7 @@ class CloudCanaryTest extends IntegrationTest {
 
     @Test
     void roleArnsExternalIdsAndSessionCredentialsNeverLeak(CapturedOutput output) throws Exception {
-        String tag = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        String tag = String.format("%016x", ThreadLocalRandom.current().nextLong());
         Api.Tenant tenant = api.signUpAndSignIn("Cloud canary");
         List<Api.Response> responses = new ArrayList<>();
         Api.Response setup = api.get("/api/v1/cloud-accounts/setup", tenant.token());
