@@ -52,6 +52,26 @@ public final class HarnessSupport {
     }
 
     /** The last value of {@code --name=value} among the server's arguments, or {@code fallback}. */
+    /**
+     * Splits a harness's command line: {@code --name[=value]} of one of {@code names} is the harness's
+     * own (a bare flag is {@code true}), any other {@code --key=value} goes to {@code server}; anything
+     * else is refused with {@code usage}.
+     */
+    public static java.util.Map<String, String> ownArguments(String[] args, java.util.Set<String> names, List<String> server, String usage) {
+        java.util.Map<String, String> own = new java.util.TreeMap<>();
+        for (String arg : args) {
+            String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
+            if (names.contains(name)) {
+                own.put(name, arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "true");
+            } else if (arg.startsWith("--") && arg.contains("=")) {
+                server.add(arg);
+            } else {
+                throw new IllegalArgumentException("unknown argument " + arg + " (options: " + usage + ", or --<server property>=<value>)");
+            }
+        }
+        return own;
+    }
+
     public static String serverValue(List<String> server, String name, String fallback) {
         String value = fallback;
         for (String arg : server) {

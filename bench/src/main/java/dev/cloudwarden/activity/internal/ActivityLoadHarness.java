@@ -621,20 +621,11 @@ public final class ActivityLoadHarness {
                            boolean synchronousCommitOff, String adminUrl, String adminUser, List<String> server) {
 
         static Options parse(String[] args) {
-            Map<String, String> own = new TreeMap<>();
             List<String> server = new ArrayList<>();
-            Set<String> names = Set.of("out", "work", "verifier-jar", "seconds", "warmup", "threads", "events", "keep", "synchronous-commit");
-            for (String arg : args) {
-                String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
-                if (names.contains(name)) {
-                    own.put(name, arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "true");
-                } else if (arg.startsWith("--") && arg.contains("=")) {
-                    server.add(arg);
-                } else {
-                    throw new IllegalArgumentException("unknown argument " + arg + " (options: --out= --work= --verifier-jar= --seconds= "
-                            + "--warmup= --threads= --events= --keep --synchronous-commit=off, or --<server property>=<value>)");
-                }
-            }
+            Map<String, String> own = HarnessSupport.ownArguments(args, Set.of("out", "work", "verifier-jar", "seconds", "warmup", "threads",
+                            "events", "keep", "synchronous-commit"), server,
+                    "--out= --work= --verifier-jar= --seconds= "
+                            + "--warmup= --threads= --events= --keep --synchronous-commit=off");
             String adminUrl = serverValue(server, "cloudwarden.database.admin-url", "jdbc:postgresql://127.0.0.1:5432/postgres");
             String adminUser = serverValue(server, "cloudwarden.database.admin-user", "postgres");
             return new Options(Path.of(own.getOrDefault("out", "bench/target/activity.json")),

@@ -636,21 +636,11 @@ public final class CloudSyncHarness {
                            boolean zeroLatency, double timeoutSeconds, boolean keep, String adminUrl, String adminUser, List<String> server) {
 
         static Options parse(String[] args) {
-            Map<String, String> own = new TreeMap<>();
             List<String> server = new ArrayList<>();
-            Set<String> names = Set.of("out", "work", "tenants", "accounts-per-tenant", "instances", "volumes", "latency-ms", "solo",
-                    "zero-latency", "timeout", "keep");
-            for (String arg : args) {
-                String name = arg.startsWith("--") ? arg.substring(2).split("=", 2)[0] : "";
-                if (names.contains(name)) {
-                    own.put(name, arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "true");
-                } else if (arg.startsWith("--") && arg.contains("=")) {
-                    server.add(arg);
-                } else {
-                    throw new IllegalArgumentException("unknown argument " + arg + " (options: --out= --work= --tenants= --accounts-per-tenant= "
-                            + "--instances= --volumes= --latency-ms= --solo= --zero-latency= --timeout= --keep, or --<server property>=<value>)");
-                }
-            }
+            Map<String, String> own = HarnessSupport.ownArguments(args, Set.of("out", "work", "tenants", "accounts-per-tenant", "instances", "volumes", "latency-ms", "solo",
+                    "zero-latency", "timeout", "keep"), server,
+                    "--out= --work= --tenants= --accounts-per-tenant= "
+                            + "--instances= --volumes= --latency-ms= --solo= --zero-latency= --timeout= --keep");
             int accountsPerTenant = Integer.parseInt(own.getOrDefault("accounts-per-tenant", "100"));
             if (accountsPerTenant < 1 || accountsPerTenant > CloudAccounts.MAX_ACCOUNTS) {
                 throw new IllegalArgumentException("--accounts-per-tenant must be 1-" + CloudAccounts.MAX_ACCOUNTS + " (the platform's limit)");
