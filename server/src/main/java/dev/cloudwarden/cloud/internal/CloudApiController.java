@@ -1,9 +1,9 @@
 package dev.cloudwarden.cloud.internal;
 
+import dev.cloudwarden.common.Ids;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
-import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -53,53 +53,31 @@ class CloudApiController {
 
     @GetMapping("/{id}")
     CloudAccountRows.Account get(@PathVariable String id) {
-        return accounts.get(CloudIds.parse(id));
+        return accounts.get(Ids.fromPath(id));
     }
 
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable String id) {
-        accounts.delete(CloudIds.parse(id));
+        accounts.delete(Ids.fromPath(id));
     }
 
     @PostMapping("/{id}/verify")
     @Operation(summary = "AssumeRole with a fresh session, then DescribeRegions; the outcome is in verification")
     CloudAccountRows.Account verify(@PathVariable String id) {
-        return verification.verify(CloudIds.parse(id));
+        return verification.verify(Ids.fromPath(id));
     }
 
     @PostMapping("/{id}/sync")
     @ResponseStatus(HttpStatus.ACCEPTED)
     @Operation(summary = "Start an inventory sync; follow it in the account's sync")
     CloudAccountRows.Sync sync(@PathVariable String id) {
-        return sync.request(CloudIds.parse(id));
+        return sync.request(Ids.fromPath(id));
     }
 
     @GetMapping("/{id}/resources")
     @Operation(summary = "The inventory of the last sync; filters kind, region, state, tag (key or key=value), limit; follow cursor")
     Inventory.Page resources(@PathVariable String id, @RequestParam org.springframework.util.MultiValueMap<String, String> params) {
-        return inventory.page(CloudIds.parse(id), Inventory.single(params));
-    }
-
-    /** Ids in paths: a malformed one is answered like an unknown one. */
-    static final class CloudIds {
-        private CloudIds() {
-        }
-
-        static UUID parse(String id) {
-            return parseOr(id, dev.cloudwarden.common.ApiProblem::notFound);
-        }
-
-        /** The id, or the problem {@code otherwise} makes (a path's 404, a body field's 400). */
-        static UUID parseOr(String id, java.util.function.Supplier<dev.cloudwarden.common.ApiProblem> otherwise) {
-            try {
-                if (id != null && id.length() == 36) {
-                    return UUID.fromString(id);
-                }
-            } catch (IllegalArgumentException e) {
-                // answered below
-            }
-            throw otherwise.get();
-        }
+        return inventory.page(Ids.fromPath(id), Inventory.single(params));
     }
 }

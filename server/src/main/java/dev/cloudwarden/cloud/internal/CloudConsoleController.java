@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,7 @@ class CloudConsoleController {
     @GetMapping("/console/cloud-accounts/{id}")
     String account(@PathVariable String id, @RequestParam(defaultValue = "") String kind, @RequestParam(defaultValue = "") String cursor,
                    Model model) {
-        UUID account = CloudApiController.CloudIds.parse(id);
+        UUID account = Ids.fromPath(id);
         model.addAttribute("account", accounts.get(account));
         Map<String, String> filter = new java.util.HashMap<>();
         if (!kind.isEmpty()) {
@@ -77,13 +78,13 @@ class CloudConsoleController {
 
     @PostMapping("/console/cloud-accounts/{id}/verify")
     String verify(@PathVariable String id) {
-        CloudAccountRows.Account account = verification.verify(CloudApiController.CloudIds.parse(id));
+        CloudAccountRows.Account account = verification.verify(Ids.fromPath(id));
         return "redirect:/console/cloud-accounts/" + account.id() + "?checked";
     }
 
     @PostMapping("/console/cloud-accounts/{id}/sync")
     String sync(@PathVariable String id) {
-        UUID account = CloudApiController.CloudIds.parse(id);
+        UUID account = Ids.fromPath(id);
         try {
             sync.request(account);
             return "redirect:/console/cloud-accounts/" + account + "?syncStarted";
@@ -97,7 +98,7 @@ class CloudConsoleController {
 
     @PostMapping("/console/cloud-accounts/{id}/delete")
     String delete(@PathVariable String id) {
-        accounts.delete(CloudApiController.CloudIds.parse(id));
+        accounts.delete(Ids.fromPath(id));
         return "redirect:/console/cloud-accounts?deleted";
     }
 }

@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
@@ -70,7 +71,7 @@ record JobDefinition(String name, UUID cloudAccountId, Type type, String schedul
         if (name.isEmpty() || name.length() > 100 || name.codePoints().anyMatch(Character::isISOControl)) {
             throw ApiProblem.invalid("name", "is required: 1-100 characters, without control characters");
         }
-        UUID account = CloudApiController.CloudIds.parseOr(r.cloudAccountId(), () -> ApiProblem.invalid("cloudAccountId", "must be the id of a cloud account"));
+        UUID account = Ids.parse(r.cloudAccountId(), () -> ApiProblem.invalid("cloudAccountId", "must be the id of a cloud account"));
         if (r.type() == null) {
             throw ApiProblem.invalid("type", "is required");
         }

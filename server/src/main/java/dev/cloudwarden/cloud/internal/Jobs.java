@@ -4,6 +4,7 @@ import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class Jobs {
         UUID tenant = tenants.require();
         UUID id = UUID.randomUUID();
         return tx.execute(s -> {
-            UUID account = CloudApiController.CloudIds.parseOr(request.cloudAccountId(),
+            UUID account = Ids.parse(request.cloudAccountId(),
                     () -> ApiProblem.invalid("cloudAccountId", "must be the id of a cloud account"));
             // another tenant's account is answered like one that does not exist
             List<String> regions = accounts.find(account).orElseThrow(() -> ApiProblem.invalid("cloudAccountId", "must be the id of a cloud account"))

@@ -1,5 +1,6 @@
 package dev.cloudwarden.cloud.internal;
 
+import dev.cloudwarden.common.Ids;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
@@ -61,41 +62,41 @@ class JobsApiController {
 
     @GetMapping("/{id}")
     JobRows.Job get(@PathVariable String id) {
-        return jobs.get(CloudApiController.CloudIds.parse(id));
+        return jobs.get(Ids.fromPath(id));
     }
 
     @GetMapping(path = "/{id}", produces = "application/yaml")
     @Operation(summary = "The job as a Cloud Custodian-shaped policy")
     String getAsPolicy(@PathVariable String id) {
-        return CustodianYaml.render(jobs.get(CloudApiController.CloudIds.parse(id)));
+        return CustodianYaml.render(jobs.get(Ids.fromPath(id)));
     }
 
     @PatchMapping(path = "/{id}", consumes = "application/json")
     @Operation(summary = "Change a job's name, schedule, time zone or parameters, or pause and resume it (paused: true/false)")
     JobRows.Job change(@PathVariable String id, @RequestBody Jobs.Change change) {
-        return jobs.change(CloudApiController.CloudIds.parse(id), change);
+        return jobs.change(Ids.fromPath(id), change);
     }
 
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void delete(@PathVariable String id) {
-        jobs.delete(CloudApiController.CloudIds.parse(id));
+        jobs.delete(Ids.fromPath(id));
     }
 
     @PostMapping("/{id}/runs")
     @ResponseStatus(HttpStatus.ACCEPTED)
     @Operation(summary = "Run the job now; with dryRun it only reports what it would do")
     RunQueued run(@PathVariable String id, @RequestBody(required = false) RunRequest request) {
-        return new RunQueued(runs.request(CloudApiController.CloudIds.parse(id), request != null && Boolean.TRUE.equals(request.dryRun())));
+        return new RunQueued(runs.request(Ids.fromPath(id), request != null && Boolean.TRUE.equals(request.dryRun())));
     }
 
     @GetMapping("/{id}/runs")
     List<JobRows.Run> runs(@PathVariable String id) {
-        return runs.list(CloudApiController.CloudIds.parse(id));
+        return runs.list(Ids.fromPath(id));
     }
 
     @GetMapping("/{id}/runs/{runId}")
     JobRows.Run run(@PathVariable String id, @PathVariable String runId) {
-        return runs.get(CloudApiController.CloudIds.parse(id), CloudApiController.CloudIds.parse(runId));
+        return runs.get(Ids.fromPath(id), Ids.fromPath(runId));
     }
 }

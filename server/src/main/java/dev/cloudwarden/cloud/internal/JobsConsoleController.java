@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +67,7 @@ class JobsConsoleController {
 
     @GetMapping("/console/jobs/{id}")
     String job(@PathVariable String id, Model model) {
-        UUID job = CloudApiController.CloudIds.parse(id);
+        UUID job = Ids.fromPath(id);
         JobRows.Job found = jobs.get(job);
         model.addAttribute("job", found);
         model.addAttribute("policy", CustodianYaml.render(found));
@@ -78,7 +79,7 @@ class JobsConsoleController {
 
     @PostMapping("/console/jobs/{id}/runs")
     String run(@PathVariable String id, @RequestParam(defaultValue = "false") boolean dryRun) {
-        UUID job = CloudApiController.CloudIds.parse(id);
+        UUID job = Ids.fromPath(id);
         try {
             runs.request(job, dryRun);
             return "redirect:/console/jobs/" + job + "?queued";
@@ -92,14 +93,14 @@ class JobsConsoleController {
 
     @PostMapping("/console/jobs/{id}/pause")
     String pause(@PathVariable String id, @RequestParam(defaultValue = "true") boolean paused) {
-        UUID job = CloudApiController.CloudIds.parse(id);
+        UUID job = Ids.fromPath(id);
         jobs.change(job, new Jobs.Change(null, null, null, null, paused, null));
         return "redirect:/console/jobs/" + job;
     }
 
     @PostMapping("/console/jobs/{id}/delete")
     String delete(@PathVariable String id) {
-        jobs.delete(CloudApiController.CloudIds.parse(id));
+        jobs.delete(Ids.fromPath(id));
         return "redirect:/console/jobs?deleted";
     }
 }

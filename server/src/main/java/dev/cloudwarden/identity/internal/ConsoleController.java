@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
@@ -113,17 +114,17 @@ class ConsoleController {
     @PostMapping("/console/users/{id}/role")
     String changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id,
                       @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, "Role changed.", () -> users.changeRole(principal, IdentityApiController.parseId(id), parseRole(role)));
+        return act(flash, "Role changed.", () -> users.changeRole(principal, Ids.fromPath(id), parseRole(role)));
     }
 
     @PostMapping("/console/users/{id}/disable")
     String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User disabled; their sessions are closed.", () -> users.disable(principal, IdentityApiController.parseId(id)));
+        return act(flash, "User disabled; their sessions are closed.", () -> users.disable(principal, Ids.fromPath(id)));
     }
 
     @PostMapping("/console/users/{id}/enable")
     String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User enabled.", () -> users.enable(principal, IdentityApiController.parseId(id)));
+        return act(flash, "User enabled.", () -> users.enable(principal, Ids.fromPath(id)));
     }
 
     /** Runs a user-management action and returns to the page with its outcome; unknown ids stay 404. */

@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
 import io.swagger.v3.oas.annotations.Operation;
@@ -49,7 +50,7 @@ class CredentialsApiController {
     @DeleteMapping("/sessions/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeSession(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
-        credentials.revokeSession(principal, IdentityApiController.parseId(id));
+        credentials.revokeSession(principal, Ids.fromPath(id));
     }
 
     @Operation(summary = "Create a personal access token; its value is in this answer only")
@@ -70,6 +71,6 @@ class CredentialsApiController {
     @DeleteMapping("/tokens/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeToken(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
-        credentials.revokeToken(principal, IdentityApiController.parseId(id));
+        credentials.revokeToken(principal, Ids.fromPath(id));
     }
 }

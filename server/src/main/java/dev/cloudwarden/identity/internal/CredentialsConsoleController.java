@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,7 +43,7 @@ class CredentialsConsoleController {
     String revokeSession(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, HttpServletRequest request) {
         UUID sessionId;
         try {
-            sessionId = IdentityApiController.parseId(id);
+            sessionId = Ids.fromPath(id);
         } catch (ApiProblem notFound) {
             return "redirect:/console/sessions?notFound";
         }
@@ -90,7 +91,7 @@ class CredentialsConsoleController {
     @PostMapping("/console/tokens/{id}/revoke")
     String revokeToken(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
         try {
-            credentials.revokeToken(principal, IdentityApiController.parseId(id));
+            credentials.revokeToken(principal, Ids.fromPath(id));
             return "redirect:/console/tokens?revoked";
         } catch (ApiProblem notFound) {
             return "redirect:/console/tokens?notFound";

@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
@@ -127,7 +128,7 @@ class IdentityApiController {
 
     @GetMapping("/users/{id}")
     UserService.UserView user(@PathVariable String id) {
-        return users.user(parseId(id));
+        return users.user(Ids.fromPath(id));
     }
 
     @Operation(summary = "Invite a user: an INVITED user and a mailed single-use link (72 h)")
@@ -147,7 +148,7 @@ class IdentityApiController {
     @ResponseStatus(HttpStatus.OK) // with an @ApiResponse present, springdoc lists the success answer only when it is named
     UserService.UserView change(@AuthenticationPrincipal CloudwardenPrincipal principal,
                                     @PathVariable String id, @RequestBody UserChange change) {
-        UUID userId = parseId(id);
+        UUID userId = Ids.fromPath(id);
         if (change.role() == null && change.status() == null) {
             throw ApiProblem.invalid("role", "is required (or status)");
         }
@@ -196,18 +197,8 @@ class IdentityApiController {
     @DeleteMapping("/users/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
-        users.disable(principal, parseId(id));
+        users.disable(principal, Ids.fromPath(id));
     }
 
     /** A malformed id names no object: the same 404 as an unknown or foreign one. */
-    static UUID parseId(String id) {
-        try {
-            if (id.length() == 36) {
-                return UUID.fromString(id);
-            }
-        } catch (IllegalArgumentException e) {
-            // not a UUID: answered like an unknown one
-        }
-        throw ApiProblem.notFound();
-    }
 }
