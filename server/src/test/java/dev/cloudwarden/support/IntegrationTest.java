@@ -31,6 +31,10 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.cloud.sandbox.port=0",
         // each cached context keeps its pool open: several contexts at 10 came near PostgreSQL's 100 connections
         "cloudwarden.database.pool-size=6",
+        // every cached context is a scheduler node of its own: its own queue, so none runs another's
+        // jobs (against its own sandbox); polled often, so a test waits less for a run
+        "cloudwarden.jobs.queue=test-${random.uuid}",
+        "db-scheduler.polling-interval=500ms",
         IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})
 @Import(TestClock.Configuration.class)
 public abstract class IntegrationTest {

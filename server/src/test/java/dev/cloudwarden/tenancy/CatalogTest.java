@@ -33,11 +33,13 @@ class CatalogTest extends IntegrationTest {
             "spring_session",             // console sessions: looked up by cookie before any tenant is known;
             "spring_session_attributes",  // stored ids are hashes of the cookie, rows scoped by principal (user id)
             // the platform's digest-signing keys: public keys published for ever, private keysets wrapped by the KEK
-            "audit_signing_keys");
+            "audit_signing_keys",
+            // the job scheduler's queue (db-scheduler): execution times and ids (tenant, job, run), no tenant data
+            "scheduled_tasks");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
-            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys");
+            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks");
 
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(

@@ -6,6 +6,7 @@ import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -18,11 +19,15 @@ import software.amazon.awssdk.services.sts.StsClientBuilder;
 /**
  * The platform's way to AWS: one HTTP connection pool, an STS client signed with the platform's own
  * credentials (used for nothing but AssumeRole), and EC2 clients signed with a session's temporary
- * credentials. The SDK's standard retries apply (throttling and 5xx, with backoff).
+ * credentials. Transient errors (throttling, 5xx, dropped connections, an expired request) are retried
+ * by the SDK's standard strategy, up to {@link #MAX_ATTEMPTS} attempts per call, after exponential
+ * backoff with jitter (throttling waits longer, from 1 s; at most 20 s); its retry budget
+ * stops retrying while an endpoint keeps failing. What still fails is a run's readable error.
  */
 final class AwsAccess implements AutoCloseable {
 
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final int MAX_ATTEMPTS = 4;
 
     private final SdkHttpClient http;
     private final StsClient sts;
@@ -83,7 +88,8 @@ final class AwsAccess implements AutoCloseable {
     }
 
     private static ClientOverrideConfiguration overrides() {
-        return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT).build();
+        return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT)
+                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build()).build();
     }
 
     @Override

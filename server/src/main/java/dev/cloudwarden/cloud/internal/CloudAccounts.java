@@ -60,11 +60,13 @@ class CloudAccounts {
     private final InventorySync sync;
     private final SandboxAws sandbox;
     private final Jobs jobs;
+    private final JobRunner runner;
 
     CloudAccounts(CloudAccountRows rows, ExternalIds externalIds, FieldCrypto crypto, ActivityLog activity, TenantContext tenants,
                   TransactionTemplate tx, Clock clock, AwsAccess aws, InventorySync sync,
-                  ObjectProvider<SandboxAws> sandbox, Jobs jobs) {
+                  ObjectProvider<SandboxAws> sandbox, Jobs jobs, JobRunner runner) {
         this.jobs = jobs;
+        this.runner = runner;
         this.rows = rows;
         this.externalIds = externalIds;
         this.crypto = crypto;
@@ -138,7 +140,10 @@ class CloudAccounts {
         return tx.execute(s -> rows.find(id)).orElseThrow(ApiProblem::notFound);
     }
 
-    /** Deletes the account and its inventory; a sync running on this node stops at once (elsewhere it finds the account gone). */
+    /**
+     * Deletes the account with its inventory and jobs; a sync or job run under way on this node stops at
+     * once (elsewhere it finds the account gone at its next write).
+     */
     void delete(UUID id) {
         UUID tenant = tenants.require();
         tx.executeWithoutResult(s -> {
@@ -148,6 +153,7 @@ class CloudAccounts {
             activity.record(Action.CLOUD_ACCOUNT_DELETED, target(id));
         });
         sync.cancel(tenant, id);
+        runner.cancel(id);
     }
 
     static Target target(UUID account) {

@@ -3,7 +3,6 @@ package dev.cloudwarden.cloud.internal;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.common.ApiProblem;
-import dev.cloudwarden.tenancy.DatabaseSettings;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -76,14 +75,13 @@ class InventorySync implements DisposableBean {
     private final JdbcTemplate jdbc;
     private final Clock clock;
     private final Semaphore permits;
-    /** The runs' transactions at once: a share of the connection pool, the rest stays for requests. */
-    private final Semaphore databaseTurns;
+    private final DatabaseTurns turns;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<Key, Future<?>> running = new ConcurrentHashMap<>();
 
     InventorySync(CloudAccountRows rows, Connections connections, StsSessions sessions, AwsAccess aws, ActivityLog activity,
                   TenantContext tenants, TransactionTemplate tx, JdbcTemplate jdbc, Clock clock, CloudSettings settings,
-                  DatabaseSettings database) {
+                  DatabaseTurns turns) {
         this.rows = rows;
         this.connections = connections;
         this.sessions = sessions;
@@ -94,7 +92,7 @@ class InventorySync implements DisposableBean {
         this.jdbc = jdbc;
         this.clock = clock;
         this.permits = new Semaphore(settings.syncConcurrency(), true);
-        this.databaseTurns = new Semaphore(Math.max(1, database.poolSize() / 4), true);
+        this.turns = turns;
     }
 
     /** Starts a sync of an account of the tenant in scope (202); 409 while one is running. */
@@ -102,12 +100,7 @@ class InventorySync implements DisposableBean {
         UUID tenant = tenants.require();
         UUID run = UUID.randomUUID();
         return tx.execute(s -> {
-            rows.find(account).orElseThrow(ApiProblem::notFound);
-            Instant now = clock.instant();
-            if (!rows.startSync(account, run, now, now.minus(STALE))) {
-                throw ApiProblem.conflict("sync_running", "A sync of this account is already running.");
-            }
-            activity.record(Action.CLOUD_ACCOUNT_SYNC_STARTED, CloudAccounts.target(account));
+            begin(account, run);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
@@ -116,6 +109,27 @@ class InventorySync implements DisposableBean {
             });
             return rows.find(account).orElseThrow().sync();
         });
+    }
+
+    /** A sync for a job run, in the calling thread: its end as recorded (404 when the account is gone, 409 while another runs). */
+    CloudAccountRows.Sync syncNow(UUID account) {
+        UUID tenant = tenants.require();
+        UUID run = UUID.randomUUID();
+        turns.inTurn(() -> tx.execute(s -> {
+            begin(account, run);
+            return null;
+        }));
+        runOrFail(tenant, account, run);
+        return turns.inTurn(() -> tx.execute(s -> rows.find(account).map(CloudAccountRows.Account::sync).orElse(null)));
+    }
+
+    private void begin(UUID account, UUID run) {
+        rows.find(account).orElseThrow(ApiProblem::notFound);
+        Instant now = clock.instant();
+        if (!rows.startSync(account, run, now, now.minus(STALE))) {
+            throw ApiProblem.conflict("sync_running", "A sync of this account is already running.");
+        }
+        activity.record(Action.CLOUD_ACCOUNT_SYNC_STARTED, CloudAccounts.target(account));
     }
 
     private void start(UUID tenant, UUID account, UUID run) {
@@ -177,7 +191,7 @@ class InventorySync implements DisposableBean {
     private void run(UUID tenant, UUID account, UUID run, Instant deadline) {
         Connections.Connection connection;
         try {
-            connection = inTurn(() -> tx.execute(s -> connections.of(tenant, account)));
+            connection = turns.inTurn(() -> tx.execute(s -> connections.of(tenant, account)));
         } catch (ApiProblem gone) {
             return; // deleted before it started
         }
@@ -278,7 +292,7 @@ class InventorySync implements DisposableBean {
     private void finish(UUID account, UUID run, List<Resource> found, AwsErrors.Problem problem, String sessionName) {
         for (int attempt = 1; ; attempt++) {
             try {
-                inTurn(() -> {
+                turns.inTurn(() -> {
                     record(account, run, found, problem, sessionName);
                     return null;
                 });
@@ -298,16 +312,6 @@ class InventorySync implements DisposableBean {
                 finish(account, run, List.of(), new AwsErrors.Problem("sync_failed", "The sync failed. Try again later."), sessionName);
                 return;
             }
-        }
-    }
-
-    /** Work in one of the runs' database turns. */
-    private <T> T inTurn(java.util.function.Supplier<T> work) {
-        databaseTurns.acquireUninterruptibly();
-        try {
-            return work.get();
-        } finally {
-            databaseTurns.release();
         }
     }
 

@@ -94,9 +94,8 @@ record JobDefinition(String name, UUID cloudAccountId, Type type, String schedul
         if (trimmed.length() > 100 || (fields.length != 5 && fields.length != 6)) {
             throw ApiProblem.invalid("schedule", "must be a cron expression of five fields: minute hour day-of-month month day-of-week");
         }
-        String six = fields.length == 5 ? "0 " + trimmed : trimmed;
         try {
-            CronExpression.parse(six);
+            expression(trimmed);
         } catch (IllegalArgumentException e) {
             throw ApiProblem.invalid("schedule", "is not a valid cron expression (five fields: minute hour day-of-month month day-of-week)");
         }
@@ -104,6 +103,12 @@ record JobDefinition(String name, UUID cloudAccountId, Type type, String schedul
             throw ApiProblem.invalid("schedule", "may run at most once a minute (a fixed second)");
         }
         return String.join(" ", fields);
+    }
+
+    /** A stored schedule (five fields, or six with a fixed second) as Spring's cron, which counts seconds first. */
+    static CronExpression expression(String schedule) {
+        String[] fields = schedule.strip().split("\\s+");
+        return CronExpression.parse(fields.length == 5 ? "0 " + String.join(" ", fields) : String.join(" ", fields));
     }
 
     static String zone(String timezone) {

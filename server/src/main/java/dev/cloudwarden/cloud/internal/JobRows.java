@@ -74,10 +74,23 @@ class JobRows {
                 .params(id, tenant, job, dryRun, trigger, Timestamp.from(now)).update();
     }
 
-    /** Moves a queued run to running; false when it is not queued any more (or gone). */
-    boolean startRun(UUID id, String roleSessionName, Instant now) {
-        return jdbc.sql("update job_runs set status = 'running', role_session_name = ?, started_at = ? where id = ? and status = 'queued'")
-                .params(roleSessionName, Timestamp.from(now), id).update() == 1;
+    /** A scheduled run, once: false when a node already recorded this run of this slot. */
+    boolean insertScheduledRun(UUID id, UUID tenant, UUID job, Instant due) {
+        return jdbc.sql("""
+                        insert into job_runs (id, tenant_id, job_id, status, dry_run, trigger, queued_at) values (?, ?, ?, 'queued', false, 'schedule', ?)
+                        on conflict (id) do nothing""")
+                .params(id, tenant, job, Timestamp.from(due)).update() == 1;
+    }
+
+    /**
+     * Moves a queued run to running, or takes over a run left running by a node that died: the attempt
+     * it now is (1 for the first), or empty when the run has ended, is gone, or has had its attempts.
+     */
+    Optional<Integer> startRun(UUID id, String roleSessionName, int maxAttempts, Instant now) {
+        return jdbc.sql("""
+                        update job_runs set status = 'running', attempts = attempts + 1, role_session_name = ?, started_at = coalesce(started_at, ?)
+                        where id = ? and status in ('queued', 'running') and attempts < ? returning attempts""")
+                .params(roleSessionName, Timestamp.from(now), id, maxAttempts).query(Integer.class).optional();
     }
 
     boolean finishRun(UUID id, String status, String code, String message, Instant now) {
@@ -85,14 +98,25 @@ class JobRows {
                 .params(status, code, message, Timestamp.from(now), id).update() == 1;
     }
 
+    boolean running(UUID run) {
+        return jdbc.sql("select count(*) from job_runs where id = ? and status = 'running'").param(run).query(Integer.class).single() == 1;
+    }
+
+    /** Appends results after those already recorded (a resumed run keeps what the first attempt did). */
     void insertResults(UUID tenant, UUID run, List<Result> results) {
-        int seq = 0;
+        int seq = jdbc.sql("select coalesce(max(seq), 0) from job_run_results where run_id = ?").param(run).query(Integer.class).single();
         for (Result r : results) {
             jdbc.sql("""
                             insert into job_run_results (tenant_id, run_id, seq, resource_id, region, action, outcome, message)
                             values (?, ?, ?, ?, ?, ?, ?, ?)""")
                     .params(tenant, run, ++seq, r.resourceId(), r.region(), r.action(), r.outcome(), r.message()).update();
         }
+    }
+
+    /** The run's results so far: how many, and how many failed. */
+    int[] resultCounts(UUID run) {
+        return jdbc.sql("select count(*), count(*) filter (where outcome = 'failed') from job_run_results where run_id = ?").param(run)
+                .query((rs, n) -> new int[] {rs.getInt(1), rs.getInt(2)}).single();
     }
 
     List<Run> runs(UUID job, int limit) {

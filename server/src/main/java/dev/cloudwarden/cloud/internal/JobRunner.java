@@ -14,11 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -30,22 +30,28 @@ import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.Volume;
 
 /**
- * Executes a job run: checks at execution time that the job still exists and is not paused, opens
- * the run's own STS session (its name carries the run's id; its session policy allows only the job's
- * actions), acts on exactly the resources its tags select in its regions (or, in a dry run, only says
- * what it would do), and records a result per resource, the run's outcome and the activity events,
- * one per resource changed. Snapshots it makes carry {@code cloudwarden:managed=true} and
- * {@code cloudwarden:job=<id>}; retention deletes only those.
+ * Executes a job run to its end, in the calling thread (a scheduler execution, {@link JobExecutions}):
+ * checks at execution time that the job still exists and is not paused, opens the run's own STS
+ * session (its name carries the run's id; its session policy allows only the job's actions), acts on
+ * exactly the resources its tags select in its regions (or, in a dry run, only says what it would do),
+ * and records a result per resource with its activity event as each change is made, then the run's
+ * outcome.
+ *
+ * <p>Executed again (its node died, or stopped mid-run), a run resumes where AWS's state shows it
+ * stopped: stop and start select only instances still in the state they act on, and a volume already
+ * carrying this run's snapshot ({@code cloudwarden:run=<id>}) is not snapshotted twice. A run has
+ * {@link #MAX_ATTEMPTS} attempts; then it ends as failed with the reason. Snapshots it makes carry
+ * {@code cloudwarden:managed=true} and {@code cloudwarden:job=<id>}; retention deletes only those.
  */
 @Component
-class JobRunner implements DisposableBean {
+class JobRunner {
 
-    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     static final String MANAGED_TAG = "cloudwarden:managed";
     static final String JOB_TAG = "cloudwarden:job";
+    static final String RUN_TAG = "cloudwarden:run";
+    static final int MAX_ATTEMPTS = 3;
 
     private final JobRows rows;
-    private final CloudAccountRows accounts;
     private final Connections connections;
     private final StsSessions sessions;
     private final AwsAccess aws;
@@ -53,13 +59,14 @@ class JobRunner implements DisposableBean {
     private final ActivityLog activity;
     private final TenantContext tenants;
     private final TransactionTemplate tx;
+    private final DatabaseTurns turns;
     private final Clock clock;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /** Runs under way on this node, by account: deleting the account interrupts them. */
+    private final Map<UUID, Set<Thread>> underWay = new ConcurrentHashMap<>();
 
-    JobRunner(JobRows rows, CloudAccountRows accounts, Connections connections, StsSessions sessions, AwsAccess aws, InventorySync inventory,
-              ActivityLog activity, TenantContext tenants, TransactionTemplate tx, Clock clock) {
+    JobRunner(JobRows rows, Connections connections, StsSessions sessions, AwsAccess aws, InventorySync inventory, ActivityLog activity,
+              TenantContext tenants, TransactionTemplate tx, DatabaseTurns turns, Clock clock) {
         this.rows = rows;
-        this.accounts = accounts;
         this.connections = connections;
         this.sessions = sessions;
         this.aws = aws;
@@ -67,95 +74,184 @@ class JobRunner implements DisposableBean {
         this.activity = activity;
         this.tenants = tenants;
         this.tx = tx;
+        this.turns = turns;
         this.clock = clock;
     }
 
-    void start(UUID tenant, UUID job, UUID run) {
-        threads.submit(() -> tenants.runAs(tenant, () -> {
-            try {
-                execute(tenant, job, run);
-            } catch (RuntimeException e) {
-                log.warn("Job run failed: {}", e.getClass().getName());
-                tx.executeWithoutResult(s -> finish(run, job, false, "run_failed", "The run failed. Try again later.", List.of(), null));
-            }
+    /** The run was interrupted (its account deleted, or this node stopping): the scheduler retries it, or finds it gone. */
+    static final class Interrupted extends RuntimeException {
+        Interrupted() {
+            super("job run interrupted", null, false, false);
+        }
+    }
+
+    /** The run's rows went while it ran (its job or account was deleted): it stops acting. */
+    private static final class Gone extends RuntimeException {
+        Gone() {
+            super("job run gone", null, false, false);
+        }
+    }
+
+    private record Start(JobRows.Job job, JobRows.Run run, Connections.Connection connection, String sessionName) {
+    }
+
+    /** Executes the run, with its tenant in scope; safe to call again for the same run (see above). */
+    void execute(UUID jobId, UUID runId) {
+        UUID tenant = tenants.require();
+        Start start = turns.inTurn(() -> tx.execute(s -> begin(tenant, jobId, runId)));
+        if (start == null) {
+            return;
+        }
+        UUID account = start.job().cloudAccountId();
+        underWay.computeIfAbsent(account, a -> ConcurrentHashMap.newKeySet()).add(Thread.currentThread());
+        try {
+            act(tenant, start);
+        } catch (Gone gone) {
+            // nothing left to record it in
+        } finally {
+            underWay.computeIfPresent(account, (a, threads) -> {
+                threads.remove(Thread.currentThread());
+                return threads.isEmpty() ? null : threads;
+            });
+        }
+        if (Thread.interrupted()) {
+            throw new Interrupted();
+        }
+    }
+
+    /** Interrupts the runs of a deleted account under way on this node (elsewhere they find their rows gone at the next change). */
+    void cancel(UUID account) {
+        Set<Thread> threads = underWay.get(account);
+        if (threads != null) {
+            threads.forEach(Thread::interrupt);
+        }
+    }
+
+    /** A scheduled run that could not start in time (every node was down): recorded as missed, not run late. */
+    void skipMissed(UUID jobId, UUID runId) {
+        turns.inTurn(() -> tx.execute(s -> {
+            end(runId, jobId, "cancelled", "missed", "The platform could not start this run at its scheduled time; it was skipped.", null);
+            return null;
         }));
     }
 
-    private record Loaded(JobRows.Job job, JobRows.Run run, Connections.Connection connection) {
+    private Start begin(UUID tenant, UUID jobId, UUID runId) {
+        JobRows.Job job = rows.find(jobId).orElse(null);
+        JobRows.Run run = rows.run(jobId, runId).orElse(null);
+        if (job == null || run == null || !(run.status().equals("queued") || run.status().equals("running"))) {
+            return null; // deleted with its job or account, or already ended
+        }
+        if (job.paused()) {
+            end(runId, jobId, "cancelled", "job_paused", "The job was paused before the run started.", null);
+            return null;
+        }
+        JobDefinition.Type type = JobDefinition.Type.of(job.type());
+        String name = type == JobDefinition.Type.INVENTORY_SYNC ? null : StsSessions.nameFor(tenant, purpose(type), runId);
+        Optional<Integer> attempt = rows.startRun(runId, name, MAX_ATTEMPTS, clock.instant());
+        if (attempt.isEmpty()) {
+            end(runId, jobId, "failed", "run_lost", "The run was interrupted " + MAX_ATTEMPTS
+                    + " times (the server running it stopped). Check its results, then run it again.", name);
+            return null;
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("dry_run", run.dryRun());
+        details.put("trigger", run.trigger());
+        if (name != null) {
+            details.put("role_session_name", name);
+        }
+        if (attempt.get() > 1) {
+            details.put("attempt", attempt.get());
+        }
+        activity.record(Action.JOB_RUN_STARTED, Jobs.target(jobId), details);
+        return new Start(job, run, connections.of(tenant, job.cloudAccountId()), name);
     }
 
-    void execute(UUID tenant, UUID jobId, UUID runId) {
-        Loaded loaded = tx.execute(s -> {
-            JobRows.Job job = rows.find(jobId).orElse(null);
-            JobRows.Run run = rows.run(jobId, runId).orElse(null);
-            if (job == null || run == null || !run.status().equals("queued")) {
-                return null; // deleted with its job or account, or already handled
-            }
-            if (job.paused()) {
-                finish(runId, jobId, false, "job_paused", "The job was paused before the run started.", List.of(), null);
-                return null;
-            }
-            return new Loaded(job, run, connections.of(tenant, job.cloudAccountId()));
-        });
-        if (loaded == null) {
-            return;
-        }
-        JobDefinition.Type type = JobDefinition.Type.of(loaded.job().type());
-        if (type == JobDefinition.Type.INVENTORY_SYNC) {
-            syncInventory(loaded);
-            return;
-        }
-        StsSessions.Purpose purpose = switch (type) {
+    private static StsSessions.Purpose purpose(JobDefinition.Type type) {
+        return switch (type) {
             case STOP_INSTANCES -> StsSessions.Purpose.STOP;
             case START_INSTANCES -> StsSessions.Purpose.START;
-            default -> StsSessions.Purpose.SNAPSHOT;
+            case SNAPSHOT_VOLUMES -> StsSessions.Purpose.SNAPSHOT;
+            case INVENTORY_SYNC -> StsSessions.Purpose.SYNC;
         };
-        String name = StsSessions.nameFor(tenant, purpose, runId);
-        boolean dryRun = loaded.run().dryRun();
-        boolean started = Boolean.TRUE.equals(tx.execute(s -> {
-            if (!rows.startRun(runId, name, clock.instant())) {
-                return false;
-            }
-            activity.record(Action.JOB_RUN_STARTED, Jobs.target(jobId), Map.of("dry_run", dryRun, "trigger", loaded.run().trigger(),
-                    "role_session_name", name));
-            return true;
-        }));
-        if (!started) {
+    }
+
+    private void act(UUID tenant, Start start) {
+        JobDefinition.Type type = JobDefinition.Type.of(start.job().type());
+        UUID runId = start.run().id();
+        UUID jobId = start.job().id();
+        if (type == JobDefinition.Type.INVENTORY_SYNC) {
+            syncInventory(start);
             return;
         }
-        List<JobRows.Result> results = new ArrayList<>();
+        boolean dryRun = start.run().dryRun();
+        List<JobRows.Result> dry = new ArrayList<>();
+        Consumer<List<JobRows.Result>> done = dryRun ? dry::addAll : batch -> checkpoint(tenant, runId, jobId, batch);
         AwsErrors.Problem problem = null;
         @SuppressWarnings("unchecked")
-        Map<String, String> tags = (Map<String, String>) loaded.job().parameters().getOrDefault("tags", Map.of());
+        Map<String, String> tags = (Map<String, String>) start.job().parameters().getOrDefault("tags", Map.of());
         @SuppressWarnings("unchecked")
-        List<String> regions = (List<String>) loaded.job().parameters().getOrDefault("regions", loaded.connection().regions());
+        List<String> regions = (List<String>) start.job().parameters().getOrDefault("regions", start.connection().regions());
         String region = regions.get(0);
         try {
-            StsSessions.Session session = sessions.open(loaded.connection().role(), loaded.connection().externalId(), purpose, name);
+            StsSessions.Session session = sessions.open(start.connection().role(), start.connection().externalId(), purpose(type), start.sessionName());
             for (String r : regions) {
                 region = r;
                 try (Ec2Client ec2 = aws.ec2(session.credentials(), r)) {
                     switch (type) {
-                        case STOP_INSTANCES -> instances(ec2, r, tags, "running", "stop", dryRun, results);
-                        case START_INSTANCES -> instances(ec2, r, tags, "stopped", "start", dryRun, results);
-                        default -> snapshots(ec2, r, tags, jobId, loaded.job().parameters(), dryRun, results);
+                        case STOP_INSTANCES -> instances(ec2, r, tags, "running", "stop", dryRun, done);
+                        case START_INSTANCES -> instances(ec2, r, tags, "stopped", "start", dryRun, done);
+                        default -> snapshots(ec2, r, tags, jobId, runId, start.job().parameters(), dryRun, done);
                     }
                 }
             }
         } catch (SdkException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return; // the SDK gave up because this thread was interrupted: see execute
+            }
             problem = AwsErrors.of(e, aws.platformPrincipal(), region);
         }
         AwsErrors.Problem outcome = problem;
-        boolean failedResource = results.stream().anyMatch(r -> r.outcome().equals("failed"));
-        tx.executeWithoutResult(s -> finish(runId, jobId, outcome == null && !failedResource,
-                outcome != null ? outcome.code() : failedResource ? "resource_failed" : null,
-                outcome != null ? outcome.message() : failedResource ? "Some resources could not be changed: see their results." : null,
-                results, name));
+        turns.inTurn(() -> tx.execute(s -> {
+            if (!dry.isEmpty()) {
+                rows.insertResults(tenant, runId, dry);
+            }
+            int[] counts = rows.resultCounts(runId);
+            boolean failedResource = counts[1] > 0;
+            end(runId, jobId, outcome == null && !failedResource ? "succeeded" : "failed",
+                    outcome != null ? outcome.code() : failedResource ? "resource_failed" : null,
+                    outcome != null ? outcome.message() : failedResource ? "Some resources could not be changed: see their results." : null,
+                    start.sessionName());
+            return null;
+        }));
     }
 
-    /** Stops or starts the instances in {@code from} state that carry every tag of the selection. */
+    /** Records results as their changes are made, with one activity event per change; stops the run when its rows are gone. */
+    private void checkpoint(UUID tenant, UUID run, UUID job, List<JobRows.Result> batch) {
+        turns.inTurn(() -> tx.execute(s -> {
+            if (!rows.running(run)) {
+                throw new Gone();
+            }
+            rows.insertResults(tenant, run, batch);
+            for (JobRows.Result r : batch) {
+                if (!r.outcome().equals("done")) {
+                    continue;
+                }
+                Action action = switch (r.action()) {
+                    case "stop" -> Action.INSTANCE_STOPPED;
+                    case "start" -> Action.INSTANCE_STARTED;
+                    case "snapshot" -> Action.SNAPSHOT_CREATED;
+                    default -> Action.SNAPSHOT_DELETED;
+                };
+                String type = r.resourceId().startsWith("i-") ? "instance" : "snapshot";
+                activity.record(action, new Target(type, r.resourceId()), Map.of("region", r.region(), "job", job.toString(), "run", run.toString()));
+            }
+            return null;
+        }));
+    }
+
+    /** Stops or starts the instances in {@code from} state that carry every tag of the selection, 50 per call. */
     private void instances(Ec2Client ec2, String region, Map<String, String> tags, String from, String action, boolean dryRun,
-                           List<JobRows.Result> results) {
+                           Consumer<List<JobRows.Result>> done) {
         List<Filter> filters = tagFilters(tags);
         filters.add(Filter.builder().name("instance-state-name").values(from).build());
         List<String> ids = new ArrayList<>();
@@ -164,26 +260,36 @@ class JobRunner implements DisposableBean {
         for (int i = 0; i < ids.size(); i += 50) {
             List<String> batch = ids.subList(i, Math.min(ids.size(), i + 50));
             if (dryRun) {
-                batch.forEach(id -> results.add(new JobRows.Result(id, region, action, "would", null)));
+                done.accept(batch.stream().map(id -> new JobRows.Result(id, region, action, "would", null)).toList());
                 continue;
             }
+            String outcome = "done";
+            String message = null;
             try {
                 if (action.equals("stop")) {
                     ec2.stopInstances(b -> b.instanceIds(batch));
                 } else {
                     ec2.startInstances(b -> b.instanceIds(batch));
                 }
-                batch.forEach(id -> results.add(new JobRows.Result(id, region, action, "done", null)));
             } catch (SdkException e) {
-                String message = AwsErrors.of(e, aws.platformPrincipal(), region).message();
-                batch.forEach(id -> results.add(new JobRows.Result(id, region, action, "failed", message)));
+                if (Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                outcome = "failed";
+                message = AwsErrors.of(e, aws.platformPrincipal(), region).message();
             }
+            String o = outcome;
+            String m = message;
+            done.accept(batch.stream().map(id -> new JobRows.Result(id, region, action, o, m)).toList());
         }
     }
 
-    /** Snapshots each tagged volume, then deletes this job's own snapshots of it beyond the retention. */
-    private void snapshots(Ec2Client ec2, String region, Map<String, String> tags, UUID job, Map<String, Object> parameters, boolean dryRun,
-                           List<JobRows.Result> results) {
+    /**
+     * Snapshots each tagged volume, then deletes this job's own snapshots of it beyond the retention.
+     * A volume that already has this run's snapshot (an earlier attempt made it) is not snapshotted again.
+     */
+    private void snapshots(Ec2Client ec2, String region, Map<String, String> tags, UUID job, UUID run, Map<String, Object> parameters,
+                           boolean dryRun, Consumer<List<JobRows.Result>> done) {
         @SuppressWarnings("unchecked")
         Map<String, Object> retain = (Map<String, Object>) parameters.get("retain");
         Integer keepCount = retain.get("count") instanceof Number n ? n.intValue() : null;
@@ -196,31 +302,37 @@ class JobRunner implements DisposableBean {
                 .forEach(s -> own.computeIfAbsent(s.volumeId(), v -> new ArrayList<>()).add(s));
         Instant now = clock.instant();
         for (Volume volume : volumes) {
-            boolean made;
-            if (dryRun) {
+            List<JobRows.Result> results = new ArrayList<>();
+            List<Snapshot> older = new ArrayList<>(own.getOrDefault(volume.volumeId(), List.of()));
+            boolean madeBefore = older.removeIf(s -> s.tags().stream().anyMatch(t -> t.key().equals(RUN_TAG) && t.value().equals(run.toString())));
+            boolean made = madeBefore;
+            if (madeBefore) {
+                // an earlier attempt of this run made it and recorded it; only retention may be left to do
+            } else if (dryRun) {
                 results.add(new JobRows.Result(volume.volumeId(), region, "snapshot", "would", null));
                 made = true;
             } else {
                 try {
                     String id = ec2.createSnapshot(b -> b.volumeId(volume.volumeId()).description("Cloudwarden job " + job)
                             .tagSpecifications(t -> t.resourceType(ResourceType.SNAPSHOT).tags(Tag.builder().key(MANAGED_TAG).value("true").build(),
-                                    Tag.builder().key(JOB_TAG).value(job.toString()).build()))).snapshotId();
+                                    Tag.builder().key(JOB_TAG).value(job.toString()).build(), Tag.builder().key(RUN_TAG).value(run.toString()).build())))
+                            .snapshotId();
                     results.add(new JobRows.Result(id, region, "snapshot", "done", null));
                     made = true;
                 } catch (SdkException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw e;
+                    }
                     results.add(new JobRows.Result(volume.volumeId(), region, "snapshot", "failed", AwsErrors.of(e, aws.platformPrincipal(), region).message()));
-                    made = false;
                 }
             }
-            // newest first; the one just made counts as the newest
-            List<Snapshot> older = new ArrayList<>(own.getOrDefault(volume.volumeId(), List.of()));
+            // newest first; the one this run made counts as the newest
             older.sort(Comparator.comparing(Snapshot::startTime).reversed());
-            for (int i = 0; i < older.size(); i++) {
+            for (int i = 0; made && i < older.size(); i++) { // never thin out a volume whose new snapshot failed
                 Snapshot s = older.get(i);
-                boolean expired = keepCount != null ? i + (made ? 1 : 0) >= keepCount
-                        : s.startTime().isBefore(now.minus(Duration.ofDays(keepDays)));
-                if (!expired || !made) {
-                    continue; // never thin out a volume whose new snapshot failed
+                boolean expired = keepCount != null ? i + 1 >= keepCount : s.startTime().isBefore(now.minus(Duration.ofDays(keepDays)));
+                if (!expired) {
+                    continue;
                 }
                 if (dryRun) {
                     results.add(new JobRows.Result(s.snapshotId(), region, "delete_snapshot", "would", null));
@@ -230,9 +342,15 @@ class JobRunner implements DisposableBean {
                     ec2.deleteSnapshot(b -> b.snapshotId(s.snapshotId()));
                     results.add(new JobRows.Result(s.snapshotId(), region, "delete_snapshot", "done", null));
                 } catch (SdkException e) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw e;
+                    }
                     results.add(new JobRows.Result(s.snapshotId(), region, "delete_snapshot", "failed",
                             AwsErrors.of(e, aws.platformPrincipal(), region).message()));
                 }
+            }
+            if (!results.isEmpty()) {
+                done.accept(results);
             }
         }
     }
@@ -243,77 +361,53 @@ class JobRunner implements DisposableBean {
         return filters;
     }
 
-    /** An inventory_sync job: the account's sync, waited for, its outcome the run's. */
-    private void syncInventory(Loaded loaded) {
-        UUID runId = loaded.run().id();
-        UUID jobId = loaded.job().id();
-        boolean started = Boolean.TRUE.equals(tx.execute(s -> rows.startRun(runId, null, clock.instant())));
-        if (!started) {
-            return;
-        }
+    /** An inventory_sync job: the account's sync, in this thread; its outcome is the run's. */
+    private void syncInventory(Start start) {
+        UUID runId = start.run().id();
+        UUID jobId = start.job().id();
         String code = null;
         String message = null;
         try {
-            inventory.request(loaded.job().cloudAccountId());
-            Instant deadline = clock.instant().plus(InventorySync.DEADLINE).plusSeconds(30);
-            CloudAccountRows.Sync sync;
-            do {
-                Thread.sleep(200);
-                sync = tx.execute(s -> accounts.find(loaded.job().cloudAccountId()).map(CloudAccountRows.Account::sync).orElse(null));
-            } while (sync != null && "running".equals(sync.status()) && clock.instant().isBefore(deadline));
-            if (sync == null || !"succeeded".equals(sync.status())) {
-                code = sync == null ? "account_gone" : sync.code() == null ? "sync_failed" : sync.code();
-                message = sync == null ? "The cloud account was deleted." : sync.message() == null ? "The sync did not finish." : sync.message();
+            CloudAccountRows.Sync sync = inventory.syncNow(start.job().cloudAccountId());
+            if (sync == null) {
+                throw new Gone();
             }
-        } catch (ApiProblem busy) {
-            code = busy.code();
-            message = busy.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            code = "run_interrupted";
-            message = "The run was interrupted. Try again.";
+            if (!"succeeded".equals(sync.status())) {
+                code = sync.code() == null ? "sync_failed" : sync.code();
+                message = sync.message() == null ? "The sync did not finish." : sync.message();
+            }
+        } catch (ApiProblem refused) {
+            if (refused.status() == HttpStatus.NOT_FOUND) {
+                throw new Gone();
+            }
+            code = refused.code();
+            message = refused.getMessage();
         }
-        boolean ok = code == null;
+        if (Thread.currentThread().isInterrupted()) {
+            return; // see execute: the scheduler runs it again, with a new sync
+        }
         String c = code;
         String m = message;
-        tx.executeWithoutResult(s -> finish(runId, jobId, ok, c, m, List.of(), null));
+        turns.inTurn(() -> tx.execute(s -> {
+            end(runId, jobId, c == null ? "succeeded" : "failed", c, m, null);
+            return null;
+        }));
     }
 
-    /** Records the run's end and its events, in the caller's transaction. */
-    private void finish(UUID run, UUID job, boolean ok, String code, String message, List<JobRows.Result> results, String sessionName) {
-        if (!rows.finishRun(run, ok ? "succeeded" : code != null && code.equals("job_paused") ? "cancelled" : "failed", code, message,
-                clock.instant())) {
+    /** Records the run's end and its event, in the caller's transaction; nothing when it has already ended. */
+    private void end(UUID run, UUID job, String status, String code, String message, String sessionName) {
+        if (!rows.finishRun(run, status, code, message, clock.instant())) {
             return;
         }
-        UUID tenant = tenants.require();
-        rows.insertResults(tenant, run, results);
-        for (JobRows.Result r : results) {
-            if (!r.outcome().equals("done")) {
-                continue;
-            }
-            Action action = switch (r.action()) {
-                case "stop" -> Action.INSTANCE_STOPPED;
-                case "start" -> Action.INSTANCE_STARTED;
-                case "snapshot" -> Action.SNAPSHOT_CREATED;
-                default -> Action.SNAPSHOT_DELETED;
-            };
-            String type = r.resourceId().startsWith("i-") ? "instance" : "snapshot";
-            activity.record(action, new Target(type, r.resourceId()), Map.of("region", r.region(), "job", job.toString(), "run", run.toString()));
-        }
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("outcome", ok ? "succeeded" : code != null && code.equals("job_paused") ? "cancelled" : "failed");
+        details.put("outcome", status);
         if (code != null) {
             details.put("code", code);
         }
-        details.put("resources", results.size());
+        details.put("resources", rows.resultCounts(run)[0]);
         if (sessionName != null) {
             details.put("role_session_name", sessionName);
         }
         activity.record(Action.JOB_RUN_FINISHED, Jobs.target(job), details);
-    }
-
-    @Override
-    public void destroy() {
-        threads.shutdownNow();
     }
 }

@@ -3,11 +3,10 @@ package dev.cloudwarden.cloud.internal;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Runs of a job: asking for one (queued, then executed by {@link JobRunner}) and reading them with their results. */
@@ -15,20 +14,20 @@ import org.springframework.transaction.support.TransactionTemplate;
 class JobRuns {
 
     private final JobRows rows;
-    private final JobRunner runner;
+    private final JobSchedules schedules;
     private final TenantContext tenants;
     private final TransactionTemplate tx;
     private final Clock clock;
 
-    JobRuns(JobRows rows, JobRunner runner, TenantContext tenants, TransactionTemplate tx, Clock clock) {
+    JobRuns(JobRows rows, JobSchedules schedules, TenantContext tenants, TransactionTemplate tx, Clock clock) {
         this.rows = rows;
-        this.runner = runner;
+        this.schedules = schedules;
         this.tenants = tenants;
         this.tx = tx;
         this.clock = clock;
     }
 
-    /** Queues a run now; it starts once this transaction has committed. A paused job does not run, not even on demand. */
+    /** Queues a run now, for whichever node takes it first. A paused job does not run, not even on demand. */
     UUID request(UUID job, boolean dryRun) {
         UUID tenant = tenants.require();
         UUID run = UUID.randomUUID();
@@ -36,13 +35,9 @@ class JobRuns {
             if (rows.find(job).orElseThrow(ApiProblem::notFound).paused()) {
                 throw ApiProblem.conflict("job_paused", "The job is paused; resume it first.");
             }
-            rows.insertRun(run, tenant, job, dryRun, "manual", clock.instant());
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    runner.start(tenant, job, run);
-                }
-            });
+            Instant now = clock.instant();
+            rows.insertRun(run, tenant, job, dryRun, "manual", now);
+            schedules.queue(tenant, job, run, now);
         });
         return run;
     }

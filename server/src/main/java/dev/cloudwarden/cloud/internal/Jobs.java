@@ -7,6 +7,7 @@ import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +26,17 @@ class Jobs {
     }
 
     private final JobRows rows;
+    private final JobSchedules schedules;
     private final CloudAccountRows accounts;
     private final ActivityLog activity;
     private final TenantContext tenants;
     private final TransactionTemplate tx;
     private final Clock clock;
 
-    Jobs(JobRows rows, CloudAccountRows accounts, ActivityLog activity, TenantContext tenants, TransactionTemplate tx, Clock clock) {
+    Jobs(JobRows rows, JobSchedules schedules, CloudAccountRows accounts, ActivityLog activity, TenantContext tenants, TransactionTemplate tx,
+         Clock clock) {
         this.rows = rows;
+        this.schedules = schedules;
         this.accounts = accounts;
         this.activity = activity;
         this.tenants = tenants;
@@ -57,9 +61,12 @@ class Jobs {
             if (rows.count() >= MAX_JOBS) {
                 throw ApiProblem.conflict("too_many_jobs", "This organisation has " + MAX_JOBS + " jobs; delete one first.");
             }
-            rows.insert(id, tenant, definition, clock.instant());
+            Instant now = clock.instant();
+            rows.insert(id, tenant, definition, now);
             activity.record(Action.JOB_CREATED, target(id), Map.of("type", definition.type().id));
-            return rows.find(id).orElseThrow();
+            JobRows.Job job = rows.find(id).orElseThrow();
+            schedules.plan(tenant, job, now);
+            return job;
         });
     }
 
@@ -75,6 +82,7 @@ class Jobs {
         if (change == null) {
             throw ApiProblem.invalid("body", "is required");
         }
+        UUID tenant = tenants.require();
         return tx.execute(s -> {
             JobRows.Job job = rows.find(id).orElseThrow(ApiProblem::notFound);
             List<String> regions = accounts.find(job.cloudAccountId()).orElseThrow(ApiProblem::notFound).regions();
@@ -88,7 +96,8 @@ class Jobs {
                     job.cloudAccountId().toString(), job.type(), schedule, schedule == null ? null : timezone,
                     change.parameters() != null ? change.parameters() : job.parameters()), regions);
             boolean paused = change.paused() != null ? change.paused() : job.paused();
-            rows.update(id, definition, paused, clock.instant());
+            Instant now = clock.instant();
+            rows.update(id, definition, paused, now);
             List<String> changed = new ArrayList<>();
             if (paused != job.paused()) {
                 changed.add(paused ? "paused" : "resumed");
@@ -97,7 +106,9 @@ class Jobs {
                 changed.add("definition");
             }
             activity.record(Action.JOB_CHANGED, target(id), Map.of("changes", String.join(",", changed)));
-            return rows.find(id).orElseThrow();
+            JobRows.Job changedJob = rows.find(id).orElseThrow();
+            schedules.plan(tenant, changedJob, now);
+            return changedJob;
         });
     }
 
@@ -107,6 +118,7 @@ class Jobs {
                 throw ApiProblem.notFound();
             }
             activity.record(Action.JOB_DELETED, target(id));
+            schedules.forget(id);
         });
     }
 
