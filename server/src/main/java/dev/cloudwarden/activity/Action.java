@@ -41,7 +41,7 @@ public enum Action {
     JOB_CREATED("job.created", Log.TENANT, Actor.ANONYMOUS, "type"),
     JOB_CHANGED("job.changed", Log.TENANT, Actor.ANONYMOUS, "changes"),
     JOB_DELETED("job.deleted", Log.TENANT, Actor.ANONYMOUS),
-    JOB_RUN_STARTED("job.run_started", Log.TENANT, Actor.ANONYMOUS, "dry_run", "trigger", "role_session_name"),
+    JOB_RUN_STARTED("job.run_started", Log.TENANT, Actor.ANONYMOUS, "dry_run", "trigger", "role_session_name", "attempt"),
     JOB_RUN_FINISHED("job.run_finished", Log.TENANT, Actor.ANONYMOUS, "outcome", "code", "resources", "role_session_name"),
     INSTANCE_STOPPED("instance.stopped", Log.TENANT, Actor.ANONYMOUS, "region", "job", "run"),
     INSTANCE_STARTED("instance.started", Log.TENANT, Actor.ANONYMOUS, "region", "job", "run"),

@@ -4,10 +4,13 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.ScheduledExecution;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.scheduling.support.CronExpression;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -15,9 +18,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * Keeps the scheduler's entries in step with the jobs, in the caller's transaction (db-scheduler
  * writes through the same transaction-aware pool), so a job and its entry commit or roll back
- * together. A job's slots are those of its cron expression in its time zone: on a spring-forward day
- * a slot in the skipped hour (02:30) runs once, at the first instant after the gap (03:30 or 03:00 by
- * the zone's rule, as {@link org.springframework.scheduling.support.CronExpression} resolves it); on a
+ * together. A job's slots are those of its cron expression in its time zone ({@link #next}): on a
+ * spring-forward day a slot in the skipped hour (02:30) runs once, an hour later (03:30); on a
  * fall-back day a slot in the repeated hour runs once, the first time.
  */
 @Component
@@ -31,13 +33,29 @@ class JobSchedules {
         this.names = names;
     }
 
-    /** The job's first slot after {@code after}; none while it is paused or has no schedule. */
+    /**
+     * The job's first slot after {@code after}; none while it is paused or has no schedule. The cron is
+     * read in the job's local time, then placed in its zone: a local time the zone skips moves forward
+     * by the gap (02:30 becomes 03:30), and of a local time that happens twice the first is taken.
+     */
     static Optional<Instant> next(JobRows.Job job, Instant after) {
         if (job.paused() || job.schedule() == null) {
             return Optional.empty();
         }
-        ZonedDateTime next = JobDefinition.expression(job.schedule()).next(after.atZone(ZoneId.of(job.timezone())));
-        return Optional.ofNullable(next).map(ZonedDateTime::toInstant);
+        CronExpression cron = JobDefinition.expression(job.schedule());
+        ZoneId zone = ZoneId.of(job.timezone());
+        LocalDateTime local = LocalDateTime.ofInstant(after, zone);
+        while (true) {
+            ZonedDateTime next = cron.next(local.atZone(ZoneOffset.UTC)); // local time, without the zone's gaps and overlaps
+            if (next == null) {
+                return Optional.empty();
+            }
+            local = next.toLocalDateTime();
+            Instant slot = ZonedDateTime.ofLocal(local, zone, null).toInstant();
+            if (slot.isAfter(after)) {
+                return Optional.of(slot);
+            }
+        }
     }
 
     /** Whether {@code due} is one of the job's slots as its schedule stands now. */
