@@ -142,6 +142,79 @@ class JobsTest extends IntegrationTest {
     }
 
     @Test
+    void throttlingIsRetriedAPermanentFailureEndsReadablyAndEveryCallStaysInTheTenantsOwnAccount() throws Exception {
+        String accountId = "666677770005";
+        Connected c = connect("Jobs faults", accountId);
+        Connected neighbour = connect("Jobs faults neighbour", "666677770006");
+        String dev = c.world().addInstance("us-east-1", "t3.micro", "running", Map.of("env", "dev")).id();
+        String theirs = neighbour.world().addInstance("us-east-1", "t3.micro", "running", Map.of("env", "dev")).id();
+        String stop = createJob(c, Map.of("name", "Stop", "type", "stop_instances", "parameters",
+                Map.of("regions", List.of("us-east-1"), "tags", Map.of("env", "dev")))).get("id").asString();
+        String start = createJob(c, Map.of("name", "Start", "type", "start_instances", "parameters",
+                Map.of("regions", List.of("us-east-1"), "tags", Map.of("env", "dev")))).get("id").asString();
+        updateRolePolicy(c, accountId);
+
+        // throttled twice, then through: the SDK's backoff with jitter absorbs it
+        sandbox.sim().failNext("ec2:StopInstances", CloudSim.FaultKind.THROTTLE, 2);
+        JsonNode stopped = runAndWait(c, stop, false);
+        assertThat(stopped.get("status").asString()).as(stopped.toString()).isEqualTo("succeeded");
+        assertThat(resources(stopped, "done")).containsExactly(dev);
+        String stopSession = stopped.get("roleSessionName").asString();
+        List<CloudSim.Call> stopCalls = sandbox.sim().calls().stream()
+                .filter(call -> stopSession.equals(call.roleSessionName()) && call.action().equals("StopInstances")).toList();
+        assertThat(stopCalls).hasSize(3);
+        assertThat(stopCalls.subList(0, 2)).allSatisfy(call -> assertThat(call.errorCode()).isEqualTo("RequestLimitExceeded"));
+
+        // failing every attempt: the run ends as failed, the resource's result says what happened in the customer's words
+        sandbox.sim().failNext("ec2:StartInstances", CloudSim.FaultKind.SERVER_ERROR, AwsAccess.MAX_ATTEMPTS);
+        JsonNode failed = runAndWait(c, start, false);
+        assertThat(failed.get("status").asString()).as(failed.toString()).isEqualTo("failed");
+        assertThat(failed.get("code").asString()).isEqualTo("resource_failed");
+        assertThat(resources(failed, "failed")).containsExactly(dev);
+        assertThat(failed.toString()).doesNotContain("Exception").doesNotContain("Status Code").doesNotContain("Request ID");
+        String startSession = failed.get("roleSessionName").asString();
+        assertThat(sandbox.sim().calls().stream().filter(call -> startSession.equals(call.roleSessionName())
+                && call.action().equals("StartInstances"))).hasSize(AwsAccess.MAX_ATTEMPTS);
+
+        // checked at the sandbox: these runs' credentials touched this tenant's account only, and the neighbour's instance is as it was
+        assertThat(sandbox.sim().calls().stream().filter(call -> stopSession.equals(call.roleSessionName())
+                || startSession.equals(call.roleSessionName()))).allSatisfy(call -> assertThat(call.accountId()).isEqualTo(accountId));
+        assertThat(states(neighbour.world(), "us-east-1")).containsEntry(theirs, "running");
+        assertThat(c.world().instances("us-east-1")).singleElement().satisfies(i -> assertThat(i.state()).isEqualTo("stopped"));
+    }
+
+    @Test
+    void aTenantsManyRunsWaitBehindItsOwnBoundNotBehindOtherTenants() throws Exception {
+        Connected big = connect("Jobs many runs", "666677770007");
+        Connected small = connect("Jobs one run", "666677770008");
+        Map<String, Object> dryStop = Map.of("name", "Stop dev", "type", "stop_instances", "parameters",
+                Map.of("regions", List.of("us-east-1"), "tags", Map.of("env", "dev")));
+        String bigJob = createJob(big, dryStop).get("id").asString();
+        String smallJob = createJob(small, dryStop).get("id").asString();
+        sandbox.sim().latency(java.time.Duration.ofMillis(300));
+        try {
+            for (int i = 0; i < 30; i++) {
+                assertThat(api.post("/api/v1/jobs/" + bigJob + "/runs", Map.of("dryRun", true), big.tenant().token()).status()).isEqualTo(202);
+            }
+            // queued after all thirty: with db-scheduler.threads=16 and nothing else it would wait for the first sixteen
+            JsonNode one = runAndWait(small, smallJob, true);
+            assertThat(one.get("status").asString()).isEqualTo("succeeded");
+            long bigDone = dev.cloudwarden.support.TestDatabase.count(
+                    "select count(*) from job_runs where tenant_id = ? and status = 'succeeded'", big.tenant().tenantId());
+            assertThat(bigDone).as("the other tenant's runs ahead of it, when it ended").isLessThan(12);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (dev.cloudwarden.support.TestDatabase.count("select count(*) from job_runs where tenant_id = ? and status = 'succeeded'",
+                    big.tenant().tenantId()) < 30 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(dev.cloudwarden.support.TestDatabase.count("select count(*) from job_runs where tenant_id = ? and status = 'succeeded'",
+                    big.tenant().tenantId())).as("and they all ran, four at a time").isEqualTo(30);
+        } finally {
+            sandbox.sim().latency(java.time.Duration.ZERO);
+        }
+    }
+
+    @Test
     void badDefinitionsNameTheirFieldPausedJobsDoNotRunAndOtherTenantsSeeNothing() throws Exception {
         Connected c = connect("Jobs bad input", "666677770003");
         record Case(Map<String, Object> job, String field) {
