@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Region;
 
 /**
@@ -55,13 +54,13 @@ class AccountVerification {
         String region = aws.stsRegion();
         try {
             StsSessions.Session session = sessions.open(connection.role(), connection.externalId(), StsSessions.Purpose.VERIFY, name);
-            try (Ec2Client ec2 = aws.ec2(session.credentials(), region)) {
-                Set<String> enabled = ec2.describeRegions().regions().stream().map(Region::regionName).collect(Collectors.toSet());
-                for (String wanted : connection.regions()) {
-                    if (!enabled.contains(wanted)) {
-                        problem = AwsErrors.regionDisabled(wanted);
-                        break;
-                    }
+            AwsAccess.Ec2Session ec2 = aws.ec2(session.credentials(), region);
+            Set<String> enabled = ec2.client().describeRegions(b -> b.overrideConfiguration(ec2.signedAs())).regions().stream()
+                    .map(Region::regionName).collect(Collectors.toSet());
+            for (String wanted : connection.regions()) {
+                if (!enabled.contains(wanted)) {
+                    problem = AwsErrors.regionDisabled(wanted);
+                    break;
                 }
             }
         } catch (SdkException e) {

@@ -2,11 +2,15 @@ package dev.cloudwarden.cloud.internal;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -18,8 +22,8 @@ import software.amazon.awssdk.services.sts.StsClientBuilder;
 
 /**
  * The platform's way to AWS: one HTTP connection pool, an STS client signed with the platform's own
- * credentials (used for nothing but AssumeRole), and EC2 clients signed with a session's temporary
- * credentials. Transient errors (throttling, 5xx, dropped connections, an expired request) are retried
+ * credentials (used for nothing but AssumeRole), and an EC2 client per region whose every request is
+ * signed with a session's temporary credentials. Transient errors (throttling, 5xx, dropped connections, an expired request) are retried
  * by the SDK's standard strategy, up to {@link #MAX_ATTEMPTS} attempts per call, after exponential
  * backoff with jitter (throttling waits longer, from 1 s; at most 20 s); its retry budget
  * stops retrying while an endpoint keeps failing. What still fails is a run's readable error.
@@ -34,6 +38,7 @@ final class AwsAccess implements AutoCloseable {
     private final URI endpoint;
     private final String platformPrincipal;
     private final String stsRegion;
+    private final Map<String, Ec2Client> ec2Clients = new ConcurrentHashMap<>();
 
     /**
      * @param endpoint  one endpoint for every service (the sandbox), or null for AWS's own
@@ -77,10 +82,24 @@ final class AwsAccess implements AutoCloseable {
         return sts;
     }
 
-    /** An EC2 client for one region, signed with a session's credentials; the caller closes it (the pool stays). */
-    Ec2Client ec2(AwsSessionCredentials credentials, String region) {
-        Ec2ClientBuilder ec2 = Ec2Client.builder().httpClient(http).region(Region.of(region))
-                .credentialsProvider(StaticCredentialsProvider.create(credentials)).overrideConfiguration(overrides());
+    /**
+     * A region's EC2 client with a session's credentials. The client is shared by every session (building
+     * one per session cost more CPU than its calls) and has no credentials of its own: every request
+     * carries {@link Ec2Session#signedAs()}, and one that does not fails before it is sent.
+     */
+    record Ec2Session(Ec2Client client, AwsRequestOverrideConfiguration signedAs) {
+    }
+
+    Ec2Session ec2(AwsSessionCredentials credentials, String region) {
+        return new Ec2Session(ec2Clients.computeIfAbsent(region, this::ec2Client),
+                AwsRequestOverrideConfiguration.builder().credentialsProvider(StaticCredentialsProvider.create(credentials)).build());
+    }
+
+    private Ec2Client ec2Client(String region) {
+        Ec2ClientBuilder ec2 = Ec2Client.builder().httpClient(http).region(Region.of(region)).overrideConfiguration(overrides())
+                .credentialsProvider(() -> {
+                    throw SdkClientException.create("an EC2 request without a session's credentials");
+                });
         if (endpoint != null) {
             ec2.endpointOverride(endpoint);
         }
@@ -94,6 +113,7 @@ final class AwsAccess implements AutoCloseable {
 
     @Override
     public void close() {
+        ec2Clients.values().forEach(Ec2Client::close);
         sts.close();
         http.close();
     }

@@ -51,21 +51,22 @@ class CloudConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    AwsAccess awsAccess(CloudSettings settings, ObjectProvider<SandboxAws> sandboxes) {
+    AwsAccess awsAccess(CloudSettings settings, ObjectProvider<SandboxAws> sandboxes, Environment env) {
         SandboxAws sandbox = sandboxes.getIfAvailable();
         if (sandbox != null) {
             return new AwsAccess(StaticCredentialsProvider.create(AwsBasicCredentials.create(sandbox.platformKeyId(), sandbox.platformSecret())),
-                    SandboxAws.PLATFORM_PRINCIPAL, settings.stsRegion(), URI.create(sandbox.endpoint()), sandbox.trust(), connections(settings));
+                    SandboxAws.PLATFORM_PRINCIPAL, settings.stsRegion(), URI.create(sandbox.endpoint()), sandbox.trust(),
+                    connections(settings, env));
         }
         // none configured (dev without the sandbox): the setup answers 503 rather than name a principal that is not ours
         String principal = settings.platformPrincipal() == null || settings.platformPrincipal().isEmpty() ? null : settings.platformPrincipal();
         return new AwsAccess(DefaultCredentialsProvider.builder().build(), principal, settings.stsRegion(), settings.endpoint(), null,
-                connections(settings));
+                connections(settings, env));
     }
 
-    /** HTTP connections to AWS: every run's regions at once, and room for verifications. */
-    private static int connections(CloudSettings settings) {
-        return settings.syncConcurrency() * InventorySync.REGIONS_AT_ONCE + 16;
+    /** HTTP connections to AWS: every sync's regions at once, one per job run under way (db-scheduler.threads), and room for verifications. */
+    private static int connections(CloudSettings settings, Environment env) {
+        return settings.syncConcurrency() * InventorySync.REGIONS_AT_ONCE + env.getProperty("db-scheduler.threads", Integer.class, 10) + 16;
     }
 
     @Bean

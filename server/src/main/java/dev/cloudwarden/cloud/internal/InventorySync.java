@@ -30,7 +30,6 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -264,23 +263,22 @@ class InventorySync implements DisposableBean {
 
     private List<Resource> region(StsSessions.Session session, String region) {
         List<Resource> out = new ArrayList<>();
-        try (Ec2Client ec2 = aws.ec2(session.credentials(), region)) {
-            ec2.describeInstancesPaginator(b -> b.maxResults(1000)).reservations().forEach(r -> r.instances().forEach(i ->
-                    out.add(new Resource("instance", i.instanceId(), region, i.instanceTypeAsString(), i.state().nameAsString(), tags(i.tags()),
-                            i.launchTime(), Map.of()))));
-            ec2.describeVolumesPaginator(b -> b.maxResults(500)).volumes().forEach(v -> {
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("sizeGiB", v.size());
-                if (!v.attachments().isEmpty()) {
-                    details.put("instanceId", v.attachments().get(0).instanceId());
-                }
-                out.add(new Resource("volume", v.volumeId(), region, v.volumeTypeAsString(), v.stateAsString(), tags(v.tags()), v.createTime(),
-                        details));
-            });
-            ec2.describeSnapshotsPaginator(b -> b.ownerIds("self").maxResults(1000)).snapshots().forEach(s ->
-                    out.add(new Resource("snapshot", s.snapshotId(), region, null, s.stateAsString(), tags(s.tags()), s.startTime(),
-                            s.volumeId() == null ? Map.of() : Map.of("volumeId", s.volumeId()))));
-        }
+        AwsAccess.Ec2Session ec2 = aws.ec2(session.credentials(), region);
+        ec2.client().describeInstancesPaginator(b -> b.overrideConfiguration(ec2.signedAs()).maxResults(1000)).reservations()
+                .forEach(r -> r.instances().forEach(i -> out.add(new Resource("instance", i.instanceId(), region, i.instanceTypeAsString(),
+                        i.state().nameAsString(), tags(i.tags()), i.launchTime(), Map.of()))));
+        ec2.client().describeVolumesPaginator(b -> b.overrideConfiguration(ec2.signedAs()).maxResults(500)).volumes().forEach(v -> {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("sizeGiB", v.size());
+            if (!v.attachments().isEmpty()) {
+                details.put("instanceId", v.attachments().get(0).instanceId());
+            }
+            out.add(new Resource("volume", v.volumeId(), region, v.volumeTypeAsString(), v.stateAsString(), tags(v.tags()), v.createTime(),
+                    details));
+        });
+        ec2.client().describeSnapshotsPaginator(b -> b.overrideConfiguration(ec2.signedAs()).ownerIds("self").maxResults(1000)).snapshots()
+                .forEach(s -> out.add(new Resource("snapshot", s.snapshotId(), region, null, s.stateAsString(), tags(s.tags()), s.startTime(),
+                        s.volumeId() == null ? Map.of() : Map.of("volumeId", s.volumeId()))));
         return out;
     }
 
