@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.QueryParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
@@ -78,6 +79,6 @@ class CloudApiController {
     @GetMapping("/{id}/resources")
     @Operation(summary = "The inventory of the last sync; filters kind, region, state, tag (key or key=value), limit; follow cursor")
     Inventory.Page resources(@PathVariable String id, @RequestParam org.springframework.util.MultiValueMap<String, String> params) {
-        return inventory.page(Ids.fromPath(id), Inventory.single(params));
+        return inventory.page(Ids.fromPath(id), QueryParameters.of(params, Inventory.PARAMETERS, Inventory.USAGE));
     }
 }

@@ -53,25 +53,10 @@ class Inventory {
         this.tx = tx;
     }
 
-    /** The query's parameters, each given once (a repeated one is refused, not half-read). */
-    static Map<String, String> single(org.springframework.util.MultiValueMap<String, String> query) {
-        Map<String, String> params = new java.util.HashMap<>();
-        query.forEach((name, values) -> {
-            if (values.size() != 1) {
-                throw ApiProblem.invalid(PARAMETERS.contains(name) ? name : "query", "give each parameter once");
-            }
-            params.put(name, values.get(0));
-        });
-        return params;
-    }
+    static final String USAGE = "kind, region, state, tag, limit or cursor";
 
+    /** A page of the account's inventory; {@code params} are known ones ({@link #PARAMETERS}), checked here. */
     Page page(UUID account, Map<String, String> params) {
-        for (String name : params.keySet()) {
-            if (!PARAMETERS.contains(name)) {
-                throw ApiProblem.invalid(name.length() <= 40 && name.matches("[A-Za-z0-9_.-]+") ? name : "query",
-                        "unknown parameter; use kind, region, state, tag, limit or cursor");
-            }
-        }
         StringBuilder sql = new StringBuilder("""
                 select kind, resource_id, region, type, state, tags::text as tags, created_at, details::text as details, synced_at
                 from cloud_resources where account_id = :account""");

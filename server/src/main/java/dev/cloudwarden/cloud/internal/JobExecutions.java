@@ -1,75 +1,62 @@
 package dev.cloudwarden.cloud.internal;
 
+import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import dev.cloudwarden.tenancy.TenantContext;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What a node does with a due scheduler entry ({@link JobQueue}). Each runs with its tenant in scope,
  * checks at execution time that the job still exists and is not paused, and takes one of its tenant's
- * turns on this node ({@code cloudwarden.jobs.per-tenant}); without one it steps back a second or two,
- * behind other tenants' entries, instead of holding a slot while it waits.
+ * turns on this node ({@code cloudwarden.jobs.per-tenant}); without one it steps back a moment, behind
+ * other tenants' entries, instead of holding a slot while it waits, and the node looks for due entries
+ * again as soon as one of that tenant's runs ends.
  */
 @Component
 class JobExecutions {
 
-    private final JobRows rows;
     private final JobRunner runner;
     private final TenantContext tenants;
-    private final TransactionTemplate tx;
-    private final DatabaseTurns turns;
     private final JobSettings settings;
     private final Clock clock;
+    private final ObjectProvider<Scheduler> scheduler;
     private final ConcurrentHashMap<UUID, Integer> busy = new ConcurrentHashMap<>();
+    /** Tenants with entries stepped back since one of theirs last started: each run of theirs that ends makes the node look again. */
+    private final Set<UUID> waiting = ConcurrentHashMap.newKeySet();
 
-    JobExecutions(JobRows rows, JobRunner runner, TenantContext tenants, TransactionTemplate tx, DatabaseTurns turns, JobSettings settings,
-                  Clock clock) {
-        this.rows = rows;
+    JobExecutions(JobRunner runner, TenantContext tenants, JobSettings settings, Clock clock, ObjectProvider<Scheduler> scheduler) {
+        this.scheduler = scheduler;
         this.runner = runner;
         this.tenants = tenants;
-        this.tx = tx;
-        this.turns = turns;
         this.settings = settings;
         this.clock = clock;
     }
 
     /**
-     * A job's slot: records its run once (the run's id follows from the job and the slot, so a slot
-     * executed again finds its run), executes it, then moves the entry to the job's next slot after
-     * now. Slots missed while every node was down collapse into this one; one older than the grace is
-     * recorded as missed instead of run. A slot that is no longer one of the job's (its schedule
-     * changed) does not run.
+     * A job's slot ({@link JobRunner#runSlot}), then the entry moves to the job's next slot after now,
+     * as the job stands after the run. Slots missed while every node was down collapse into this one;
+     * one older than the grace is recorded as missed instead of run. A slot that is no longer one of
+     * the job's (its schedule changed) does not run.
      */
     CompletionHandler<JobQueue.Tick> tick(JobQueue.Tick tick) {
         if (!enter(tick.tenant())) {
-            return later(tick);
+            return later(tick.tenant(), tick);
         }
         try {
             return tenants.callAs(tick.tenant(), () -> {
-                Optional<JobRows.Job> job = turns.inTurn(() -> tx.execute(s -> rows.find(tick.job())));
-                if (job.isPresent() && !job.get().paused() && JobSchedules.isSlot(job.get(), tick.due())) {
-                    UUID run = scheduledRunId(tick.job(), tick.due());
-                    boolean missed = clock.instant().isAfter(tick.due().plus(settings.missedRunGrace()));
-                    turns.inTurn(() -> tx.execute(s -> rows.insertScheduledRun(run, tick.tenant(), tick.job(), tick.due())));
-                    if (missed) {
-                        runner.skipMissed(tick.job(), run);
-                    } else {
-                        runner.execute(tick.job(), run);
-                    }
-                }
-                // the job as it is now: it may have changed, been paused or deleted during the run
-                Instant after = later(clock.instant(), tick.due());
-                Optional<Instant> next = turns.inTurn(() -> tx.execute(s -> rows.find(tick.job()))).flatMap(j -> JobSchedules.next(j, after));
-                return next.<CompletionHandler<JobQueue.Tick>>map(n -> (complete, operations) ->
+                Instant now = clock.instant();
+                Optional<JobRows.Job> job = runner.runSlot(tick.job(), tick.due(), now.isAfter(tick.due().plus(settings.missedRunGrace())));
+                Instant after = now.isAfter(tick.due()) ? now : tick.due();
+                return job.flatMap(j -> JobSchedules.next(j, after)).<CompletionHandler<JobQueue.Tick>>map(n -> (complete, operations) ->
                         operations.reschedule(complete, n, new JobQueue.Tick(tick.tenant(), tick.job(), n)))
                         .orElseGet(CompletionHandler.OnCompleteRemove::new);
             });
@@ -81,7 +68,7 @@ class JobExecutions {
     /** A run asked for on demand. */
     CompletionHandler<JobQueue.RunNow> run(JobQueue.RunNow run) {
         if (!enter(run.tenant())) {
-            return later(run);
+            return later(run.tenant(), run);
         }
         try {
             tenants.runAs(run.tenant(), () -> runner.execute(run.job(), run.run()));
@@ -89,15 +76,6 @@ class JobExecutions {
         } finally {
             leave(run.tenant());
         }
-    }
-
-    /** The run of a job's slot: the same on every node and every attempt. */
-    static UUID scheduledRunId(UUID job, Instant due) {
-        return UUID.nameUUIDFromBytes((job + "@" + due).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Instant later(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
     }
 
     private boolean enter(UUID tenant) {
@@ -110,16 +88,23 @@ class JobExecutions {
             entered[0] = true;
             return now + 1;
         });
+        if (entered[0]) {
+            waiting.remove(tenant);
+        }
         return entered[0];
     }
 
     private void leave(UUID tenant) {
         busy.computeIfPresent(tenant, (t, n) -> n <= 1 ? null : n - 1);
+        if (waiting.contains(tenant)) {
+            scheduler.getObject().triggerCheckForDueExecutions();
+        }
     }
 
-    /** Back in the queue, unchanged, a second or two from now (jittered, so the waiting entries do not return at once). */
-    private <T> CompletionHandler<T> later(T data) {
-        Instant at = clock.instant().plus(Duration.ofMillis(1000 + ThreadLocalRandom.current().nextInt(1000)));
+    /** Back in the queue, unchanged, due again in a moment (jittered, so the waiting entries do not all return at once). */
+    private <T> CompletionHandler<T> later(UUID tenant, T data) {
+        waiting.add(tenant);
+        Instant at = clock.instant().plus(Duration.ofMillis(100 + ThreadLocalRandom.current().nextInt(400)));
         return (complete, operations) -> operations.reschedule(complete, at, data);
     }
 }

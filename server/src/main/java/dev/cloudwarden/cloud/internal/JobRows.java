@@ -119,8 +119,11 @@ class JobRows {
                 .query((rs, n) -> new int[] {rs.getInt(1), rs.getInt(2)}).single();
     }
 
-    List<Run> runs(UUID job, int limit) {
-        return jdbc.sql("select * from job_runs where job_id = ? order by queued_at desc, id limit ?").params(job, limit)
+    /** The job's latest runs, newest first; {@code status} and {@code trigger} narrow them when given. */
+    List<Run> runs(UUID job, String status, String trigger, int limit) {
+        return jdbc.sql("""
+                        select * from job_runs where job_id = ? and (?::text is null or status = ?) and (?::text is null or trigger = ?)
+                        order by queued_at desc, id limit ?""").params(job, status, status, trigger, trigger, limit)
                 .query((rs, n) -> run(rs, List.of())).list();
     }
 

@@ -5,6 +5,7 @@ import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.tenancy.TenantContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Snapshot;
@@ -95,19 +95,59 @@ class JobRunner {
     private record Start(JobRows.Job job, JobRows.Run run, Connections.Connection connection, String sessionName) {
     }
 
-    /** Executes the run, with its tenant in scope; safe to call again for the same run (see above). */
+    /** Executes an on-demand run, with its tenant in scope; safe to call again for the same run (see above). */
     void execute(UUID jobId, UUID runId) {
         UUID tenant = tenants.require();
-        Start start = turns.inTurn(() -> tx.execute(s -> begin(tenant, jobId, runId)));
-        if (start == null) {
-            return;
+        Start start = turns.inTurn(() -> tx.execute(s -> rows.find(jobId).map(job -> begin(tenant, job, runId)).orElse(null)));
+        if (start != null) {
+            underWay(tenant, start);
         }
+    }
+
+    /**
+     * A slot of the job's schedule, with its tenant in scope: in one transaction, checks that the job
+     * still exists, is not paused and still has this slot, records the slot's run once (its id follows
+     * from the job and the slot, so a slot executed again finds its run) and starts it, or records it as
+     * missed; then executes it. Answers the job as it stands afterwards, for its next slot (empty when it
+     * was deleted).
+     */
+    Optional<JobRows.Job> runSlot(UUID jobId, Instant due, boolean missed) {
+        UUID tenant = tenants.require();
+        UUID runId = scheduledRunId(jobId, due);
+        record Slot(JobRows.Job job, Start start) {
+        }
+        Slot slot = turns.inTurn(() -> tx.execute(s -> {
+            JobRows.Job job = rows.find(jobId).orElse(null);
+            if (job == null || job.paused() || !JobSchedules.isSlot(job, due)) {
+                return new Slot(job, null);
+            }
+            rows.insertScheduledRun(runId, tenant, jobId, due);
+            if (missed) {
+                end(runId, jobId, "cancelled", "missed", "The platform could not start this run at its scheduled time; it was skipped.", null, 0);
+                return new Slot(job, null);
+            }
+            return new Slot(job, begin(tenant, job, runId));
+        }));
+        if (slot.job() == null || slot.start() == null) {
+            return Optional.ofNullable(slot.job());
+        }
+        return underWay(tenant, slot.start());
+    }
+
+    /** The run of a job's slot: the same on every node and every attempt. */
+    static UUID scheduledRunId(UUID job, Instant due) {
+        return UUID.nameUUIDFromBytes((job + "@" + due).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Acts, registered as under way on its account; the job as it stands after the run (empty when it went meanwhile). */
+    private Optional<JobRows.Job> underWay(UUID tenant, Start start) {
         UUID account = start.job().cloudAccountId();
         underWay.computeIfAbsent(account, a -> ConcurrentHashMap.newKeySet()).add(Thread.currentThread());
+        Optional<JobRows.Job> after;
         try {
-            act(tenant, start);
+            after = act(tenant, start);
         } catch (Gone gone) {
-            // nothing left to record it in
+            after = Optional.empty(); // nothing left to record it in
         } finally {
             underWay.computeIfPresent(account, (a, threads) -> {
                 threads.remove(Thread.currentThread());
@@ -117,6 +157,7 @@ class JobRunner {
         if (Thread.interrupted()) {
             throw new Interrupted();
         }
+        return after;
     }
 
     /** Interrupts the runs of a deleted account under way on this node (elsewhere they find their rows gone at the next change). */
@@ -127,22 +168,15 @@ class JobRunner {
         }
     }
 
-    /** A scheduled run that could not start in time (every node was down): recorded as missed, not run late. */
-    void skipMissed(UUID jobId, UUID runId) {
-        turns.inTurn(() -> tx.execute(s -> {
-            end(runId, jobId, "cancelled", "missed", "The platform could not start this run at its scheduled time; it was skipped.", null);
-            return null;
-        }));
-    }
-
-    private Start begin(UUID tenant, UUID jobId, UUID runId) {
-        JobRows.Job job = rows.find(jobId).orElse(null);
+    /** Starts the run in the caller's transaction (null when it is not to run), with the checks at execution time. */
+    private Start begin(UUID tenant, JobRows.Job job, UUID runId) {
+        UUID jobId = job.id();
         JobRows.Run run = rows.run(jobId, runId).orElse(null);
-        if (job == null || run == null || !(run.status().equals("queued") || run.status().equals("running"))) {
+        if (run == null || !(run.status().equals("queued") || run.status().equals("running"))) {
             return null; // deleted with its job or account, or already ended
         }
         if (job.paused()) {
-            end(runId, jobId, "cancelled", "job_paused", "The job was paused before the run started.", null);
+            end(runId, jobId, "cancelled", "job_paused", "The job was paused before the run started.", null, 0);
             return null;
         }
         JobDefinition.Type type = JobDefinition.Type.of(job.type());
@@ -150,7 +184,7 @@ class JobRunner {
         Optional<Integer> attempt = rows.startRun(runId, name, MAX_ATTEMPTS, clock.instant());
         if (attempt.isEmpty()) {
             end(runId, jobId, "failed", "run_lost", "The run was interrupted " + MAX_ATTEMPTS
-                    + " times (the server running it stopped). Check its results, then run it again.", name);
+                    + " times (the server running it stopped). Check its results, then run it again.", name, rows.resultCounts(runId)[0]);
             return null;
         }
         Map<String, Object> details = new LinkedHashMap<>();
@@ -175,13 +209,12 @@ class JobRunner {
         };
     }
 
-    private void act(UUID tenant, Start start) {
+    private Optional<JobRows.Job> act(UUID tenant, Start start) {
         JobDefinition.Type type = JobDefinition.Type.of(start.job().type());
         UUID runId = start.run().id();
         UUID jobId = start.job().id();
         if (type == JobDefinition.Type.INVENTORY_SYNC) {
-            syncInventory(start);
-            return;
+            return syncInventory(start);
         }
         boolean dryRun = start.run().dryRun();
         List<JobRows.Result> dry = new ArrayList<>();
@@ -196,22 +229,21 @@ class JobRunner {
             StsSessions.Session session = sessions.open(start.connection().role(), start.connection().externalId(), purpose(type), start.sessionName());
             for (String r : regions) {
                 region = r;
-                try (Ec2Client ec2 = aws.ec2(session.credentials(), r)) {
-                    switch (type) {
-                        case STOP_INSTANCES -> instances(ec2, r, tags, "running", "stop", dryRun, done);
-                        case START_INSTANCES -> instances(ec2, r, tags, "stopped", "start", dryRun, done);
-                        default -> snapshots(ec2, r, tags, jobId, runId, start.job().parameters(), dryRun, done);
-                    }
+                AwsAccess.Ec2Session ec2 = aws.ec2(session.credentials(), r);
+                switch (type) {
+                    case STOP_INSTANCES -> instances(ec2, r, tags, "running", "stop", dryRun, done);
+                    case START_INSTANCES -> instances(ec2, r, tags, "stopped", "start", dryRun, done);
+                    default -> snapshots(ec2, r, tags, jobId, runId, start.job().parameters(), dryRun, done);
                 }
             }
         } catch (SdkException e) {
             if (Thread.currentThread().isInterrupted()) {
-                return; // the SDK gave up because this thread was interrupted: see execute
+                return Optional.empty(); // the SDK gave up because this thread was interrupted: see underWay
             }
             problem = AwsErrors.of(e, aws.platformPrincipal(), region);
         }
         AwsErrors.Problem outcome = problem;
-        turns.inTurn(() -> tx.execute(s -> {
+        return turns.inTurn(() -> tx.execute(s -> {
             if (!dry.isEmpty()) {
                 rows.insertResults(tenant, runId, dry);
             }
@@ -220,8 +252,8 @@ class JobRunner {
             end(runId, jobId, outcome == null && !failedResource ? "succeeded" : "failed",
                     outcome != null ? outcome.code() : failedResource ? "resource_failed" : null,
                     outcome != null ? outcome.message() : failedResource ? "Some resources could not be changed: see their results." : null,
-                    start.sessionName());
-            return null;
+                    start.sessionName(), counts[0]);
+            return rows.find(jobId);
         }));
     }
 
@@ -250,12 +282,12 @@ class JobRunner {
     }
 
     /** Stops or starts the instances in {@code from} state that carry every tag of the selection, 50 per call. */
-    private void instances(Ec2Client ec2, String region, Map<String, String> tags, String from, String action, boolean dryRun,
+    private void instances(AwsAccess.Ec2Session ec2, String region, Map<String, String> tags, String from, String action, boolean dryRun,
                            Consumer<List<JobRows.Result>> done) {
         List<Filter> filters = tagFilters(tags);
         filters.add(Filter.builder().name("instance-state-name").values(from).build());
         List<String> ids = new ArrayList<>();
-        ec2.describeInstancesPaginator(b -> b.filters(filters).maxResults(1000)).reservations()
+        ec2.client().describeInstancesPaginator(b -> b.overrideConfiguration(ec2.signedAs()).filters(filters).maxResults(1000)).reservations()
                 .forEach(r -> r.instances().forEach(i -> ids.add(i.instanceId())));
         for (int i = 0; i < ids.size(); i += 50) {
             List<String> batch = ids.subList(i, Math.min(ids.size(), i + 50));
@@ -267,9 +299,9 @@ class JobRunner {
             String message = null;
             try {
                 if (action.equals("stop")) {
-                    ec2.stopInstances(b -> b.instanceIds(batch));
+                    ec2.client().stopInstances(b -> b.overrideConfiguration(ec2.signedAs()).instanceIds(batch));
                 } else {
-                    ec2.startInstances(b -> b.instanceIds(batch));
+                    ec2.client().startInstances(b -> b.overrideConfiguration(ec2.signedAs()).instanceIds(batch));
                 }
             } catch (SdkException e) {
                 if (Thread.currentThread().isInterrupted()) {
@@ -288,16 +320,16 @@ class JobRunner {
      * Snapshots each tagged volume, then deletes this job's own snapshots of it beyond the retention.
      * A volume that already has this run's snapshot (an earlier attempt made it) is not snapshotted again.
      */
-    private void snapshots(Ec2Client ec2, String region, Map<String, String> tags, UUID job, UUID run, Map<String, Object> parameters,
+    private void snapshots(AwsAccess.Ec2Session ec2, String region, Map<String, String> tags, UUID job, UUID run, Map<String, Object> parameters,
                            boolean dryRun, Consumer<List<JobRows.Result>> done) {
         @SuppressWarnings("unchecked")
         Map<String, Object> retain = (Map<String, Object>) parameters.get("retain");
         Integer keepCount = retain.get("count") instanceof Number n ? n.intValue() : null;
         Integer keepDays = retain.get("days") instanceof Number n ? n.intValue() : null;
         List<Volume> volumes = new ArrayList<>();
-        ec2.describeVolumesPaginator(b -> b.filters(tagFilters(tags)).maxResults(500)).volumes().forEach(volumes::add);
+        ec2.client().describeVolumesPaginator(b -> b.overrideConfiguration(ec2.signedAs()).filters(tagFilters(tags)).maxResults(500)).volumes().forEach(volumes::add);
         Map<String, List<Snapshot>> own = new LinkedHashMap<>();
-        ec2.describeSnapshotsPaginator(b -> b.ownerIds("self").maxResults(1000)
+        ec2.client().describeSnapshotsPaginator(b -> b.overrideConfiguration(ec2.signedAs()).ownerIds("self").maxResults(1000)
                         .filters(Filter.builder().name("tag:" + JOB_TAG).values(job.toString()).build())).snapshots()
                 .forEach(s -> own.computeIfAbsent(s.volumeId(), v -> new ArrayList<>()).add(s));
         Instant now = clock.instant();
@@ -313,7 +345,7 @@ class JobRunner {
                 made = true;
             } else {
                 try {
-                    String id = ec2.createSnapshot(b -> b.volumeId(volume.volumeId()).description("Cloudwarden job " + job)
+                    String id = ec2.client().createSnapshot(b -> b.overrideConfiguration(ec2.signedAs()).volumeId(volume.volumeId()).description("Cloudwarden job " + job)
                             .tagSpecifications(t -> t.resourceType(ResourceType.SNAPSHOT).tags(Tag.builder().key(MANAGED_TAG).value("true").build(),
                                     Tag.builder().key(JOB_TAG).value(job.toString()).build(), Tag.builder().key(RUN_TAG).value(run.toString()).build())))
                             .snapshotId();
@@ -339,7 +371,7 @@ class JobRunner {
                     continue;
                 }
                 try {
-                    ec2.deleteSnapshot(b -> b.snapshotId(s.snapshotId()));
+                    ec2.client().deleteSnapshot(b -> b.overrideConfiguration(ec2.signedAs()).snapshotId(s.snapshotId()));
                     results.add(new JobRows.Result(s.snapshotId(), region, "delete_snapshot", "done", null));
                 } catch (SdkException e) {
                     if (Thread.currentThread().isInterrupted()) {
@@ -362,7 +394,7 @@ class JobRunner {
     }
 
     /** An inventory_sync job: the account's sync, in this thread; its outcome is the run's. */
-    private void syncInventory(Start start) {
+    private Optional<JobRows.Job> syncInventory(Start start) {
         UUID runId = start.run().id();
         UUID jobId = start.job().id();
         String code = null;
@@ -384,18 +416,18 @@ class JobRunner {
             message = refused.getMessage();
         }
         if (Thread.currentThread().isInterrupted()) {
-            return; // see execute: the scheduler runs it again, with a new sync
+            return Optional.empty(); // see underWay: the scheduler runs it again, with a new sync
         }
         String c = code;
         String m = message;
-        turns.inTurn(() -> tx.execute(s -> {
-            end(runId, jobId, c == null ? "succeeded" : "failed", c, m, null);
-            return null;
+        return turns.inTurn(() -> tx.execute(s -> {
+            end(runId, jobId, c == null ? "succeeded" : "failed", c, m, null, 0);
+            return rows.find(jobId);
         }));
     }
 
     /** Records the run's end and its event, in the caller's transaction; nothing when it has already ended. */
-    private void end(UUID run, UUID job, String status, String code, String message, String sessionName) {
+    private void end(UUID run, UUID job, String status, String code, String message, String sessionName, int resources) {
         if (!rows.finishRun(run, status, code, message, clock.instant())) {
             return;
         }
@@ -404,7 +436,7 @@ class JobRunner {
         if (code != null) {
             details.put("code", code);
         }
-        details.put("resources", rows.resultCounts(run)[0]);
+        details.put("resources", resources);
         if (sessionName != null) {
             details.put("role_session_name", sessionName);
         }

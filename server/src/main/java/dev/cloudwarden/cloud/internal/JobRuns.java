@@ -5,6 +5,8 @@ import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -42,10 +44,28 @@ class JobRuns {
         return run;
     }
 
-    List<JobRows.Run> list(UUID job) {
+    static final Set<String> FILTERS = Set.of("status", "trigger", "limit");
+    static final String USAGE = "status, trigger or limit";
+    private static final Set<String> STATUSES = Set.of("queued", "running", "succeeded", "failed", "cancelled");
+
+    /** The job's latest runs (100 unless {@code limit}), narrowed by {@code status} and {@code trigger}; 400 naming a bad filter. */
+    List<JobRows.Run> list(UUID job, Map<String, String> filters) {
+        String status = filters.get("status");
+        if (status != null && !STATUSES.contains(status)) {
+            throw ApiProblem.invalid("status", "must be queued, running, succeeded, failed or cancelled");
+        }
+        String trigger = filters.get("trigger");
+        if (trigger != null && !trigger.equals("manual") && !trigger.equals("schedule")) {
+            throw ApiProblem.invalid("trigger", "must be manual or schedule");
+        }
+        String limitText = filters.getOrDefault("limit", "100");
+        int limit = limitText.matches("[0-9]{1,3}") ? Integer.parseInt(limitText) : 0;
+        if (limit < 1 || limit > 100) {
+            throw ApiProblem.invalid("limit", "must be a whole number from 1 to 100");
+        }
         return tx.execute(s -> {
             rows.find(job).orElseThrow(ApiProblem::notFound);
-            return rows.runs(job, 100);
+            return rows.runs(job, status, trigger, limit);
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.QueryParameters;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
@@ -9,7 +10,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -91,8 +94,9 @@ class JobsApiController {
     }
 
     @GetMapping("/{id}/runs")
-    List<JobRows.Run> runs(@PathVariable String id) {
-        return runs.list(Ids.fromPath(id));
+    @Operation(summary = "The job's latest runs, newest first; filters status, trigger (manual, schedule) and limit (1-100)")
+    List<JobRows.Run> runs(@PathVariable String id, @RequestParam MultiValueMap<String, String> params) {
+        return runs.list(Ids.fromPath(id), QueryParameters.of(params, JobRuns.FILTERS, JobRuns.USAGE));
     }
 
     @GetMapping("/{id}/runs/{runId}")

@@ -2,6 +2,7 @@ package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +34,12 @@ class JobsConsoleController {
     private final Jobs jobs;
     private final JobRuns runs;
     private final CloudAccounts accounts;
+    private final Clock clock;
+    private static final java.time.format.DateTimeFormatter NEXT = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm zzz",
+            java.util.Locale.ENGLISH);
 
-    JobsConsoleController(Jobs jobs, JobRuns runs, CloudAccounts accounts) {
+    JobsConsoleController(Jobs jobs, JobRuns runs, CloudAccounts accounts, Clock clock) {
+        this.clock = clock;
         this.jobs = jobs;
         this.runs = runs;
         this.accounts = accounts;
@@ -65,15 +70,31 @@ class JobsConsoleController {
         }
     }
 
+    /** The job, its next slot, its runs (narrowed by status and trigger when chosen) and one run's results: the chosen one, else the latest. */
     @GetMapping("/console/jobs/{id}")
-    String job(@PathVariable String id, Model model) {
+    String job(@PathVariable String id, @RequestParam(defaultValue = "") String status, @RequestParam(defaultValue = "") String trigger,
+               @RequestParam(defaultValue = "") String run, Model model) {
         UUID job = Ids.fromPath(id);
         JobRows.Job found = jobs.get(job);
         model.addAttribute("job", found);
         model.addAttribute("policy", CustodianYaml.render(found));
-        List<JobRows.Run> list = runs.list(job);
+        JobSchedules.next(found, clock.instant()).ifPresent(next -> {
+            model.addAttribute("next", next);
+            model.addAttribute("nextLocal", NEXT.format(next.atZone(java.time.ZoneId.of(found.timezone()))));
+        });
+        Map<String, String> filters = new LinkedHashMap<>();
+        if (!status.isEmpty()) {
+            filters.put("status", status);
+        }
+        if (!trigger.isEmpty()) {
+            filters.put("trigger", trigger);
+        }
+        List<JobRows.Run> list = runs.list(job, filters);
         model.addAttribute("runs", list);
-        model.addAttribute("latest", list.isEmpty() ? null : runs.get(job, list.get(0).id()));
+        model.addAttribute("status", status);
+        model.addAttribute("trigger", trigger);
+        UUID shown = !run.isEmpty() ? Ids.fromPath(run) : list.isEmpty() ? null : list.get(0).id();
+        model.addAttribute("latest", shown == null ? null : runs.get(job, shown));
         return "job";
     }
 

@@ -128,6 +128,7 @@ class CloudConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.path()).startsWith("/console/jobs/");
         assertThat(browser.find("#policy").getText()).contains("resource: aws.ec2").contains("tag:env: dev").contains("Europe/Berlin");
         String jobPath = browser.path();
+        assertThat(browser.find("#next-run").getText()).as("its next slot, in its own zone").matches("\\d{4}-\\d\\d-\\d\\d 19:00 CES?T");
 
         browser.clickAndWait("#dry-run");
         assertThat(browser.text()).contains("A run is queued");
@@ -148,6 +149,15 @@ class CloudConsoleBrowserTest extends IntegrationTest {
         }
         assertThat(wouldStop).isNotEmpty().isEqualTo(runningDev);
         browser.screenshot("job-dry-run");
+
+        // the run history narrowed by status: none failed, one succeeded by a person
+        new org.openqa.selenium.support.ui.Select(browser.find("#filter-status")).selectByValue("failed");
+        browser.clickAndWait("#filter-runs");
+        assertThat(browser.find("#runs").getText()).contains("No run matches.");
+        new org.openqa.selenium.support.ui.Select(browser.find("#filter-status")).selectByValue("succeeded");
+        browser.clickAndWait("#filter-runs");
+        assertThat(browser.driver().findElements(By.cssSelector("#runs tbody tr[data-run-id]"))).singleElement()
+                .satisfies(row -> assertThat(row.getText()).contains("succeeded").contains("a person"));
 
         browser.clickAndWait("#pause");
         assertThat(browser.find("#job-state").getText()).isEqualTo("paused");

@@ -102,6 +102,21 @@ class JobSchedulingTest extends IntegrationTest {
         assertThat(awaitRuns(s, r -> r.size() == 2 && r.stream().allMatch(JobSchedulingTest::ended))).hasSize(2);
         assertThat(api.get("/api/v1/cloud-accounts/" + s.accountId(), s.tenant().token()).json().at("/sync/status").asString())
                 .isEqualTo("succeeded");
+
+        // the run history's filters, and a bad one named
+        String history = "/api/v1/jobs/" + s.jobId() + "/runs";
+        assertThat(api.post(history, Map.of("dryRun", false), s.tenant().token()).status()).isEqualTo(202);
+        assertThat(api.get(history + "?trigger=schedule", s.tenant().token()).json()).hasSize(2)
+                .allSatisfy(r -> assertThat(r.get("trigger").asString()).isEqualTo("schedule"));
+        assertThat(api.get(history + "?trigger=manual", s.tenant().token()).json()).hasSize(1);
+        assertThat(api.get(history + "?trigger=schedule&status=succeeded&limit=1", s.tenant().token()).json()).hasSize(1);
+        assertThat(api.get(history + "?status=failed", s.tenant().token()).json()).isEmpty();
+        for (Map.Entry<String, String> bad : Map.of("status=done", "status", "trigger=cron", "trigger", "limit=0", "limit", "limit=x", "limit",
+                "sort=queuedAt", "sort", "trigger=manual&trigger=schedule", "trigger").entrySet()) {
+            Api.Response r = api.get(history + "?" + bad.getKey(), s.tenant().token());
+            assertThat(r.status()).as(bad.getKey()).isEqualTo(400);
+            assertThat(r.json().get("field").asString()).as(bad.getKey()).isEqualTo(bad.getValue());
+        }
     }
 
     @Test

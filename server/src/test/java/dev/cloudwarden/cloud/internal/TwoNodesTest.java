@@ -175,7 +175,7 @@ class TwoNodesTest extends IntegrationTest {
             clock.advance(Duration.between(clock.instant(), next).plusSeconds(1));
             clock.release(); // time goes on: runs over the tenant's bound step back a second or two
             for (String job : jobs) {
-                UUID run = JobExecutions.scheduledRunId(UUID.fromString(job), next);
+                UUID run = JobRunner.scheduledRunId(UUID.fromString(job), next);
                 JsonNode r = awaitEnd(c.tenant(), job, run.toString());
                 assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("succeeded");
                 assertThat(r.get("trigger").asString()).isEqualTo("schedule");
