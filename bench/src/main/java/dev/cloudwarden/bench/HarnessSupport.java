@@ -207,4 +207,36 @@ public final class HarnessSupport {
     public static String jdk() {
         return System.getProperty("java.vm.name") + " " + System.getProperty("java.version");
     }
+
+    // ---------------------------------------------------------------- plumbing
+
+    public static String randomText(java.security.SecureRandom random, String alphabet, int length) {
+        StringBuilder s = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return s.toString();
+    }
+
+    /** {@code n} platform threads, one per index; the first failure is rethrown. */
+    public static void inParallel(int n, java.util.function.IntConsumer work) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            threads.add(Thread.ofPlatform().name("bench-" + i).start(() -> {
+                try {
+                    work.accept(index);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a bench thread failed: " + failure.get(), failure.get());
+        }
+    }
 }

@@ -44,8 +44,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import javax.management.ListenerNotFoundException;
 import javax.management.NotificationEmitter;
@@ -147,8 +145,8 @@ public final class CloudSyncHarness {
         HarnessSupport.dropDatabase(options.adminUrl, options.adminUser, DATABASE, "cloud sync bench");
 
         SecureRandom random = new SecureRandom();
-        String keyId = "AKIA" + randomText(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
-        String secret = randomText(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
+        String keyId = "AKIA" + HarnessSupport.randomText(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+        String secret = HarnessSupport.randomText(random, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40);
         CloudSyncResults results;
         try (CloudSim sim = CloudSim.start(keyId, secret, PLATFORM_PRINCIPAL, Clock.systemUTC(), 0)) {
             // the platform's own key, where the SDK's default provider chain looks first
@@ -211,7 +209,7 @@ public final class CloudSyncHarness {
         long t0 = System.nanoTime();
         String policy = SetupDocuments.policyJson("aws", SetupDocuments.Features.INVENTORY_ONLY);
         List<Target>[] byTenant = newLists(options.tenants);
-        inParallel(options.tenants, t -> {
+        HarnessSupport.inParallel(options.tenants, t -> {
             UUID tenant = tenantIds.get(t);
             String externalId = tenants.callAs(tenant, () -> tx.execute(s -> externalIds.of(tenant))).reveal();
             for (int a = 0; a < options.accountsPerTenant; a++) {
@@ -358,7 +356,7 @@ public final class CloudSyncHarness {
         try (HarnessSupport.HeapWatch heap = new HarnessSupport.HeapWatch(); AfterGc afterGc = new AfterGc(heapPools);
              Warnings syncWarnings = new Warnings(InventorySync.class)) {
             t0 = System.nanoTime();
-            inParallel(byTenant.length, t -> {
+            HarnessSupport.inParallel(byTenant.length, t -> {
                 for (Target target : byTenant[t]) {
                     try {
                         tenants.runAs(target.tenant(), () -> sync.request(target.account()));
@@ -479,27 +477,6 @@ public final class CloudSyncHarness {
 
     // ---------------------------------------------------------------- plumbing
 
-    /** {@code n} platform threads, one per index; the first failure is rethrown. */
-    private static void inParallel(int n, IntConsumer work) throws InterruptedException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            threads.add(Thread.ofPlatform().name("bench-tenant-" + i).start(() -> {
-                try {
-                    work.accept(index);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("a bench thread failed: " + failure.get(), failure.get());
-        }
-    }
 
     @SuppressWarnings("unchecked")
     private static List<Target>[] newLists(int n) {
@@ -619,13 +596,6 @@ public final class CloudSyncHarness {
         return HarnessSupport.mib(bytes);
     }
 
-    private static String randomText(SecureRandom random, String alphabet, int length) {
-        StringBuilder s = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return s.toString();
-    }
 
     private void log(String message) {
         System.out.printf(Locale.ROOT, "cloud sync bench [%5.1f s]: %s%n", seconds(started), message);
