@@ -37,8 +37,6 @@ import org.springframework.test.context.DynamicPropertySource;
         "db-scheduler.polling-interval=500ms",
         // a node that stopped is taken over after 4 s instead of 3 minutes
         "db-scheduler.heartbeat-interval=1s", "db-scheduler.missed-heartbeats-limit=4",
-        // a test shows a missed slot by moving the clock minutes, not hours (sign-up rows compare it with the database's)
-        "cloudwarden.jobs.missed-run-grace=PT1M",
         IntegrationTest.EPOCH_CHECK, IntegrationTest.ROTATION_GRACE})
 @Import(TestClock.Configuration.class)
 public abstract class IntegrationTest {
