@@ -33,7 +33,7 @@ final class JobSweepReport {
                   r.sweepSeconds() / r.bareSeconds(), r.sequentialSeconds()));
         md.append("\n- **Scheduler and platform overhead per run**: ").append(String.format(Locale.ROOT, "%.0f ms", overheadMillis))
           .append(" of a run slot beyond the bare calls ((sweep − bare) × ").append(r.threads())
-          .append(" slots ÷ runs): the scheduler's\n  polling, picking and completing, the run's checks, its three transactions and its activity events.\n")
+          .append(" slots ÷ runs): the scheduler's\n  polling, picking and completing, the run's checks, its two transactions (its start; its results, events and end) and its activity events.\n")
           .append("- **A run's own time** (started to finished): ")
           .append(r.runSeconds().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue()))
                   .collect(Collectors.joining(", ")))
@@ -41,8 +41,10 @@ final class JobSweepReport {
           .append("- **AWS calls during the sweep**: ").append(r.calls().entrySet().stream()
                   .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey(), e.getValue())).collect(Collectors.joining(", "))).append(".\n")
           .append(String.format(Locale.ROOT, "- **Memory and CPU**: peak heap %d MiB (garbage included; %d MiB after a full GC afterwards, the sandbox's "
-                          + "world\n  included); the harness JVM used %.0f s of CPU during the sweep (PostgreSQL not counted).%n",
-                  HarnessSupport.mib(r.heapPeakBytes()), HarnessSupport.mib(r.heapAfterBytes()), r.cpuSeconds()))
+                          + "world\n  included); the harness JVM used %.0f s of CPU during the sweep, %.2f of the %d cores throughout, and it holds the\n"
+                          + "  sandbox AWS that answers and checks every call as well as the platform; PostgreSQL, on the same cores, is not counted.%n",
+                  HarnessSupport.mib(r.heapPeakBytes()), HarnessSupport.mib(r.heapAfterBytes()), r.cpuSeconds(), r.cpuSeconds() / r.sweepSeconds(),
+                  r.cores()))
           .append(String.format(Locale.ROOT, "- **Settings**: `db-scheduler.threads=%d` (runs at once on the node), `cloudwarden.jobs.per-tenant=%d`, "
                           + "a pool of %d connections\n  (a quarter for the runs' transactions), %d HTTP connections to AWS. The shipped default is 16 "
                           + "threads: raise it for\n  fleets of this size.%n",

@@ -25,8 +25,9 @@ import software.amazon.awssdk.services.sts.StsClientBuilder;
  * credentials (used for nothing but AssumeRole), and an EC2 client per region whose every request is
  * signed with a session's temporary credentials. Transient errors (throttling, 5xx, dropped connections, an expired request) are retried
  * by the SDK's standard strategy, up to {@link #MAX_ATTEMPTS} attempts per call, after exponential
- * backoff with jitter (throttling waits longer, from 1 s; at most 20 s); its retry budget
- * stops retrying while an endpoint keeps failing. What still fails is a run's readable error.
+ * backoff with jitter (throttling waits longer, from 1 s; at most 20 s). Its shared retry budget
+ * (circuit breaker) is off: the clients serve every tenant, and one tenant's failing account must not
+ * use up the retries of the others. What still fails is a run's readable error.
  */
 final class AwsAccess implements AutoCloseable {
 
@@ -108,7 +109,8 @@ final class AwsAccess implements AutoCloseable {
 
     private static ClientOverrideConfiguration overrides() {
         return ClientOverrideConfiguration.builder().apiCallTimeout(CALL_TIMEOUT)
-                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build()).build();
+                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).circuitBreakerEnabled(false).build())
+                .build();
     }
 
     @Override

@@ -147,6 +147,7 @@ class CloudAccounts {
     void delete(UUID id) {
         UUID tenant = tenants.require();
         tx.executeWithoutResult(s -> {
+            jobs.forgetAccount(id); // its jobs go with it (cascade): their scheduler entries too
             if (!rows.delete(id)) {
                 throw ApiProblem.notFound();
             }

@@ -78,6 +78,11 @@ class JobExecutions {
         }
     }
 
+    /** An on-demand run whose execution kept failing outside its run: it ends as failed rather than stay queued. */
+    void giveUp(JobQueue.RunNow run) {
+        tenants.runAs(run.tenant(), () -> runner.giveUp(run.job(), run.run()));
+    }
+
     private boolean enter(UUID tenant) {
         boolean[] entered = {false};
         busy.compute(tenant, (t, n) -> {

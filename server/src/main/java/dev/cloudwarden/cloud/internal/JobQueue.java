@@ -8,7 +8,6 @@ import com.github.kagkarlsson.scheduler.task.TaskDescriptor;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,8 +37,8 @@ class JobQueue {
     record Names(TaskDescriptor<Tick> tick, TaskDescriptor<RunNow> run) {
     }
 
-    /** An entry whose execution failed outside the run (the database was away) is tried again, later each time. */
-    private static final Duration RETRY = Duration.ofSeconds(5);
+    /** Task data as JSON (never Java serialization). */
+    static final Serializer SERIALIZER = new Jackson3Serializer();
 
     @Bean
     Names jobTaskNames(JobSettings settings) {
@@ -48,14 +47,31 @@ class JobQueue {
 
     @Bean
     CustomTask<Tick> jobTickTask(Names names, JobExecutions executions) {
-        return Tasks.custom(names.tick()).onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(RETRY)).onDeadExecutionRevive()
+        return Tasks.custom(names.tick()).onFailure(retryLater()).onDeadExecutionRevive()
                 .execute((instance, context) -> executions.tick(instance.getData()));
     }
 
+    /** Tried {@value #RUN_RETRIES} times (about two hours), then the run ends as failed instead of staying queued. */
     @Bean
     CustomTask<RunNow> jobRunTask(Names names, JobExecutions executions) {
-        return Tasks.custom(names.run()).onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(RETRY)).onDeadExecutionRevive()
+        return Tasks.custom(names.run())
+                .onFailure(new FailureHandler.MaxRetriesFailureHandler<>(RUN_RETRIES, retryLater(),
+                        (complete, operations) -> executions.giveUp((RunNow) complete.getExecution().taskInstance.getData())))
+                .onDeadExecutionRevive()
                 .execute((instance, context) -> executions.run(instance.getData()));
+    }
+
+    static final int RUN_RETRIES = 20;
+
+    /**
+     * An entry whose execution failed outside its run (the database away, a key service down) is tried
+     * again 5 s later, then half as long again each time, at most 10 minutes apart.
+     */
+    private static <T> FailureHandler<T> retryLater() {
+        return (complete, operations) -> {
+            double wait = 5 * Math.pow(1.5, complete.getExecution().consecutiveFailures);
+            operations.reschedule(complete, complete.getTimeDone().plusSeconds((long) Math.min(600, wait)));
+        };
     }
 
     /** Task data as JSON (never Java serialization); executions on virtual threads, as many as db-scheduler.threads. */
@@ -64,7 +80,7 @@ class JobQueue {
         return new DbSchedulerCustomizer() {
             @Override
             public Optional<Serializer> serializer() {
-                return Optional.of(new Jackson3Serializer());
+                return Optional.of(SERIALIZER);
             }
 
             @Override

@@ -19,6 +19,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -34,22 +36,26 @@ import software.amazon.awssdk.services.ec2.model.Volume;
  * checks at execution time that the job still exists and is not paused, opens the run's own STS
  * session (its name carries the run's id; its session policy allows only the job's actions), acts on
  * exactly the resources its tags select in its regions (or, in a dry run, only says what it would do),
- * and records a result per resource with its activity event as each change is made, then the run's
- * outcome.
+ * and records a result per resource, each change with its activity event, with the run's outcome (a
+ * long run records them every {@link #CHECKPOINT_EVERY} on the way).
  *
  * <p>Executed again (its node died, or stopped mid-run), a run resumes where AWS's state shows it
  * stopped: stop and start select only instances still in the state they act on, and a volume already
- * carrying this run's snapshot ({@code cloudwarden:run=<id>}) is not snapshotted twice. A run has
+ * carrying this run's snapshot ({@code cloudwarden:run=<id>}) is not snapshotted twice; results the
+ * stopped attempt had not recorded yet are not shown, while AWS's state and CloudTrail have the changes. A run has
  * {@link #MAX_ATTEMPTS} attempts; then it ends as failed with the reason. Snapshots it makes carry
  * {@code cloudwarden:managed=true} and {@code cloudwarden:job=<id>}; retention deletes only those.
  */
 @Component
 class JobRunner {
 
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     static final String MANAGED_TAG = "cloudwarden:managed";
     static final String JOB_TAG = "cloudwarden:job";
     static final String RUN_TAG = "cloudwarden:run";
     static final int MAX_ATTEMPTS = 3;
+    /** Results a run keeps before it records them (and their events) ahead of its end: a short run needs two transactions. */
+    static final int CHECKPOINT_EVERY = 100;
 
     private final JobRows rows;
     private final Connections connections;
@@ -107,9 +113,9 @@ class JobRunner {
     /**
      * A slot of the job's schedule, with its tenant in scope: in one transaction, checks that the job
      * still exists, is not paused and still has this slot, records the slot's run once (its id follows
-     * from the job and the slot, so a slot executed again finds its run) and starts it, or records it as
-     * missed; then executes it. Answers the job as it stands afterwards, for its next slot (empty when it
-     * was deleted).
+     * from the job and the slot, so a slot executed again finds its run) and starts or resumes it, or
+     * records it as missed; then executes it. Answers the job as it stands afterwards, for its next slot
+     * (empty when it was deleted).
      */
     Optional<JobRows.Job> runSlot(UUID jobId, Instant due, boolean missed) {
         UUID tenant = tenants.require();
@@ -118,15 +124,25 @@ class JobRunner {
         }
         Slot slot = turns.inTurn(() -> tx.execute(s -> {
             JobRows.Job job = rows.find(jobId).orElse(null);
-            if (job == null || job.paused() || !JobSchedules.isSlot(job, due)) {
+            if (job == null) {
+                return new Slot(null, null);
+            }
+            Optional<JobRows.Run> run = rows.run(jobId, runId);
+            if (job.paused() || !JobSchedules.isSlot(job, due)) {
+                // an attempt of this slot's run may have begun before the change: it ends, never left running
+                run.filter(r -> r.status().equals("queued") || r.status().equals("running")).ifPresent(r -> end(runId, jobId, "cancelled",
+                        job.paused() ? "job_paused" : "schedule_changed", job.paused() ? "The job was paused before the run finished."
+                                : "The job's schedule changed before the run finished.", r.roleSessionName(), rows.resultCounts(runId)[0]));
                 return new Slot(job, null);
             }
-            rows.insertScheduledRun(runId, tenant, jobId, due);
-            if (missed) {
-                end(runId, jobId, "cancelled", "missed", "The platform could not start this run at its scheduled time; it was skipped.", null, 0);
-                return new Slot(job, null);
+            if (run.isEmpty()) {
+                rows.insertScheduledRun(runId, tenant, jobId, due);
+                if (missed) {
+                    end(runId, jobId, "cancelled", "missed", "The platform could not start this run at its scheduled time; it was skipped.", null, 0);
+                    return new Slot(job, null);
+                }
             }
-            return new Slot(job, begin(tenant, job, runId));
+            return new Slot(job, begin(tenant, job, runId)); // a run an earlier attempt began resumes, however late
         }));
         if (slot.job() == null || slot.start() == null) {
             return Optional.ofNullable(slot.job());
@@ -147,7 +163,8 @@ class JobRunner {
         try {
             after = act(tenant, start);
         } catch (Gone gone) {
-            after = Optional.empty(); // nothing left to record it in
+            // its run ended elsewhere (a node that stalled and came back) or went with the job: the job as it stands
+            after = turns.inTurn(() -> tx.execute(s -> rows.find(start.job().id())));
         } finally {
             underWay.computeIfPresent(account, (a, threads) -> {
                 threads.remove(Thread.currentThread());
@@ -158,6 +175,18 @@ class JobRunner {
             throw new Interrupted();
         }
         return after;
+    }
+
+    /** Ends a run the scheduler gave up on (its execution kept failing outside the run); best effort, the database may be away. */
+    void giveUp(UUID jobId, UUID runId) {
+        try {
+            turns.inTurn(() -> tx.execute(s -> {
+                end(runId, jobId, "failed", "run_failed", "The run could not be carried out. Try again later.", null, rows.resultCounts(runId)[0]);
+                return null;
+            }));
+        } catch (RuntimeException e) {
+            log.warn("Could not record the end of a job run the scheduler gave up on: {}", e.getClass().getName());
+        }
     }
 
     /** Interrupts the runs of a deleted account under way on this node (elsewhere they find their rows gone at the next change). */
@@ -217,8 +246,14 @@ class JobRunner {
             return syncInventory(start);
         }
         boolean dryRun = start.run().dryRun();
-        List<JobRows.Result> dry = new ArrayList<>();
-        Consumer<List<JobRows.Result>> done = dryRun ? dry::addAll : batch -> checkpoint(tenant, runId, jobId, batch);
+        List<JobRows.Result> pending = new ArrayList<>();
+        Consumer<List<JobRows.Result>> done = batch -> {
+            pending.addAll(batch);
+            if (pending.size() >= CHECKPOINT_EVERY) {
+                checkpoint(tenant, runId, jobId, List.copyOf(pending));
+                pending.clear();
+            }
+        };
         AwsErrors.Problem problem = null;
         @SuppressWarnings("unchecked")
         Map<String, String> tags = (Map<String, String>) start.job().parameters().getOrDefault("tags", Map.of());
@@ -237,16 +272,27 @@ class JobRunner {
                 }
             }
         } catch (SdkException e) {
-            if (Thread.currentThread().isInterrupted()) {
-                return Optional.empty(); // the SDK gave up because this thread was interrupted: see underWay
+            if (Thread.interrupted()) {
+                // the SDK gave up because this thread was interrupted: keep what was done, then give the run back (see underWay)
+                try {
+                    if (!pending.isEmpty()) {
+                        checkpoint(tenant, runId, jobId, pending);
+                    }
+                } catch (RuntimeException notRecorded) {
+                    // the next attempt resumes from AWS's state either way
+                } finally {
+                    Thread.currentThread().interrupt();
+                }
+                return Optional.empty();
             }
             problem = AwsErrors.of(e, aws.platformPrincipal(), region);
         }
         AwsErrors.Problem outcome = problem;
         return turns.inTurn(() -> tx.execute(s -> {
-            if (!dry.isEmpty()) {
-                rows.insertResults(tenant, runId, dry);
+            if (!rows.running(runId)) {
+                return rows.find(jobId); // ended elsewhere (taken over), or gone with its job
             }
+            record(tenant, runId, jobId, pending);
             int[] counts = rows.resultCounts(runId);
             boolean failedResource = counts[1] > 0;
             end(runId, jobId, outcome == null && !failedResource ? "succeeded" : "failed",
@@ -257,28 +303,33 @@ class JobRunner {
         }));
     }
 
-    /** Records results as their changes are made, with one activity event per change; stops the run when its rows are gone. */
+    /** Records results during a long run, every {@link #CHECKPOINT_EVERY}; stops the run when its rows are gone. */
     private void checkpoint(UUID tenant, UUID run, UUID job, List<JobRows.Result> batch) {
         turns.inTurn(() -> tx.execute(s -> {
             if (!rows.running(run)) {
                 throw new Gone();
             }
-            rows.insertResults(tenant, run, batch);
-            for (JobRows.Result r : batch) {
-                if (!r.outcome().equals("done")) {
-                    continue;
-                }
-                Action action = switch (r.action()) {
-                    case "stop" -> Action.INSTANCE_STOPPED;
-                    case "start" -> Action.INSTANCE_STARTED;
-                    case "snapshot" -> Action.SNAPSHOT_CREATED;
-                    default -> Action.SNAPSHOT_DELETED;
-                };
-                String type = r.resourceId().startsWith("i-") ? "instance" : "snapshot";
-                activity.record(action, new Target(type, r.resourceId()), Map.of("region", r.region(), "job", job.toString(), "run", run.toString()));
-            }
+            record(tenant, run, job, batch);
             return null;
         }));
+    }
+
+    /** Results, each change with its activity event, in the caller's transaction. */
+    private void record(UUID tenant, UUID run, UUID job, List<JobRows.Result> results) {
+        rows.insertResults(tenant, run, results);
+        for (JobRows.Result r : results) {
+            if (!r.outcome().equals("done")) {
+                continue;
+            }
+            Action action = switch (r.action()) {
+                case "stop" -> Action.INSTANCE_STOPPED;
+                case "start" -> Action.INSTANCE_STARTED;
+                case "snapshot" -> Action.SNAPSHOT_CREATED;
+                default -> Action.SNAPSHOT_DELETED;
+            };
+            String type = r.resourceId().startsWith("i-") ? "instance" : "snapshot";
+            activity.record(action, new Target(type, r.resourceId()), Map.of("region", r.region(), "job", job.toString(), "run", run.toString()));
+        }
     }
 
     /** Stops or starts the instances in {@code from} state that carry every tag of the selection, 50 per call. */

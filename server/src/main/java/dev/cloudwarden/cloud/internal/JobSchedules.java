@@ -2,7 +2,9 @@ package dev.cloudwarden.cloud.internal;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.ScheduledExecution;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -58,36 +60,62 @@ class JobSchedules {
         }
     }
 
-    /** Whether {@code due} is one of the job's slots as its schedule stands now. */
+    /** The widest daylight-saving gap a slot can be moved by (the usual one is an hour). */
+    private static final Duration WIDEST_GAP = Duration.ofHours(3);
+
+    /**
+     * Whether {@code due} is one of the job's slots as its schedule stands now: walked to from before it,
+     * since a slot moved by a gap (03:30 for a skipped 02:30) is not the next one after a second before.
+     */
     static boolean isSlot(JobRows.Job job, Instant due) {
-        return next(job, due.minusSeconds(1)).filter(due::equals).isPresent();
+        Optional<Instant> slot = next(job, due.minus(WIDEST_GAP));
+        while (slot.isPresent() && slot.get().isBefore(due)) {
+            slot = next(job, slot.get());
+        }
+        return slot.filter(due::equals).isPresent();
     }
 
     /**
      * After a job is created or changed: its entry moves to its next slot, or goes while it is paused or
-     * unscheduled. An entry under way is left alone: when it ends it reads the job again.
+     * unscheduled. An entry under way, or one whose slot has come (waiting for a node, for its tenant's
+     * turn, or to be tried again), is left alone: it reads the job when it executes and when it ends, so
+     * a slot that came is never lost and a run it started is never left behind.
      */
     void plan(UUID tenant, JobRows.Job job, Instant now) {
         TaskInstanceId id = TaskInstanceId.of(names.tick().getTaskName(), job.id().toString());
         Optional<ScheduledExecution<Object>> entry = scheduler.getScheduledExecution(id);
-        if (entry.isPresent() && entry.get().isPicked()) {
+        if (entry.isPresent() && (entry.get().isPicked() || !due(entry.get()).isAfter(now))) {
             return;
         }
         Optional<Instant> next = next(job, now);
-        if (next.isEmpty()) {
-            entry.ifPresent(e -> scheduler.cancel(id));
-        } else if (entry.isPresent()) {
-            scheduler.reschedule(id, next.get(), new JobQueue.Tick(tenant, job.id(), next.get()));
-        } else {
-            scheduler.schedule(names.tick().instance(job.id().toString()).data(new JobQueue.Tick(tenant, job.id(), next.get()))
-                    .scheduledTo(next.get()));
+        try {
+            if (next.isEmpty()) {
+                entry.ifPresent(e -> scheduler.cancel(id));
+            } else if (entry.isPresent()) {
+                scheduler.reschedule(id, next.get(), new JobQueue.Tick(tenant, job.id(), next.get()));
+            } else {
+                scheduler.schedule(names.tick().instance(job.id().toString()).data(new JobQueue.Tick(tenant, job.id(), next.get()))
+                        .scheduledTo(next.get()));
+            }
+        } catch (TaskInstanceCurrentlyExecutingException justPicked) {
+            // a node took it meanwhile: it reads the job when it ends
         }
     }
 
-    /** After a job is deleted: its entry goes (one under way finds the job gone when it ends). */
+    /** The slot a tick stands for (its execution time moves when it steps back or waits to be tried again; its slot does not). */
+    private static Instant due(ScheduledExecution<Object> entry) {
+        // read as untyped data by the scheduler client: back through the serializer into a tick
+        return JobQueue.SERIALIZER.deserialize(JobQueue.Tick.class, JobQueue.SERIALIZER.serialize(entry.getData())).due();
+    }
+
+    /** After a job is deleted: its entry goes (one under way, or whose slot has come, finds the job gone). */
     void forget(UUID job) {
         TaskInstanceId id = TaskInstanceId.of(names.tick().getTaskName(), job.toString());
-        scheduler.getScheduledExecution(id).filter(e -> !e.isPicked()).ifPresent(e -> scheduler.cancel(id));
+        try {
+            scheduler.getScheduledExecution(id).filter(e -> !e.isPicked()).ifPresent(e -> scheduler.cancel(id));
+        } catch (TaskInstanceCurrentlyExecutingException justPicked) {
+            // a node took it meanwhile: it finds the job gone
+        }
     }
 
     /** Queues a run to execute now on whichever node takes it first; this node looks as soon as the transaction commits. */

@@ -122,6 +122,11 @@ class Jobs {
         });
     }
 
+    /** Before an account is deleted, in its transaction: its jobs' scheduler entries go (the jobs go with the account). */
+    void forgetAccount(UUID account) {
+        rows.list().stream().filter(j -> j.cloudAccountId().equals(account)).forEach(j -> schedules.forget(j.id()));
+    }
+
     /** What the tenant's jobs need the role to allow, for the setup documents. */
     SetupDocuments.Features features() {
         List<Map<String, String>> startStop = new ArrayList<>();

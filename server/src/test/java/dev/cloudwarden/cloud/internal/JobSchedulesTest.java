@@ -44,10 +44,13 @@ class JobSchedulesTest {
         assertThat(spring.get(1).atZone(BERLIN).toLocalDate()).isEqualTo(LocalDate.of(2027, 3, 28));
         assertThat(spring.get(1)).isEqualTo(Instant.parse("2027-03-28T01:30:00Z")); // 03:30 CEST: once, moved by the gap
         assertThat(spring.get(2)).isEqualTo(Instant.parse("2027-03-29T00:30:00Z")); // 02:30 CEST
+        assertThat(spring).as("each is recognised as the job's slot when it executes").allMatch(i -> JobSchedules.isSlot(at0230, i));
+        assertThat(JobSchedules.isSlot(at0230, Instant.parse("2027-03-28T01:00:00Z"))).isFalse(); // 03:00 CEST: not a slot
         // 2027-10-31: 03:00 goes back to 02:00, so 02:30 happens twice; the job runs once
         List<Instant> autumn = slots(at0230, LocalDate.of(2027, 10, 30), LocalDate.of(2027, 11, 2));
         assertThat(autumn).hasSize(3);
         assertThat(autumn.get(1)).isEqualTo(Instant.parse("2027-10-31T00:30:00Z")); // the first 02:30 (CEST)
+        assertThat(JobSchedules.isSlot(at0230, Instant.parse("2027-10-31T01:30:00Z"))).as("not the second 02:30 (CET)").isFalse();
     }
 
     @Test

@@ -38,6 +38,8 @@ class JobSchedulingTest extends IntegrationTest {
 
     @Autowired
     JobQueue.Names names;
+    @Autowired
+    com.github.kagkarlsson.scheduler.Scheduler scheduler;
 
     record Scheduled(Api.Tenant tenant, String accountId, String jobId) {
     }
@@ -122,6 +124,12 @@ class JobSchedulingTest extends IntegrationTest {
             assertThat(r.status()).as(bad.getKey()).isEqualTo(400);
             assertThat(r.json().get("field").asString()).as(bad.getKey()).isEqualTo(bad.getValue());
         }
+
+        // the account goes: its jobs, their runs and their scheduler entries with it
+        assertThat(tickTime(s.jobId())).isNotNull();
+        assertThat(api.delete("/api/v1/cloud-accounts/" + s.accountId(), s.tenant().token()).status()).isEqualTo(204);
+        assertThat(tickTime(s.jobId())).isNull();
+        assertThat(api.get(history, s.tenant().token()).status()).isEqualTo(404);
     }
 
     @Test
@@ -149,6 +157,43 @@ class JobSchedulingTest extends IntegrationTest {
 
         assertThat(api.delete("/api/v1/jobs/" + s.jobId(), s.tenant().token()).status()).isEqualTo(204);
         assertThat(tickTime(s.jobId())).as("deleted: off the queue").isNull();
+    }
+
+    @Test
+    void aSlotThatHasComeIsNotLostToAChangeAndARunItBeganEndsWhenTheJobIsPaused() throws Exception {
+        Scheduled s = everyMinute("Slot came");
+        Instant slot = tickTime(s.jobId());
+        scheduler.pause(); // the slot comes while no node polls: its tick waits, due
+        try {
+            clock.advance(Duration.between(clock.instant(), slot).plusSeconds(1));
+            // an earlier attempt of the slot's run had begun (its node then stopped)
+            UUID run = JobRunner.scheduledRunId(UUID.fromString(s.jobId()), slot);
+            try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement("""
+                    insert into job_runs (id, tenant_id, job_id, status, dry_run, trigger, queued_at, started_at, attempts)
+                    values (?, ?, ?::uuid, 'running', false, 'schedule', ?, ?, 1)""")) {
+                ps.setObject(1, run);
+                ps.setObject(2, s.tenant().tenantId());
+                ps.setString(3, s.jobId());
+                ps.setTimestamp(4, Timestamp.from(slot));
+                ps.setTimestamp(5, Timestamp.from(slot));
+                ps.executeUpdate();
+            }
+            assertThat(api.patch("/api/v1/jobs/" + s.jobId(), Map.of("name", "Renamed"), s.tenant().token()).status()).isEqualTo(200);
+            assertThat(tickTime(s.jobId())).as("a change does not move a slot that has come").isEqualTo(slot);
+            assertThat(api.patch("/api/v1/jobs/" + s.jobId(), Map.of("paused", true), s.tenant().token()).status()).isEqualTo(200);
+            assertThat(tickTime(s.jobId())).as("nor does a pause take it away").isEqualTo(slot);
+        } finally {
+            scheduler.resume();
+        }
+        JsonNode ended = awaitRun(s, JobRunner.scheduledRunId(UUID.fromString(s.jobId()), slot));
+        assertThat(ended.get("status").asString()).as(ended.toString()).isEqualTo("cancelled");
+        assertThat(ended.get("code").asString()).isEqualTo("job_paused");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (tickTime(s.jobId()) != null && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(tickTime(s.jobId())).as("paused: off the queue once the slot is dealt with").isNull();
+        assertThat(runs(s)).hasSize(1);
     }
 
     /** A run entry as a node that then died left it: picked, its heartbeat a minute old. */
