@@ -98,6 +98,11 @@ class JobRows {
                 .params(status, code, message, Timestamp.from(now), id).update() == 1;
     }
 
+    /** Whether the tenant in scope is active: a terminated organisation's jobs do not run (P17). */
+    boolean tenantActive() {
+        return jdbc.sql("select count(*) from tenants where status = 'ACTIVE'").query(Integer.class).single() == 1;
+    }
+
     boolean running(UUID run) {
         return jdbc.sql("select count(*) from job_runs where id = ? and status = 'running'").param(run).query(Integer.class).single() == 1;
     }

@@ -54,6 +54,7 @@ class JobRunner {
     static final String JOB_TAG = "cloudwarden:job";
     static final String RUN_TAG = "cloudwarden:run";
     static final int MAX_ATTEMPTS = 3;
+    static final String SUBSCRIPTION_ENDED = "subscription_ended";
     /** Results a run keeps before it records them (and their events) ahead of its end: a short run needs two transactions. */
     static final int CHECKPOINT_EVERY = 100;
 
@@ -128,6 +129,12 @@ class JobRunner {
                 return new Slot(null, null);
             }
             Optional<JobRows.Run> run = rows.run(jobId, runId);
+            if (!rows.tenantActive()) {
+                // the subscription ended: nothing runs, and the tick goes (renewal plans the jobs again)
+                run.filter(r -> r.status().equals("queued") || r.status().equals("running")).ifPresent(r -> end(runId, jobId, "cancelled",
+                        SUBSCRIPTION_ENDED, "The organisation's subscription has ended.", r.roleSessionName(), rows.resultCounts(runId)[0]));
+                return new Slot(null, null);
+            }
             if (job.paused() || !JobSchedules.isSlot(job, due)) {
                 // an attempt of this slot's run may have begun before the change: it ends, never left running
                 run.filter(r -> r.status().equals("queued") || r.status().equals("running")).ifPresent(r -> end(runId, jobId, "cancelled",
@@ -203,6 +210,11 @@ class JobRunner {
         JobRows.Run run = rows.run(jobId, runId).orElse(null);
         if (run == null || !(run.status().equals("queued") || run.status().equals("running"))) {
             return null; // deleted with its job or account, or already ended
+        }
+        if (!rows.tenantActive()) {
+            end(runId, jobId, "cancelled", SUBSCRIPTION_ENDED, "The organisation's subscription has ended.", run.roleSessionName(),
+                    rows.resultCounts(runId)[0]);
+            return null;
         }
         if (job.paused()) {
             end(runId, jobId, "cancelled", "job_paused", "The job was paused before the run started.", null, 0);

@@ -37,6 +37,9 @@ class JobRuns {
             if (rows.find(job).orElseThrow(ApiProblem::notFound).paused()) {
                 throw ApiProblem.conflict("job_paused", "The job is paused; resume it first.");
             }
+            if (!rows.tenantActive()) {
+                throw ApiProblem.conflict(JobRunner.SUBSCRIPTION_ENDED, "The organisation's subscription has ended.");
+            }
             Instant now = clock.instant();
             rows.insertRun(run, tenant, job, dryRun, "manual", now);
             schedules.queue(tenant, job, run, now);

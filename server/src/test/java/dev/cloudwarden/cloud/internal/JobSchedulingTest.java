@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
  * by the test: a job runs at its slot once and moves to its next, pausing takes it off the queue and
  * resuming puts it back, a slot missed by more than the grace is recorded as missed, and a run whose
  * node died (its entry picked, its heartbeat stale) is taken over and resumed, or ended once its
- * attempts are spent.
+ * attempts are spent. The scheduler waits between polls by the server's clock, so a test that stops
+ * the clock moves it on, or lets it run again, before it waits for the scheduler.
  */
 @TestPropertySource(properties = {
         // a missed slot shows by moving the clock minutes, not hours (sign-up rows compare it with the database's);
@@ -61,6 +62,18 @@ class JobSchedulingTest extends IntegrationTest {
             ps.setString(2, job);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getTimestamp(1).toInstant() : null;
+            }
+        }
+    }
+
+    /** The job's tick as the scheduler holds it, for a failure's message. */
+    private String tickRow(String job) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                "select execution_time, picked, picked_by, consecutive_failures, last_failure from scheduled_tasks where task_instance = ?")) {
+            ps.setString(1, job);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) + " picked=" + rs.getString(2) + " by " + rs.getString(3) + " failures=" + rs.getString(4)
+                        + " last failure " + rs.getString(5) : "none";
             }
         }
     }
@@ -185,8 +198,9 @@ class JobSchedulingTest extends IntegrationTest {
         } finally {
             scheduler.resume();
         }
+        clock.release(); // the scheduler waits between polls by the server's clock: standing still, it would not poll again
         JsonNode ended = awaitRun(s, JobRunner.scheduledRunId(UUID.fromString(s.jobId()), slot));
-        assertThat(ended.get("status").asString()).as(ended.toString()).isEqualTo("cancelled");
+        assertThat(ended.get("status").asString()).as(ended + "; its tick: " + tickRow(s.jobId())).isEqualTo("cancelled");
         assertThat(ended.get("code").asString()).isEqualTo("job_paused");
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (tickTime(s.jobId()) != null && System.nanoTime() < deadline) {
@@ -194,6 +208,41 @@ class JobSchedulingTest extends IntegrationTest {
         }
         assertThat(tickTime(s.jobId())).as("paused: off the queue once the slot is dealt with").isNull();
         assertThat(runs(s)).hasSize(1);
+    }
+
+    @Test
+    void aTerminatedOrganisationsJobsNeverRunNotEvenRunsAlreadyQueued() throws Exception {
+        Scheduled s = everyMinute("Terminated");
+        Instant slot = tickTime(s.jobId());
+        scheduler.pause(); // a run is queued and a slot comes, then the subscription ends before any node takes them
+        String queued;
+        try {
+            Api.Response r = api.post("/api/v1/jobs/" + s.jobId() + "/runs", Map.of("dryRun", false), s.tenant().token());
+            assertThat(r.status()).isEqualTo(202);
+            queued = r.json().get("id").asString();
+            clock.advance(Duration.between(clock.instant(), slot).plusSeconds(1));
+            try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                    "update tenants set status = 'TERMINATED' where id = ?")) {
+                ps.setObject(1, s.tenant().tenantId());
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+        } finally {
+            scheduler.resume();
+        }
+        clock.release(); // the scheduler waits between polls by the server's clock: standing still, it would not poll again
+        // the organisation's users can no longer sign in or use their tokens: read behind the API
+        assertThat(api.get("/api/v1/jobs/" + s.jobId() + "/runs", s.tenant().token()).status()).isEqualTo(401);
+        String ended = "select count(*) from job_runs where id = ?::uuid and status = 'cancelled' and code = 'subscription_ended'"
+                + " and started_at is null";
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while ((TestDatabase.count(ended, queued) == 0 || tickTime(s.jobId()) != null) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(TestDatabase.count(ended, queued)).as("the queued run ends, never started").isEqualTo(1);
+        assertThat(tickTime(s.jobId())).as("the job's schedule is off the queue").isNull();
+        assertThat(TestDatabase.count("select count(*) from job_runs where job_id = ?::uuid", s.jobId())).as("the slot made no run").isEqualTo(1);
+        assertThat(TestDatabase.count("select count(*) from cloud_resources where account_id = ?::uuid", s.accountId()))
+                .as("nothing synced").isZero();
     }
 
     /** A run entry as a node that then died left it: picked, its heartbeat a minute old. */
