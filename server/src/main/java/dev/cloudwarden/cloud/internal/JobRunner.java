@@ -92,7 +92,7 @@ class JobRunner {
         }
     }
 
-    /** The run's rows went while it ran (its job or account was deleted): it stops acting. */
+    /** The run is no longer under way (it ended on another node, or went with its job or account): this execution stops acting. */
     private static final class Gone extends RuntimeException {
         Gone() {
             super("job run gone", null, false, false);
@@ -131,13 +131,13 @@ class JobRunner {
             Optional<JobRows.Run> run = rows.run(jobId, runId);
             if (!rows.tenantActive()) {
                 // the subscription ended: nothing runs, and the tick goes (renewal plans the jobs again)
-                run.filter(r -> r.status().equals("queued") || r.status().equals("running")).ifPresent(r -> end(runId, jobId, "cancelled",
+                run.filter(JobRunner::underWayOrQueued).ifPresent(r -> end(runId, jobId, "cancelled",
                         SUBSCRIPTION_ENDED, "The organisation's subscription has ended.", r.roleSessionName(), rows.resultCounts(runId)[0]));
                 return new Slot(null, null);
             }
             if (job.paused() || !JobSchedules.isSlot(job, due)) {
                 // an attempt of this slot's run may have begun before the change: it ends, never left running
-                run.filter(r -> r.status().equals("queued") || r.status().equals("running")).ifPresent(r -> end(runId, jobId, "cancelled",
+                run.filter(JobRunner::underWayOrQueued).ifPresent(r -> end(runId, jobId, "cancelled",
                         job.paused() ? "job_paused" : "schedule_changed", job.paused() ? "The job was paused before the run finished."
                                 : "The job's schedule changed before the run finished.", r.roleSessionName(), rows.resultCounts(runId)[0]));
                 return new Slot(job, null);
@@ -155,6 +155,10 @@ class JobRunner {
             return Optional.ofNullable(slot.job());
         }
         return underWay(tenant, slot.start());
+    }
+
+    private static boolean underWayOrQueued(JobRows.Run run) {
+        return run.status().equals("queued") || run.status().equals("running");
     }
 
     /** The run of a job's slot: the same on every node and every attempt. */
@@ -208,7 +212,7 @@ class JobRunner {
     private Start begin(UUID tenant, JobRows.Job job, UUID runId) {
         UUID jobId = job.id();
         JobRows.Run run = rows.run(jobId, runId).orElse(null);
-        if (run == null || !(run.status().equals("queued") || run.status().equals("running"))) {
+        if (run == null || !underWayOrQueued(run)) {
             return null; // deleted with its job or account, or already ended
         }
         if (!rows.tenantActive()) {
