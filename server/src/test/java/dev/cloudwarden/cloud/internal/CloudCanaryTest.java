@@ -18,10 +18,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import tools.jackson.databind.JsonNode;
 
 /**
- * Canary role ARN, external ID and session credentials: absent from every log line, every response
- * (except the setup answer's own external ID), every activity event and a pg_dump of the database.
+ * Canary role ARN, external ID and session credentials (a verification's, a sync's and a job run's):
+ * absent from every log line, every response (except the setup answer's own external ID), every
+ * activity event and a pg_dump of the database, the scheduler's queue included.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class CloudCanaryTest extends IntegrationTest {
@@ -57,9 +59,18 @@ class CloudCanaryTest extends IntegrationTest {
         responses.add(api.post("/api/v1/cloud-accounts", Map.of("name", "Again", "provider", "aws", "roleArn", role.arn(),
                 "regions", List.of("us-east-1")), tenant.token())); // 409, must not echo the ARN
 
-        // every temporary credential the sandbox issued for this role (the verification's and the sync's sessions)
+        // a scheduled job (its tick is in the scheduler's table) and a run of it, with its own session
+        String job = TestCloud.createJob(api, tenant.token(), id, Map.of("name", "Canary stop", "type", "stop_instances",
+                "schedule", "0 19 * * 1-5", "timezone", "Europe/Berlin", "parameters", Map.of("tags", Map.of("env", "dev")))).get("id").asString();
+        JsonNode run = TestCloud.runAndWait(api, tenant.token(), job, true);
+        assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("succeeded");
+        responses.add(api.get("/api/v1/jobs/" + job, tenant.token()));
+        responses.add(api.get("/api/v1/jobs/" + job + "/runs", tenant.token()));
+        responses.add(api.get("/api/v1/jobs/" + job + "/runs/" + run.get("id").asString(), tenant.token()));
+
+        // every temporary credential the sandbox issued for this role (the verification's, the sync's and the run's sessions)
         List<CloudSim.Issued> issued = sandbox.sim().issued().stream().filter(i -> i.roleArn().equals(role.arn())).toList();
-        assertThat(issued).hasSize(2);
+        assertThat(issued).hasSize(3);
         List<String> canaries = new ArrayList<>(List.of(role.arn(), roleName, ACCOUNT, externalId));
         for (CloudSim.Issued i : issued) {
             canaries.addAll(List.of(i.key().accessKeyId(), i.key().secretAccessKey(), i.sessionToken()));
@@ -78,6 +89,8 @@ class CloudCanaryTest extends IntegrationTest {
         String dump = TestDatabase.pgDump();
         String history = TestDatabase.activityRows();
         assertThat(dump).as("the control: the account is in the dump").contains(id);
+        assertThat(dump).as("the control: so are the job's scheduler entry and its run").contains("scheduled_tasks").contains(job)
+                .contains(run.get("id").asString());
         assertThat(history).as("the control: its events are in the history").contains(id);
         for (String canary : canaries) {
             assertThat(output.getAll()).as("log output").doesNotContain(canary);
