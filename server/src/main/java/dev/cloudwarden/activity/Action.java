@@ -47,9 +47,13 @@ public enum Action {
     INSTANCE_STARTED("instance.started", Log.TENANT, Actor.ANONYMOUS, "region", "job", "run"),
     SNAPSHOT_CREATED("snapshot.created", Log.TENANT, Actor.ANONYMOUS, "region", "job", "run"),
     SNAPSHOT_DELETED("snapshot.deleted", Log.TENANT, Actor.ANONYMOUS, "region", "job", "run"),
+    TENANT_TERMINATED("tenant.terminated", Log.TENANT, Actor.ANONYMOUS, "retention", "purge_after"),
+    TENANT_RENEWED("tenant.renewed", Log.TENANT, Actor.ANONYMOUS),
+    TENANT_PURGE_NOTICE_SENT("tenant.purge_notice_sent", Log.TENANT, Actor.ANONYMOUS, "purge_after", "recipients"),
     PLATFORM_SIGN_IN_FAILED("platform.sign_in_failed", Log.PLATFORM, Actor.ANONYMOUS, "reason"),
     PLATFORM_KEK_ROTATED("platform.kek_rotated", Log.PLATFORM, Actor.ANONYMOUS, "kek", "keysets"),
-    PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.ANONYMOUS, "previous");
+    PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.ANONYMOUS, "previous"),
+    PLATFORM_TENANT_PURGED("platform.tenant_purged", Log.PLATFORM, Actor.ANONYMOUS, "rows", "activity_seq", "activity_head_hash");
 
     /** Which chain an action goes to. */
     public enum Log {

@@ -43,6 +43,10 @@ public final class ApiProblem extends RuntimeException {
         return new ApiProblem(HttpStatus.FORBIDDEN, "forbidden", null, message);
     }
 
+    public static ApiProblem forbidden(String code, String message) {
+        return new ApiProblem(HttpStatus.FORBIDDEN, code, null, message);
+    }
+
     public static ApiProblem unauthorized(String code, String message) {
         return new ApiProblem(HttpStatus.UNAUTHORIZED, code, null, message);
     }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertyResolver;
@@ -34,6 +36,9 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             "admin", "secret", "guest", "test", "dev", "demo");
 
     static final int MIN_SECRET_LENGTH = 16;
+
+    /** How long a terminated organisation's data is kept at least, in prod (P17). */
+    static final Duration MINIMUM_RETENTION = Duration.ofDays(60);
 
     /** {@code cloudwarden.command} of the migration step, which needs the owner's credentials. */
     static final String MIGRATE = "migrate";
@@ -133,6 +138,10 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
             }
         }
 
+        // P17: a terminated organisation's data is kept at least 60 days (a tenant's own retention may only be longer).
+        if (!atLeast(env.getProperty("cloudwarden.lifecycle.retention", "60d"), MINIMUM_RETENTION)) {
+            violations.add(new Violation("cloudwarden.lifecycle.retention", "must be at least 60 days (P60D)"));
+        }
         if (!isFlag(env, "server.ssl.enabled", true, true)) {
             violations.add(new Violation("server.ssl.enabled", "must be true (HTTPS only)"));
         }
@@ -302,6 +311,15 @@ public class EnvironmentGuard implements EnvironmentPostProcessor, Ordered {
         }
         String d = domain.toLowerCase(Locale.ROOT).replaceFirst("\\.$", "");
         return RESERVED_DOMAINS.stream().noneMatch(r -> d.equals(r) || d.endsWith("." + r));
+    }
+
+    /** Whether {@code value} is a duration (ISO-8601 or 60d-style) of at least {@code minimum}; false when unreadable. */
+    private static boolean atLeast(String value, Duration minimum) {
+        try {
+            return DurationStyle.detectAndParse(value.strip()).compareTo(minimum) >= 0;
+        } catch (RuntimeException notADuration) {
+            return false;
+        }
     }
 
     /** True when the flag is set to {@code expected}, or absent and the default is {@code expected}; false when unreadable. */

@@ -311,10 +311,6 @@ public class TenantKeyring {
         return kek.id();
     }
 
-    void forget(UUID tenant) {
-        cache.invalidate(tenant);
-    }
-
     /** Stores a changed AEAD keyset (the database bumps the epoch); {@code newPrimary} also records when the primary changed. */
     private TenantKeys replaceAead(UUID tenant, TenantKeys current, KeysetHandle aead, boolean newPrimary) {
         TenantKeys replaced = new TenantKeys(tenant, aead, current.prfKeyset());
@@ -330,6 +326,14 @@ public class TenantKeyring {
             }
         });
         return replaced;
+    }
+
+    /**
+     * Drops this node's copy of the tenant's keys (its keyset was destroyed by the purge). Other nodes
+     * find the row gone at their next epoch check and drop theirs: from then on nothing decrypts.
+     */
+    public void forget(UUID tenant) {
+        cache.invalidate(tenant);
     }
 
     /** Puts keys into the cache as confirmed now (sign-up, and the benchmark's warm cache). */

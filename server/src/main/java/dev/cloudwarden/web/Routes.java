@@ -59,6 +59,7 @@ public final class Routes {
             // --- JSON API: the organisation ---
             signedIn(GET, "/api/v1/settings/security", ANYONE).token(TokenScope.READ),
             signedIn(PATCH, "/api/v1/settings/security", ADMINS),
+            signedIn(GET, "/api/v1/subscription", ANYONE).token(TokenScope.READ),
             signedIn(GET, "/api/v1/users", ANYONE).token(TokenScope.READ),
             signedIn(GET, "/api/v1/users/{id}", ANYONE).token(TokenScope.READ),
             // inviting or re-enabling creates a credential that would outlive the token: people only

@@ -35,11 +35,13 @@ class CatalogTest extends IntegrationTest {
             // the platform's digest-signing keys: public keys published for ever, private keysets wrapped by the KEK
             "audit_signing_keys",
             // the job scheduler's queue (db-scheduler): execution times and ids (tenant, job, run), no tenant data
-            "scheduled_tasks");
+            "scheduled_tasks",
+            // what is left of a purged tenant: its id (as id), dates and row counts, no customer data
+            "tenant_tombstones");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
-            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks");
+            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks", "tenant_tombstones");
 
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
@@ -48,7 +50,10 @@ class CatalogTest extends IntegrationTest {
             "tenant_ids_for_key_maintenance",    // tenant ids only, for KEK rotation
             "activity_undigested_chains",        // ids of the chains with events no digest covers yet
             "login_throttle_lock", "login_throttle_save",      // brute-force counters for unknown emails (no tenant data)
-            "login_throttle_key_get", "login_throttle_key_put"); // the platform key for those counters, wrapped
+            "login_throttle_key_get", "login_throttle_key_put", // the platform key for those counters, wrapped
+            // the subscription lifecycle (V14): each acts on the tenant in scope only and checks the rules itself
+            "tenant_terminate", "tenant_renew", "purge_tenant_step",
+            "tenants_in_lifecycle");             // ids and dates of terminated tenants, for the daily lifecycle pass
 
     @Test
     void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {

@@ -103,6 +103,12 @@ class JobRows {
         return jdbc.sql("select count(*) from tenants where status = 'ACTIVE'").query(Integer.class).single() == 1;
     }
 
+    /** Runs of the tenant in scope that are queued or under way: run id and job id. */
+    List<UUID[]> openRuns() {
+        return jdbc.sql("select id, job_id from job_runs where status in ('queued', 'running') order by queued_at")
+                .query((rs, n) -> new UUID[] {rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)}).list();
+    }
+
     boolean running(UUID run) {
         return jdbc.sql("select count(*) from job_runs where id = ? and status = 'running'").param(run).query(Integer.class).single() == 1;
     }

@@ -200,6 +200,17 @@ class JobRunner {
         }
     }
 
+    /**
+     * The subscription ended, in its transaction: every queued run and every run under way ends
+     * cancelled; one under way here is interrupted, elsewhere it stops at its next write.
+     */
+    void cancelAll(List<UUID> accounts) {
+        for (UUID[] run : rows.openRuns()) {
+            end(run[0], run[1], "cancelled", SUBSCRIPTION_ENDED, "The organisation's subscription has ended.", null, rows.resultCounts(run[0])[0]);
+        }
+        accounts.forEach(this::cancel);
+    }
+
     /** Interrupts the runs of a deleted account under way on this node (elsewhere they find their rows gone at the next change). */
     void cancel(UUID account) {
         Set<Thread> threads = underWay.get(account);

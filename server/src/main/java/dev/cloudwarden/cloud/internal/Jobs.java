@@ -127,6 +127,17 @@ class Jobs {
         rows.list().stream().filter(j -> j.cloudAccountId().equals(account)).forEach(j -> schedules.forget(j.id()));
     }
 
+    /** The subscription ended, in its transaction: every job's entry leaves the scheduler's queue. */
+    void unplanAll() {
+        rows.list().forEach(j -> schedules.forget(j.id()));
+    }
+
+    /** The subscription was renewed, in its transaction: every job that is not paused is planned again from now. */
+    void planAll() {
+        UUID tenant = tenants.require();
+        rows.list().forEach(j -> schedules.plan(tenant, j, clock.instant()));
+    }
+
     /** What the tenant's jobs need the role to allow, for the setup documents. */
     SetupDocuments.Features features() {
         List<Map<String, String>> startStop = new ArrayList<>();

@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import org.springframework.security.authentication.AccountExpiredException;
 import org.springframework.security.authentication.LockedException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.context.SecurityContext;
@@ -67,7 +68,8 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             response.sendRedirect(request.getContextPath() + "/login/mfa");
         } else {
             forget(request);
-            String outcome = e instanceof LockedException ? "locked" : e instanceof SignInBusyException ? "busy" : "error";
+            String outcome = e instanceof LockedException ? "locked" : e instanceof SignInBusyException ? "busy"
+                    : e instanceof AccountExpiredException ? "ended" : "error";
             response.sendRedirect(request.getContextPath() + "/login?" + outcome);
         }
     }

@@ -25,7 +25,8 @@ class CredentialEvents {
         LOGOUT("logout"),
         REVOKED("revoked"),
         USER_DISABLED("user_disabled"),
-        PASSWORD_RESET("password_reset");
+        PASSWORD_RESET("password_reset"),
+        SUBSCRIPTION_ENDED("subscription_ended");
 
         final String id;
 

@@ -3,6 +3,7 @@ package dev.cloudwarden.identity.internal;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
+import org.springframework.security.authentication.AccountExpiredException;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.LockedException;
@@ -14,7 +15,7 @@ import org.springframework.stereotype.Component;
  * Console sign-in through Spring Security's form login, checked by the same code as the API. A
  * brute-force lockout (of an account or of an unknown email alike) becomes a {@link LockedException},
  * which the console answers with {@code /login?locked}; a saturated node's 503 becomes
- * {@code /login?busy}. For an account with MFA it signs nobody in:
+ * {@code /login?busy}; the right password of an organisation whose subscription ended {@code /login?ended}. For an account with MFA it signs nobody in:
  * it hands over to the code step.
  */
 @Component
@@ -37,6 +38,9 @@ class PasswordAuthenticationProvider implements AuthenticationProvider {
         } catch (ApiProblem problem) {
             if (problem.status().value() == 429) {
                 throw new LockedException("Too many failed sign-in attempts.");
+            }
+            if (SignInService.SUBSCRIPTION_ENDED.equals(problem.code())) {
+                throw new AccountExpiredException("The organisation's subscription has ended.");
             }
             if (problem.status().value() == 503) {
                 throw new SignInBusyException();

@@ -28,6 +28,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class SignInService {
 
+    /**
+     * The answer to the right password of an active user whose organisation's subscription ended: a
+     * clear reason, no dates and no data (P17). A wrong password gets the usual answer.
+     */
+    static final String SUBSCRIPTION_ENDED = "subscription_ended";
+
     /** {@code second_factor} of a sign-in with the password alone. */
     private static final String NO_SECOND_FACTOR = "none";
 
@@ -65,6 +71,7 @@ public class SignInService {
      * After repeated failures the account, or the unknown email, is locked for a growing wait: then
      * this throws a 429 {@code too_many_attempts} {@link ApiProblem}, for both alike, and no password
      * is hashed (see {@link BruteForceProtection}).
+     * The right password of an organisation whose subscription ended gets 403 {@code subscription_ended}.
      * This is the first factor only: a principal with {@code mfaEnabled} still needs its second.
      */
     public Optional<CloudwardenPrincipal> authenticate(String email, Secret password) {
@@ -94,7 +101,7 @@ public class SignInService {
         return tenants.callAs(tenantId, () -> {
             // the user and whether they may act are read in the attempt's own transaction
             try (BruteForceProtection.Attempt<Optional<SignInRead>> attempt = bruteForce.beginAttempt(userId,
-                    () -> users.find(userId).map(row -> new SignInRead(row, users.findActive(row.id()))))) {
+                    () -> users.find(userId).map(row -> new SignInRead(row, users.findActive(row.id()), users.tenantTerminated())))) {
                 Optional<SignInRead> user = attempt.read();
                 TenantKeys keys = keyring.keys(tenantId);
                 if (user.isEmpty() || user.get().row().passwordHash() == null) {
@@ -104,8 +111,14 @@ public class SignInService {
                 }
                 UserRepository.UserRow row = user.get().row();
                 Optional<CloudwardenPrincipal> principal = user.get().principal();
-                if (!hasher.matches(keys, password, row.passwordHash()) || principal.isEmpty()) {
+                boolean matches = hasher.matches(keys, password, row.passwordHash());
+                if (!matches || principal.isEmpty()) {
                     attempt.failed(); // a disabled user or terminated tenant counts as a failure, as a wrong password
+                    if (matches && row.active() && user.get().tenantTerminated()) {
+                        // told only to whoever knows the password, and nothing else
+                        throw ApiProblem.forbidden(SUBSCRIPTION_ENDED,
+                                "This organisation's subscription has ended, so nobody can sign in to it. Its owner can renew it with Cloudwarden.");
+                    }
                     return Optional.empty();
                 }
                 if (hasher.needsUpgrade(row.passwordHash())) {
@@ -117,7 +130,7 @@ public class SignInService {
         });
     }
 
-    private record SignInRead(UserRepository.UserRow row, Optional<CloudwardenPrincipal> principal) {
+    private record SignInRead(UserRepository.UserRow row, Optional<CloudwardenPrincipal> principal, boolean tenantTerminated) {
     }
 
     /** Re-hashes at the current parameters; skipped (until the next sign-in) when no hashing slot is free. */

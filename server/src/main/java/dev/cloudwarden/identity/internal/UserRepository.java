@@ -102,6 +102,11 @@ class UserRepository {
         jdbc.sql("update users set role = ? where id = ?").params(role.name(), id).update();
     }
 
+    /** Whether the subscription of the tenant in scope has ended. */
+    boolean tenantTerminated() {
+        return jdbc.sql("select count(*) from tenants where status = 'TERMINATED'").query(Integer.class).single() == 1;
+    }
+
     void updateStatus(UUID id, String status) {
         jdbc.sql("update users set status = ? where id = ?").params(status, id).update();
     }

@@ -222,7 +222,7 @@ class JobSchedulingTest extends IntegrationTest {
             queued = r.json().get("id").asString();
             clock.advance(Duration.between(clock.instant(), slot).plusSeconds(1));
             try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
-                    "update tenants set status = 'TERMINATED' where id = ?")) {
+                    "update tenants set status = 'TERMINATED', terminated_at = now(), purge_after = now() + interval '60 days' where id = ?")) {
                 ps.setObject(1, s.tenant().tenantId());
                 assertThat(ps.executeUpdate()).isEqualTo(1);
             }

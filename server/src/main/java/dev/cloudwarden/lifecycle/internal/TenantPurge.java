@@ -1,0 +1,119 @@
+package dev.cloudwarden.lifecycle.internal;
+
+import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.Target;
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.crypto.TenantKeyring;
+import dev.cloudwarden.tenancy.TenantContext;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The permanent purge of a terminated tenant past its retention window: the database's
+ * {@code purge_tenant_step} called in its own short transactions until it is done (each deletes at
+ * most {@code cloudwarden.lifecycle.purge-batch} rows of one table), so other tenants' queries never
+ * wait long behind it, and a crash between steps loses nothing: the next purge resumes. The database
+ * refuses a tenant that is not past its window whatever this class does; this class says why first.
+ */
+@Component
+class TenantPurge {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** What is left of a purged tenant (no customer data); {@code purgedAt} is null while its purge is under way. */
+    record Tombstone(UUID tenant, Instant createdAt, Instant terminatedAt, Instant purgeAfter, Instant purgeStartedAt, Instant purgedAt,
+                     Map<String, Long> rowCounts, long activitySeq, String activityHeadHash) {
+        long rows() {
+            return rowCounts.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private final JdbcClient jdbc;
+    private final TenantContext tenants;
+    private final TransactionTemplate tx;
+    private final TenantKeyring keyring;
+    private final ActivityLog activity;
+    private final LifecycleSettings settings;
+
+    TenantPurge(JdbcClient jdbc, TenantContext tenants, TransactionTemplate tx, TenantKeyring keyring,
+                ActivityLog activity, LifecycleSettings settings) {
+        this.jdbc = jdbc;
+        this.tenants = tenants;
+        this.tx = tx;
+        this.keyring = keyring;
+        this.activity = activity;
+        this.settings = settings;
+    }
+
+    /**
+     * Purges the tenant, or finishes a purge a crash interrupted; answers the tombstone. Idempotent: a
+     * tenant already purged answers its tombstone. Refused (409) for an active tenant and for one whose
+     * window has not ended, 404 for an unknown id.
+     */
+    Tombstone purge(UUID tenant) {
+        Optional<Tombstone> done = tombstone(tenant).filter(t -> t.purgedAt() != null);
+        if (done.isPresent()) {
+            return done.get();
+        }
+        refuseUnlessDue(tenant);
+        while (step(tenant) != null) {
+            // one bounded batch per transaction
+        }
+        keyring.forget(tenant);
+        Tombstone tombstone = tombstone(tenant).orElseThrow();
+        activity.record(Action.PLATFORM_TENANT_PURGED, Target.tenant(tenant), Map.of("rows", tombstone.rows(),
+                "activity_seq", tombstone.activitySeq(), "activity_head_hash", tombstone.activityHeadHash()));
+        return tombstone;
+    }
+
+    /** One step in its own transaction: the table it deleted from, or null once the purge is complete. */
+    String step(UUID tenant) {
+        return tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("select purge_tenant_step(?, ?)").params(tenant, settings.purgeBatch())
+                .query((rs, n) -> rs.getString(1)).list().getFirst()));
+    }
+
+    private void refuseUnlessDue(UUID tenant) {
+        record State(String status, Instant purgeAfter, boolean due) {
+        }
+        State state = tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("""
+                        select status, purge_after, coalesce(purge_after <= now(), false) from tenants""")
+                .query((rs, n) -> new State(rs.getString(1), instant(rs.getTimestamp(2)), rs.getBoolean(3))).optional()))
+                .orElseThrow(ApiProblem::notFound);
+        if (state.status().equals("ACTIVE")) {
+            throw ApiProblem.conflict("tenant_active", "Tenant " + tenant + " is active: only a terminated tenant past its retention "
+                    + "window can be purged.");
+        }
+        if (!state.due()) {
+            throw ApiProblem.conflict("retention_not_over", "Tenant " + tenant + " is terminated, but its retention window lasts until "
+                    + Subscriptions.DATE.format(state.purgeAfter()) + ": it cannot be purged before then.");
+        }
+    }
+
+    /** The tombstone of a purged tenant (or of a purge under way). */
+    Optional<Tombstone> tombstone(UUID tenant) {
+        return tx.execute(s -> jdbc.sql("""
+                        select id, created_at, terminated_at, purge_after, purge_started_at, purged_at, row_counts::text, activity_seq,
+                               activity_head_hash
+                        from tenant_tombstones where id = ?""").param(tenant)
+                .query((rs, n) -> new Tombstone(rs.getObject(1, UUID.class), instant(rs.getTimestamp(2)), instant(rs.getTimestamp(3)),
+                        instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)),
+                        new TreeMap<>(JSON.readValue(rs.getString(7), new TypeReference<Map<String, Long>>() { })), rs.getLong(8),
+                        HexFormat.of().formatHex(rs.getBytes(9))))
+                .optional());
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,426 @@
+package dev.cloudwarden.lifecycle.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.crypto.FieldCrypto;
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestCloud;
+import dev.cloudwarden.support.TestDatabase;
+import dev.cloudwarden.support.TestMail;
+import dev.cloudwarden.support.TestUsers;
+import dev.cloudwarden.tenancy.TenantContext;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * Promise P17 through the real parts: termination (sign-in, sessions, tokens, schedules), renewal
+ * that restores the earlier state precisely, and the purge: refused before the window by the
+ * application and by the database, complete after it (every catalog table, keysets, tombstone),
+ * resumable after a crash, and blind to other tenants.
+ */
+class SubscriptionLifecycleTest extends IntegrationTest {
+
+    private static final FieldCrypto.Field ROLE_ARN = new FieldCrypto.Field("cloud_accounts", "role_arn_ciphertext");
+
+    @Autowired
+    Subscriptions subscriptions;
+
+    @Autowired
+    TenantPurge purge;
+
+    @Autowired
+    LifecycleSweep sweep;
+
+    @Autowired
+    LifecycleCommands commands;
+
+    @Autowired
+    FieldCrypto crypto;
+
+    @Autowired
+    TenantContext tenants;
+
+    /** A tenant with a second owner-like admin, a disabled viewer, a personal access token, a cloud account and two scheduled jobs. */
+    record Org(Api.Tenant owner, TestUsers.User admin, String disabledEmail, String pat, String accountId, String activeJob, String pausedJob) {
+        UUID id() {
+            return owner.tenantId();
+        }
+    }
+
+    private Org org(String name) throws Exception {
+        Api.Tenant owner = api.signUpAndSignIn(name);
+        TestUsers.User admin = TestUsers.add(owner, "ADMIN");
+        TestUsers.User viewer = TestUsers.add(owner, "VIEWER");
+        assertThat(api.delete("/api/v1/users/" + viewer.id(), owner.token()).status()).as("disable the viewer").isIn(200, 204);
+        String pat = api.post("/api/v1/tokens", Map.of("name", "ci", "scopes", List.of("read"),
+                "expiresAt", Instant.now().plusSeconds(86_400).toString()), owner.token()).json().get("token").asString();
+        String account = TestCloud.addSandboxAccount(api, owner.token(), List.of("us-east-1")).get("id").asString();
+        String active = TestCloud.createJob(api, owner.token(), account, Map.of("name", "Frequent sync", "type", "inventory_sync",
+                "schedule", "*/5 * * * *", "timezone", "UTC")).get("id").asString();
+        String paused = TestCloud.createJob(api, owner.token(), account, Map.of("name", "Paused sync", "type", "inventory_sync",
+                "schedule", "30 * * * *", "timezone", "UTC")).get("id").asString();
+        assertThat(api.patch("/api/v1/jobs/" + paused, Map.of("paused", true), owner.token()).status()).isEqualTo(200);
+        return new Org(owner, admin, viewer.email(), pat, account, active, paused);
+    }
+
+    @Test
+    void terminationEndsSignInSessionsTokensAndSchedulesInOneStepAndTellsTheAdministrators() throws Exception {
+        Org org = org("Ending Org");
+        ConsoleClient console = new ConsoleClient(port).signIn(org.owner().email(), Api.PASSWORD);
+        assertThat(console.get("/console").status()).isEqualTo(200);
+        assertThat(api.get("/api/v1/subscription", org.owner().token()).json().get("status").asString()).isEqualTo("active");
+        assertThat(ticks(org.activeJob())).isEqualTo(1);
+        long mailsBefore = TestMail.countTo(org.owner().email());
+
+        Subscriptions.Subscription ended = subscriptions.terminate(org.id(), null);
+        assertThat(Duration.between(ended.terminatedAt(), ended.purgeAfter())).isEqualTo(Duration.ofDays(60));
+
+        // every way in is closed: API session, personal access token, console session
+        assertThat(api.get("/api/v1/me", org.owner().token()).status()).isEqualTo(401);
+        assertThat(api.get("/api/v1/me", org.pat()).status()).isEqualTo(401);
+        assertThat(console.get("/console").status()).isEqualTo(302);
+        assertThat(TestDatabase.count("select count(*) from api_sessions where tenant_id = ? and revoked_at is null", org.id())).isZero();
+        assertThat(TestDatabase.count("select count(*) from personal_access_tokens where tenant_id = ? and revoked_at is null", org.id())).isZero();
+        assertThat(TestDatabase.count("select count(*) from spring_session where principal_name = ?", org.owner().userId().toString())).isZero();
+
+        // the right password gets a clear reason and nothing else; a wrong one the usual answer
+        Api.Response refused = api.post("/api/v1/sessions", Map.of("email", org.owner().email(), "password", Api.PASSWORD), null);
+        assertThat(refused.status()).isEqualTo(403);
+        assertThat(refused.json().get("error").asString()).isEqualTo("subscription_ended");
+        assertThat(refused.body()).doesNotContain(org.owner().email(), org.id().toString(), "Ending Org", String.valueOf(ended.purgeAfter().atZone(java.time.ZoneOffset.UTC).getYear()));
+        Api.Response wrong = api.post("/api/v1/sessions", Map.of("email", org.owner().email(), "password", "not-the-password-at-all"), null);
+        assertThat(wrong.status()).isEqualTo(401);
+        Api.Response form = new ConsoleClient(port).submit("/login", "/login", Map.of("email", org.owner().email(), "password", Api.PASSWORD));
+        assertThat(form.header("Location")).endsWith("/login?ended");
+        assertThat(new ConsoleClient(port).get("/login?ended").body()).contains("subscription has ended");
+
+        // nothing runs: the schedules are off the queue, and a slot passing makes no run
+        assertThat(ticks(org.activeJob())).isZero();
+        clock.advance(Duration.ofMinutes(6)); // past the active job's next slot (a sign-up link would not survive more than an hour)
+        Thread.sleep(1500);
+        clock.release();
+        assertThat(TestDatabase.count("select count(*) from job_runs where tenant_id = ?", org.id())).isZero();
+        assertThat(api.post("/api/v1/jobs/" + org.activeJob() + "/runs", Map.of("dryRun", false), org.owner().token()).status())
+                .isEqualTo(401);
+
+        // recorded in the tenant's own history, in the transaction of the change
+        assertThat(actions(org.id())).contains("tenant.terminated", "session.ended", "token.revoked");
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'session.ended' "
+                + "and details ->> 'reason' = 'subscription_ended'", org.id())).isGreaterThanOrEqualTo(2);
+
+        // the administrators are told; the data is still there, encrypted
+        String notice = TestMail.awaitNthMessageTo(org.owner().email(), (int) mailsBefore + 1);
+        assertThat(notice).contains("ended", Subscriptions.DATE.format(ended.purgeAfter()));
+        assertThat(TestMail.awaitMessageTo(org.admin().email())).contains("ended");
+        assertThat(TestMail.countTo(org.disabledEmail())).as("a disabled user is not an administrator to tell").isZero();
+        assertThat(TestDatabase.count("select count(*) from cloud_accounts where tenant_id = ?", org.id())).isEqualTo(1);
+
+        // once is enough
+        assertThatThrownBy(() -> subscriptions.terminate(org.id(), null)).isInstanceOfSatisfying(ApiProblem.class,
+                p -> assertThat(p.code()).isEqualTo("already_terminated"));
+    }
+
+    @Test
+    void renewalInsideTheWindowRestoresTheEarlierStatePrecisely() throws Exception {
+        Org org = org("Returning Org");
+        subscriptions.terminate(org.id(), null);
+        assertThat(ticks(org.activeJob()) + ticks(org.pausedJob())).isZero();
+
+        subscriptions.renew(org.id());
+        String token = api.signIn(org.owner().email(), Api.PASSWORD);
+        assertThat(api.get("/api/v1/subscription", token).json().get("status").asString()).isEqualTo("active");
+        assertThat(api.get("/api/v1/subscription", token).json().get("purgeAfter").isNull()).isTrue();
+        assertThat(api.signIn(org.admin().email(), Api.PASSWORD)).isNotBlank();
+        // what was disabled or paused before stays so; what was revoked stays revoked
+        assertThat(api.post("/api/v1/sessions", Map.of("email", org.disabledEmail(), "password", Api.PASSWORD), null).status()).isEqualTo(401);
+        assertThat(TestDatabase.count("select count(*) from users where tenant_id = ? and status = 'DISABLED'", org.id())).isEqualTo(1);
+        assertThat(ticks(org.activeJob())).as("the active job is planned again").isEqualTo(1);
+        assertThat(ticks(org.pausedJob())).as("the paused job stays paused").isZero();
+        assertThat(api.get("/api/v1/jobs/" + org.pausedJob(), token).json().get("paused").asBoolean()).isTrue();
+        assertThat(api.get("/api/v1/me", org.pat()).status()).isEqualTo(401);
+        assertThat(api.get("/api/v1/me", org.owner().token()).status()).isEqualTo(401);
+        assertThat(actions(org.id())).contains("tenant.terminated", "tenant.renewed");
+
+        // renewing an active subscription, or one past its window, is refused
+        assertThatThrownBy(() -> subscriptions.renew(org.id())).isInstanceOfSatisfying(ApiProblem.class,
+                p -> assertThat(p.code()).isEqualTo("not_terminated"));
+        subscriptions.terminate(org.id(), null);
+        pastTheWindow(org.id());
+        assertThatThrownBy(() -> subscriptions.renew(org.id())).isInstanceOfSatisfying(ApiProblem.class,
+                p -> assertThat(p.code()).isEqualTo("retention_over"));
+    }
+
+    @Test
+    void theRetentionIsTheDeploymentsOrLongerAndOnlyInDevShorter() {
+        Api.Tenant t = api.signUpAndSignIn("Retention Org");
+        assertThatThrownBy(() -> subscriptions.terminate(t.tenantId(), Duration.ZERO)).isInstanceOfSatisfying(ApiProblem.class,
+                p -> assertThat(p.field()).isEqualTo("retention"));
+        Subscriptions.Subscription longer = subscriptions.terminate(t.tenantId(), Duration.ofDays(90));
+        assertThat(Duration.between(longer.terminatedAt(), longer.purgeAfter())).isEqualTo(Duration.ofDays(90));
+
+        // the command line: a bad id, a bad duration and an unknown tenant each get one clear line
+        assertThat(run("tenant-terminate", "not-a-uuid", null).status()).isEqualTo(2);
+        Result badDuration = run("tenant-terminate", t.tenantId().toString(), "ten minutes");
+        assertThat(badDuration.status()).isEqualTo(2);
+        assertThat(badDuration.err()).contains("ISO-8601");
+        Result unknown = run("tenant-renew", UUID.randomUUID().toString(), null);
+        assertThat(unknown.status()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no tenant");
+        // dev lets an operator try the whole cycle with a short retention
+        Api.Tenant quick = api.signUpAndSignIn("Quick Org");
+        Result terminated = run("tenant-terminate", quick.tenantId().toString(), "PT10M");
+        assertThat(terminated.status()).as(terminated.err()).isZero();
+        assertThat(terminated.out()).contains("terminated", "kept until");
+    }
+
+    @Test
+    void theDatabaseRefusesToPurgeATenantThatIsNotPastItsWindowWhateverTheApplicationAsks() throws Exception {
+        Api.Tenant active = api.signUpAndSignIn("Active Org");
+        Result refused = run("tenant-purge", active.tenantId().toString(), null);
+        assertThat(refused.status()).isEqualTo(2);
+        assertThat(refused.err()).contains("is active");
+        assertThat(directPurgeStep(active.tenantId())).contains("not terminated and past its retention window");
+
+        Api.Tenant inWindow = api.signUpAndSignIn("Waiting Org");
+        subscriptions.terminate(inWindow.tenantId(), null);
+        Result early = run("tenant-purge", inWindow.tenantId().toString(), null);
+        assertThat(early.status()).isEqualTo(2);
+        assertThat(early.err()).contains("retention window lasts until");
+        assertThat(directPurgeStep(inWindow.tenantId())).contains("not terminated and past its retention window");
+        // nor may the runtime role move the window, or purge another tenant than the one in scope
+        assertThat(sqlAsApp(inWindow.tenantId(), "update tenants set purge_after = now() - interval '1 day'")).contains("permission denied");
+        pastTheWindow(inWindow.tenantId());
+        assertThat(sqlAsApp(active.tenantId(), "select purge_tenant_step('" + inWindow.tenantId() + "', 10)")).contains("only the tenant in scope");
+        assertThat(TestDatabase.count("select count(*) from users where tenant_id in (?, ?)", active.tenantId(), inWindow.tenantId())).isEqualTo(2);
+        assertThat(TestDatabase.count("select count(*) from tenant_tombstones where id in (?, ?)", active.tenantId(), inWindow.tenantId())).isZero();
+    }
+
+    @Test
+    void thePurgeLeavesNoRowInAnyTenantTableDestroysTheKeysAndTouchesNoOtherTenant() throws Exception {
+        Org org = org("Purged Org");
+        Org other = org("Neighbour Org");
+        TestCloud.syncAndWait(api, org.owner().token(), org.accountId());
+        TestCloud.syncAndWait(api, other.owner().token(), other.accountId());
+        // a "backup" of the purged tenant's ciphertexts, taken before the purge
+        byte[] backup = bytes("select role_arn_ciphertext from cloud_accounts where id = ?::uuid", org.accountId());
+        UUID accountRow = UUID.fromString(org.accountId());
+        assertThat(decrypt(org.id(), accountRow, backup)).startsWith("arn:aws:iam::");
+        subscriptions.terminate(org.id(), null);
+        pastTheWindow(org.id());
+        Map<String, Long> before = rowsPerTable(org.id());
+        Map<String, Long> neighbour = rowsPerTable(other.id());
+        String head = hex(bytes("select hash from activity_chain_heads where tenant_id = ?", org.id()));
+
+        Result purged = run("tenant-purge", org.id().toString(), null);
+        assertThat(purged.status()).as(purged.err()).isZero();
+        assertThat(purged.out()).contains("PURGED", head);
+
+        Map<String, Long> after = rowsPerTable(org.id());
+        assertThat(after).as("rows of the purged tenant, per tenant table of the catalog").allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
+        assertThat(TestDatabase.count("select count(*) from tenants where id = ?", org.id())).isZero();
+        assertThat(TestDatabase.count("select count(*) from scheduled_tasks where position(convert_to(?, 'UTF8') in task_data) > 0",
+                org.id().toString())).isZero();
+        assertThat(rowsPerTable(other.id())).as("the neighbour is untouched").isEqualTo(neighbour);
+        assertThat(api.get("/api/v1/jobs/" + other.activeJob(), other.owner().token()).status()).isEqualTo(200);
+
+        // the tombstone counts exactly what there was and holds the chain's final head
+        TenantPurge.Tombstone tombstone = purge.tombstone(org.id()).orElseThrow();
+        Map<String, Long> expected = new TreeMap<>(before);
+        expected.values().removeIf(n -> n == 0);
+        expected.put("tenants", 1L);
+        assertThat(tombstone.rowCounts()).isEqualTo(expected);
+        assertThat(tombstone.purgedAt()).isNotNull();
+        assertThat(tombstone.activityHeadHash()).isEqualTo(head);
+        Result report = run("tenant-purge-report", org.id().toString(), null);
+        assertThat(report.out()).contains("PURGED", head, "activity_events", "tenant_keysets");
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'platform.tenant_purged' "
+                + "and target_id = ?", dev.cloudwarden.activity.ActivityLog.PLATFORM, org.id().toString())).isEqualTo(1);
+
+        // crypto-shredding: with the keyset gone, the backup's ciphertext no longer decrypts
+        assertThatThrownBy(() -> decrypt(org.id(), accountRow, backup)).isInstanceOf(RuntimeException.class);
+        // and the account's owner no longer exists for sign-in
+        assertThat(api.post("/api/v1/sessions", Map.of("email", org.owner().email(), "password", Api.PASSWORD), null).status()).isEqualTo(401);
+
+        // idempotent: purging again answers the same tombstone and changes nothing
+        Result again = run("tenant-purge", org.id().toString(), null);
+        assertThat(again.status()).isZero();
+        assertThat(purge.tombstone(org.id()).orElseThrow()).isEqualTo(tombstone);
+    }
+
+    @Test
+    void aPurgeKilledMidwayCompletesWhenRunAgainWithTheSameFinalState() throws Exception {
+        Org org = org("Crashing Org");
+        TestCloud.syncAndWait(api, org.owner().token(), org.accountId());
+        subscriptions.terminate(org.id(), null);
+        pastTheWindow(org.id());
+        Map<String, Long> before = rowsPerTable(org.id());
+
+        // a few batches commit, then one is under way when the process dies: its transaction never commits
+        for (int i = 0; i < 4; i++) {
+            assertThat(purge.step(org.id())).isNotNull();
+        }
+        try (Connection c = TestDatabase.asApp()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("select set_config('cloudwarden.tenant_id', '" + org.id() + "', true)");
+                st.execute("select purge_tenant_step('" + org.id() + "', 1000)");
+            }
+            // killed: the connection drops without a commit
+        }
+        TenantPurge.Tombstone midway = purge.tombstone(org.id()).orElseThrow();
+        assertThat(midway.purgedAt()).as("under way").isNull();
+        assertThat(TestDatabase.count("select count(*) from tenant_keysets where tenant_id = ?", org.id())).as("keys still there").isEqualTo(1);
+
+        TenantPurge.Tombstone done = purge.purge(org.id());
+        assertThat(done.purgedAt()).isNotNull();
+        assertThat(rowsPerTable(org.id())).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
+        Map<String, Long> expected = new TreeMap<>(before);
+        expected.values().removeIf(n -> n == 0);
+        expected.put("tenants", 1L);
+        assertThat(done.rowCounts()).as("every row counted once, across the crash").isEqualTo(expected);
+    }
+
+    @Test
+    void theDailyPassSendsThePurgeNoticeOnceAndPurgesWhatIsDue() throws Exception {
+        Api.Tenant soon = api.signUpAndSignIn("Notice Org");
+        subscriptions.terminate(soon.tenantId(), Duration.ofDays(3));
+        Api.Tenant due = api.signUpAndSignIn("Due Org");
+        subscriptions.terminate(due.tenantId(), null);
+        pastTheWindow(due.tenantId());
+        long mails = TestMail.countTo(soon.email());
+
+        sweep.sweep();
+        String notice = TestMail.awaitNthMessageTo(soon.email(), (int) mails + 1);
+        assertThat(notice).contains("deleted for good", "renew");
+        assertThat(purge.tombstone(due.tenantId()).orElseThrow().purgedAt()).isNotNull();
+        assertThat(actions(soon.tenantId())).contains("tenant.purge_notice_sent");
+
+        sweep.sweep();
+        Thread.sleep(500);
+        assertThat(TestMail.countTo(soon.email())).as("the notice goes once").isEqualTo(mails + 1);
+        assertThat(TestDatabase.count("select count(*) from tenants where id = ?", soon.tenantId())).as("not due yet").isEqualTo(1);
+    }
+
+    // --- helpers ---
+
+    record Result(int status, String out, String err) {
+    }
+
+    private Result run(String command, String tenant, String retention) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = commands.execute(command, tenant, retention, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Moves the tenant's window into the past, as 61 days would (as the superuser: the runtime role cannot). */
+    private static void pastTheWindow(UUID tenant) throws SQLException {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement("""
+                update tenants set terminated_at = now() - interval '61 days', purge_after = now() - interval '1 day'
+                where id = ? and status = 'TERMINATED'""")) {
+            ps.setObject(1, tenant);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    /** The purge function called directly as the runtime role in the tenant's scope: the database's error, or "ok". */
+    private static String directPurgeStep(UUID tenant) {
+        return sqlAsApp(tenant, "select purge_tenant_step('" + tenant + "', 1000)");
+    }
+
+    private static String sqlAsApp(UUID tenant, String sql) {
+        try (Connection c = TestDatabase.asApp()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("select set_config('cloudwarden.tenant_id', '" + tenant + "', true)");
+                st.execute(sql);
+                c.commit();
+                return "ok";
+            }
+        } catch (SQLException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Rows of the tenant in every table of the catalog with a tenant_id column (read as the superuser, behind row-level security). */
+    private static Map<String, Long> rowsPerTable(UUID tenant) throws SQLException {
+        Map<String, Long> rows = new TreeMap<>();
+        try (Connection c = TestDatabase.asAdmin()) {
+            List<String> tables = new java.util.ArrayList<>();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
+                    select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+                    where n.nspname = 'public' and c.relkind in ('r', 'p')""")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String table : tables) {
+                try (PreparedStatement ps = c.prepareStatement("select count(*) from " + table + " where tenant_id = ?")) {
+                    ps.setObject(1, tenant);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        rows.put(table, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        assertThat(rows).containsKeys("users", "activity_events", "tenant_keysets", "cloud_resources");
+        return rows;
+    }
+
+    private static long ticks(String job) throws SQLException {
+        return TestDatabase.count("select count(*) from scheduled_tasks where task_instance = ?", job);
+    }
+
+    private static List<String> actions(UUID tenant) throws SQLException {
+        try (Connection c = TestDatabase.asAdmin();
+             PreparedStatement ps = c.prepareStatement("select action from activity_events where tenant_id = ? order by seq")) {
+            ps.setObject(1, tenant);
+            List<String> actions = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    actions.add(rs.getString(1));
+                }
+            }
+            return actions;
+        }
+    }
+
+    private static byte[] bytes(String sql, Object param) throws SQLException {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, param);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getBytes(1);
+            }
+        }
+    }
+
+    private String decrypt(UUID tenant, UUID row, byte[] ciphertext) {
+        return tenants.callAs(tenant, () -> crypto.decryptString(tenant, ROLE_ARN, row, ciphertext));
+    }
+
+    private static String hex(byte[] b) {
+        return java.util.HexFormat.of().formatHex(b);
+    }
+}
