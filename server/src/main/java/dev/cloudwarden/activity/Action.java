@@ -68,7 +68,10 @@ public enum Action {
      * work that no request started (schedules, commands) it is the system.
      */
     public enum Actor {
-        /** Self-service: the target user acts on themselves (signing in, accepting an invitation, signing out). */
+        /**
+         * Self-service: the target user acts on themselves (signing in, accepting an invitation, signing
+         * out), in a request; outside any request the actor is {@code system}.
+         */
         TARGET,
         /** Nobody in particular: {@code anonymous} in a request (a failed sign-in), {@code system} outside one. */
         ANONYMOUS

@@ -2,6 +2,10 @@ package dev.cloudwarden.activity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.cloudwarden.CloudwardenApplication;
 import dev.cloudwarden.crypto.KeyMaintenance;
 import dev.cloudwarden.support.Api;
@@ -56,6 +60,13 @@ class ActivityCompletenessTest extends IntegrationTest {
     @Autowired
     KeyMaintenance maintenance;
 
+    @Autowired
+    Scheduler scheduler;
+
+    /** The server's tasks: its queue's name is random in tests (and read once), so it is taken from them. */
+    @Autowired
+    List<Task<?>> tasks;
+
     /** The actions whose event this test found. */
     private final Set<Action> found = EnumSet.noneOf(Action.class);
 
@@ -81,6 +92,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         passwordReset(org);
         dataKeyRotation(org);
         keyCommands();
+        lifecycle();
 
         assertThat(found).as("actions of the catalogue that produced no event").containsExactlyInAnyOrder(Action.values());
         everyStoredEventIsInTheCatalogueWithItsSecretsHashed(TestDatabase.NAME);
@@ -409,6 +421,59 @@ class ActivityCompletenessTest extends IntegrationTest {
                 st.execute("drop database if exists " + database + " with (force)");
             }
         }
+    }
+
+    /**
+     * The subscription lifecycle as operators cause it: {@code ./cloudwarden tenant terminate} and
+     * {@code renew} (the server's main class without a web server, against the running server's
+     * database, data directory and queue), and the daily lifecycle pass (the scheduler's recurring
+     * task, brought forward to now) for the purge notice and, past the window, the purge.
+     */
+    private void lifecycle() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Completeness Ending");
+        long mark = head(t.tenantId());
+        tenantCommand("terminate", t.tenantId(), "--cloudwarden.tenant-command.retention=P3D");
+        expect(t.tenantId(), mark, Action.TENANT_TERMINATED, SYSTEM, "tenant", t.tenantId(), Map.of("retention", "PT72H", "purge_after", ANY));
+        UUID session = UUID.fromString(events(TestDatabase.NAME, t.tenantId(), mark, Action.SESSION_ENDED).getFirst().details().get("session"));
+        expect(t.tenantId(), mark, Action.SESSION_ENDED, SYSTEM, "user", t.userId(),
+                Map.of("kind", "api", "reason", "subscription_ended", "session", session.toString()));
+
+        mark = head(t.tenantId());
+        tenantCommand("renew", t.tenantId());
+        expect(t.tenantId(), mark, Action.TENANT_RENEWED, SYSTEM, "tenant", t.tenantId(), Map.of());
+
+        tenantCommand("terminate", t.tenantId(), "--cloudwarden.tenant-command.retention=P3D");
+        mark = head(t.tenantId());
+        runTheDailyLifecyclePass();
+        expect(t.tenantId(), mark, Action.TENANT_PURGE_NOTICE_SENT, SYSTEM, "tenant", t.tenantId(),
+                Map.of("purge_after", ANY, "recipients", "1"));
+
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement()) {
+            assertThat(st.executeUpdate("update tenants set terminated_at = now() - interval '61 days', purge_after = now() - interval '1 day'"
+                    + " where id = '" + t.tenantId() + "'")).isEqualTo(1);
+        }
+        long platformMark = head(PLATFORM);
+        runTheDailyLifecyclePass();
+        expect(PLATFORM, platformMark, Action.PLATFORM_TENANT_PURGED, SYSTEM, "tenant", t.tenantId(),
+                Map.of("rows", ANY, "activity_seq", ANY, "activity_head_hash", ANY));
+    }
+
+    private void tenantCommand(String command, UUID tenant, String... options) {
+        List<String> args = new ArrayList<>(List.of("--cloudwarden.command=tenant-" + command, "--cloudwarden.tenant-command.tenant=" + tenant,
+                "--cloudwarden.database.host=" + TestDatabase.HOST, "--cloudwarden.database.port=" + TestDatabase.PORT,
+                "--cloudwarden.database.name=" + TestDatabase.NAME, "--cloudwarden.database.pool-size=2",
+                "--cloudwarden.jobs.queue=" + task(".tick").replaceFirst("[.]tick$", ""), "--spring.mail.host=127.0.0.1", "--spring.mail.port=" + TestMail.port()));
+        args.addAll(List.of(options));
+        new SpringApplicationBuilder(CloudwardenApplication.class).web(WebApplicationType.NONE).run(args.toArray(String[]::new));
+    }
+
+    private String task(String suffix) {
+        return tasks.stream().map(Task::getName).filter(n -> n.endsWith(suffix)).findFirst().orElseThrow();
+    }
+
+    private void runTheDailyLifecyclePass() {
+        scheduler.reschedule(TaskInstanceId.of(task(".lifecycle"), RecurringTask.INSTANCE), clock.instant());
+        scheduler.triggerCheckForDueExecutions();
     }
 
     /** Every event stored so far: its action is in the catalogue, and each detail outside the action's clear keys is a keyed hash. */

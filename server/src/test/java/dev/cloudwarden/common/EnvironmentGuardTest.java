@@ -97,6 +97,18 @@ class EnvironmentGuardTest {
     }
 
     @Test
+    void prodKeepsATerminatedOrganisationsDataAtLeastSixtyDays() {
+        String key = "cloudwarden.lifecycle.retention";
+        assertThatCode(() -> guard(with(validProd(), key, "P90D"))).doesNotThrowAnyException();
+        assertThatCode(() -> guard(with(validProd(), key, "60d"))).doesNotThrowAnyException();
+        for (String tooShort : new String[] {"P59D", "PT10M", "soon"}) {
+            assertThatThrownBy(() -> guard(with(validProd(), key, tooShort))).as(tooShort)
+                    .hasMessageContaining(key + ": must be at least 60 days").hasMessageNotContaining(tooShort);
+        }
+        assertThatCode(() -> guard(new MockEnvironment().withProperty(key, "PT10M"))).as("dev tries the cycle quickly").doesNotThrowAnyException();
+    }
+
+    @Test
     void theMigrationStepNeedsTheOwnersCredentialsAndNothingOfTheServer() {
         assertThatCode(() -> guard(validProdMigration())).doesNotThrowAnyException();
         assertThatThrownBy(() -> guard(with(validProdMigration(), "cloudwarden.database.owner-password", null)))

@@ -79,7 +79,9 @@ class ChainedActivityLog implements ActivityLog {
         if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof TenantPrincipal p && p.tenantId().equals(tenant)) {
             actorType = "user";
             actorId = p.userId().toString();
-        } else if (action.actor() == Action.Actor.TARGET && target != null && target.type().equals("user")) {
+        } else if (action.actor() == Action.Actor.TARGET && request != null && target != null && target.type().equals("user")) {
+            // the user acts on themselves in a request of theirs; outside any request (a termination by an operator's
+            // command, say) nobody but the platform acted
             actorType = "user";
             actorId = target.id();
         } else if (request == null) {
