@@ -57,7 +57,7 @@ public class PasswordResetService {
     /**
      * Starts a password reset. The answer never depends on whether the email exists: the lookup, the
      * token and the email happen in the background for every request. A request for an active
-     * account is recorded in that account's tenant; one for no account leaves no trace in any
+     * account of an active organisation is recorded in that account's tenant; one for no account leaves no trace in any
      * tenant. Being background work, its event has no request: no source address, actor "system".
      */
     public void request(String email) {
@@ -65,7 +65,7 @@ public class PasswordResetService {
         background.submit("password reset request", () -> users.lookupLogin(canonicalEmail).ifPresent(target ->
                 tenants.runAs(target.tenantId(), () -> tx.executeWithoutResult(s -> {
                     UserRepository.UserRow user = users.find(target.userId()).filter(UserRepository.UserRow::active).orElse(null);
-                    if (user == null) {
+                    if (user == null || users.tenantTerminated()) { // a terminated organisation stays as it was until renewal or purge
                         return;
                     }
                     oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.id());
@@ -96,6 +96,9 @@ public class PasswordResetService {
             tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
                 UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
                 UserRepository.UserRow user = users.find(id).filter(UserRepository.UserRow::active).orElseThrow(OneTimeTokens::invalid);
+                if (users.tenantTerminated()) {
+                    throw OneTimeTokens.invalid();
+                }
                 users.updatePasswordHash(user.id(), hash);
                 activity.record(Action.PASSWORD_RESET_COMPLETED, Target.user(user.id()));
                 revocation.endEverythingOf(user.id(), CredentialEvents.Reason.PASSWORD_RESET);

@@ -112,6 +112,12 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(form.header("Location")).endsWith("/login?ended");
         assertThat(new ConsoleClient(port).get("/login?ended").body()).contains("subscription has ended");
 
+        // nor does a password reset open a way back in (the same answer, and no mail)
+        long mails = TestMail.countTo(org.owner().email());
+        assertThat(api.post("/api/v1/password-resets", Map.of("email", org.owner().email()), null).status()).isEqualTo(202);
+        Thread.sleep(1000);
+        assertThat(TestMail.countTo(org.owner().email())).isEqualTo(mails);
+
         // nothing runs: the schedules are off the queue, and a slot passing makes no run
         assertThat(ticks(org.activeJob())).isZero();
         clock.advance(Duration.ofMinutes(6)); // past the active job's next slot (a sign-up link would not survive more than an hour)
