@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -42,8 +43,9 @@ import tools.jackson.databind.json.JsonMapper;
  * by default) across the tables a customer fills (cloud accounts and their inventory, jobs, runs and
  * their results, activity events), written in bulk by the superuser; and the neighbour, a tenant with a
  * tenth of that;</li>
- * <li><b>before</b>: after a warm-up of {@code warmup} seconds (not counted), {@code readers} threads read the neighbour one request after another for
- * {@code seconds}, each request a transaction of the neighbour's through the platform's transaction
+ * <li><b>before</b>: after a warm-up of {@code warmup} seconds (not counted), {@code readers} threads read the neighbour
+ * for {@code seconds} at {@code rate} requests per second in all (an open loop: each request has its
+ * time, and one that starts late is timed from then, so a stall is not hidden), each request a transaction of the neighbour's through the platform's transaction
  * manager (row-level security, the runtime role): a page of its inventory, a job's runs, or a page of
  * its activity history, at random;</li>
  * <li><b>during</b>: the victim is terminated and moved past its window, then purged through the
@@ -51,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
  * <li><b>after</b>: the readers again for {@code seconds}, to see the baseline did not drift.</li>
  * </ol>
  * Afterwards it checks that no table of the catalog has a row of the victim and that the tombstone
- * counted every row. Options: {@code --out= --work= --rows=1000000 --readers=4 --seconds=20 --warmup=10 --keep};
+ * counted every row. Options: {@code --out= --work= --rows=1000000 --readers=4 --rate=1000 --seconds=40 --warmup=10 --keep};
  * any other {@code --key=value} goes to the server ({@code --cloudwarden.lifecycle.purge-batch=...}).
  */
 public final class PurgeHarness {
@@ -134,10 +136,7 @@ public final class PurgeHarness {
         TenantPurge.Tombstone[] tombstone = new TenantPurge.Tombstone[1];
         PurgeResults.Load during = readers.measure(null, () -> {
             long p0 = System.nanoTime();
-            while (purge.step(victim) != null) {
-                steps.incrementAndGet();
-            }
-            tombstone[0] = purge.purge(victim); // complete already: answers the tombstone, records the platform event
+            tombstone[0] = purge.purge(victim, steps::incrementAndGet);
             purgeNanos[0] = System.nanoTime() - p0;
         });
         double purgeSeconds = purgeNanos[0] / 1e9;
@@ -172,7 +171,7 @@ public final class PurgeHarness {
         }
         return new PurgeResults(LocalDate.now().toString(), HarnessSupport.jdk(), HarnessSupport.cpuModel(),
                 Runtime.getRuntime().availableProcessors(), HarnessSupport.totalMemory(), postgres, tombstone[0].rowCounts(),
-                context.getBean(LifecycleSettings.class).purgeBatch(), options.readers, buildSeconds, purgeSeconds, steps.get(), before, during, after,
+                context.getBean(LifecycleSettings.class).purgeBatch(), context.getBean(LifecycleSettings.class).purgePace(), options.readers, options.rate, buildSeconds, purgeSeconds, steps.get(), before, during, after,
                 loadBefore, HarnessSupport.loadAverage());
     }
 
@@ -256,8 +255,16 @@ public final class PurgeHarness {
                 latencies[i] = new long[1 << 16];
                 workers.add(Thread.ofPlatform().name("neighbour-reader-" + i).start(() -> {
                     ThreadLocalRandom random = ThreadLocalRandom.current();
+                    long interval = 1_000_000_000L * threads / options.rate;
+                    long next = begin + interval * worker / threads;
                     while (!stop.get()) {
-                        long r0 = System.nanoTime();
+                        // open loop: each request has its time; a late one counts from that time (no coordinated omission)
+                        long r0 = next;
+                        next += interval;
+                        long wait = r0 - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
                         tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
                             switch (random.nextInt(3)) {
                                 case 0 -> jdbc.sql("""
@@ -318,20 +325,21 @@ public final class PurgeHarness {
         System.out.printf(Locale.ROOT, "purge bench [%5.1f s]: %s%n", seconds(started), message);
     }
 
-    private record Options(Path out, Path work, int rows, int readers, int seconds, int warmup, boolean keep, String adminUrl, String adminUser,
+    private record Options(Path out, Path work, int rows, int readers, int rate, int seconds, int warmup, boolean keep, String adminUrl, String adminUser,
                            List<String> server) {
 
         static Options parse(String[] args) {
             List<String> server = new ArrayList<>();
-            Map<String, String> own = HarnessSupport.ownArguments(args, Set.of("out", "work", "rows", "readers", "seconds", "warmup", "keep"), server,
-                    "--out= --work= --rows= --readers= --seconds= --warmup= --keep");
+            Map<String, String> own = HarnessSupport.ownArguments(args, Set.of("out", "work", "rows", "readers", "rate", "seconds", "warmup", "keep"), server,
+                    "--out= --work= --rows= --readers= --rate= --seconds= --warmup= --keep");
             int rows = Integer.parseInt(own.getOrDefault("rows", "1000000"));
             if (rows < 10_000) {
                 throw new IllegalArgumentException("--rows must be at least 10000");
             }
             return new Options(Path.of(own.getOrDefault("out", "bench/target/purge.json")),
                     Path.of(own.getOrDefault("work", "bench/target/purge-bench")).toAbsolutePath(), rows,
-                    Integer.parseInt(own.getOrDefault("readers", "4")), Integer.parseInt(own.getOrDefault("seconds", "20")),
+                    Integer.parseInt(own.getOrDefault("readers", "4")), Integer.parseInt(own.getOrDefault("rate", "1000")),
+                    Integer.parseInt(own.getOrDefault("seconds", "40")),
                     Integer.parseInt(own.getOrDefault("warmup", "10")),
                     Boolean.parseBoolean(own.getOrDefault("keep", "false")),
                     serverValue(server, "cloudwarden.database.admin-url", "jdbc:postgresql://127.0.0.1:5432/postgres"),

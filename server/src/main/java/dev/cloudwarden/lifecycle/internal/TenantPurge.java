@@ -7,6 +7,7 @@ import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
@@ -62,19 +63,46 @@ class TenantPurge {
      * window has not ended, 404 for an unknown id.
      */
     Tombstone purge(UUID tenant) {
+        return purge(tenant, () -> { });
+    }
+
+    /** {@link #purge(UUID)}, telling {@code afterStep} of each step done (the benchmark counts them). */
+    Tombstone purge(UUID tenant, Runnable afterStep) {
         Optional<Tombstone> done = tombstone(tenant).filter(t -> t.purgedAt() != null);
         if (done.isPresent()) {
             return done.get();
         }
         refuseUnlessDue(tenant);
-        while (step(tenant) != null) {
-            // one bounded batch per transaction
+        while (true) {
+            long begun = System.nanoTime();
+            if (step(tenant) == null) {
+                break;
+            }
+            afterStep.run();
+            pace(System.nanoTime() - begun);
         }
         keyring.forget(tenant);
         Tombstone tombstone = tombstone(tenant).orElseThrow();
         activity.record(Action.PLATFORM_TENANT_PURGED, Target.tenant(tenant), Map.of("rows", tombstone.rows(),
                 "activity_seq", tombstone.activitySeq(), "activity_head_hash", tombstone.activityHeadHash()));
         return tombstone;
+    }
+
+    /**
+     * Rests after a step so the purge is busy at most {@code cloudwarden.lifecycle.purge-pace} of the
+     * time: the database's CPU and disk stay mostly with the other tenants' requests.
+     */
+    private void pace(long stepNanos) {
+        long rest = (long) (stepNanos * (1 - settings.purgePace()) / settings.purgePace());
+        if (rest <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(Duration.ofNanos(rest));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("the purge was interrupted; run it again to finish it", e);
+        }
     }
 
     /** One step in its own transaction: the table it deleted from, or null once the purge is complete. */
