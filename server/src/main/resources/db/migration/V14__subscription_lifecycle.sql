@@ -24,12 +24,23 @@ create table tenant_tombstones (
     purged_at           timestamptz,
     row_counts          jsonb not null default '{}' check (jsonb_typeof(row_counts) = 'object'),
     activity_seq        bigint not null check (activity_seq >= 0),
-    activity_head_hash  bytea not null check (length(activity_head_hash) = 32)
+    activity_head_hash  bytea not null check (length(activity_head_hash) = 32),
+    announced_at        timestamptz    -- when the server recorded the purge in the platform's history (once)
 );
 grant select on tenant_tombstones to ${app_role};
+grant update (announced_at) on tenant_tombstones to ${app_role};
 
--- Terminating: only the tenant in scope, only an active one, with a positive retention (the server
--- enforces the deployment's minimum, 60 days outside dev). Answers the dates, or nothing when it was not active.
+-- The shortest retention the database accepts, whatever the application asks: 60 days; in dev the
+-- migration step lowers it to a minute so the cycle can be tried (DatabaseMigrations). Only the owner
+-- role writes it; the runtime role cannot read or change it.
+create table lifecycle_policy (
+    id                 boolean primary key default true check (id),
+    minimum_retention  interval not null check (minimum_retention > interval '0')
+);
+insert into lifecycle_policy (minimum_retention) values (interval '60 days');
+
+-- Terminating: only the tenant in scope, only an active one, with at least the minimum retention.
+-- Answers the dates, or nothing when it was not active.
 create function tenant_terminate(p_tenant uuid, p_retention interval)
     returns table (terminated_at timestamptz, purge_after timestamptz)
     language plpgsql volatile security definer
@@ -39,8 +50,8 @@ begin
     if p_tenant is null or p_tenant is distinct from public.current_tenant_id() then
         raise exception 'only the tenant in scope can be terminated' using errcode = '42501';
     end if;
-    if p_retention is null or p_retention <= interval '0' then
-        raise exception 'the retention must be positive' using errcode = '22023';
+    if p_retention is null or p_retention < (select p.minimum_retention from public.lifecycle_policy p) then
+        raise exception 'the retention must be at least %', (select p.minimum_retention from public.lifecycle_policy p) using errcode = '22023';
     end if;
     return query
         update public.tenants t set status = 'TERMINATED', terminated_at = now(), purge_after = now() + p_retention
@@ -58,7 +69,8 @@ begin
         raise exception 'only the tenant in scope can be renewed' using errcode = '42501';
     end if;
     update public.tenants set status = 'ACTIVE', terminated_at = null, purge_after = null, purge_notice_sent_at = null
-    where id = p_tenant and status = 'TERMINATED' and purge_after > now();
+    where id = p_tenant and status = 'TERMINATED' and purge_after > now()
+      and not exists (select 1 from public.tenant_tombstones b where b.id = p_tenant); -- a purge under way is not undone
     return found;
 end $$;
 
@@ -125,16 +137,22 @@ create function purge_uncovered_tables() returns table (table_name text)
         order by 1
     $$;
 
--- The history is append-only for everyone; the one exception is the purge below, which runs as the
--- owner role and says so for its transaction. The runtime role cannot: it is never the owner.
+-- The history is append-only for everyone; the one exception is the purge below: a DELETE by the
+-- owner role (the runtime role never is) in a transaction that marked itself as purging the tenant in
+-- scope, whose purge has begun (a tombstone without purged_at) and which is terminated and past its
+-- window. Row-level security limits the delete to that tenant's rows.
 create or replace function activity_append_only() returns trigger
     language plpgsql
+    set search_path = pg_catalog, pg_temp
     as $$
+declare
+    purging uuid := nullif(current_setting('cloudwarden.purging', true), '')::uuid;
 begin
-    if tg_op = 'DELETE' and current_user = '${owner_role}'
-            and current_setting('cloudwarden.purging', true) is not null
-            and current_setting('cloudwarden.purging', true) = current_setting('cloudwarden.tenant_id', true) then
-        return null; -- the purge of the tenant in scope; row-level security limits the delete to its rows
+    if tg_op = 'DELETE' and current_user = '${owner_role}' and purging is not null
+            and purging = public.current_tenant_id()
+            and exists (select 1 from public.tenant_tombstones b where b.id = purging and b.purged_at is null)
+            and exists (select 1 from public.tenants t where t.id = purging and t.status = 'TERMINATED' and t.purge_after <= now()) then
+        return null;
     end if;
     raise exception 'the activity history is append-only (% on %)', tg_op, tg_table_name using errcode = '42501';
 end $$;
@@ -161,6 +179,8 @@ begin
     if p_batch is null or p_batch not between 1 and 100000 then
         raise exception 'the batch size must be between 1 and 100000' using errcode = '22023';
     end if;
+    -- one step of a tenant at a time, and never beside its renewal: both take the tenant's row
+    perform 1 from public.tenants where id = p_tenant for update;
     if exists (select 1 from public.tenant_tombstones where id = p_tenant and purged_at is not null) then
         return null;
     end if;
@@ -181,14 +201,18 @@ begin
     where t.id = p_tenant
     on conflict (id) do nothing;
     if found then
-        -- global tables that hold the tenant's ids: console sessions (by user id) and scheduler entries (ids in their data)
+        -- global tables that hold the tenant's ids: console sessions (by user id) and scheduler entries (ids in their data);
+        -- and the sign-in directory first, so no sign-in attempt finds the tenant (and writes to it) while it is purged
         delete from public.spring_session s where s.principal_name in (select u.id::text from public.users u where u.tenant_id = p_tenant);
         delete from public.scheduled_tasks s where s.task_data is not null and position(convert_to(p_tenant::text, 'UTF8') in s.task_data) > 0;
+        delete from public.login_directory where tenant_id = p_tenant;
+        get diagnostics n = row_count;
+        update public.tenant_tombstones set row_counts = jsonb_build_object('login_directory', n) where id = p_tenant;
         return 'started';
     end if;
 
     for target in select o.table_name from public.purge_order() o where o.table_name <> 'tenant_keysets' loop
-        execute format('delete from public.%I where ctid = any (array(select ctid from public.%I where tenant_id = $1 limit $2))',
+        execute format('delete from public.%I where tenant_id = $1 and ctid = any (array(select ctid from public.%I where tenant_id = $1 limit $2))',
                        target.table_name, target.table_name) using p_tenant, p_batch;
         get diagnostics n = row_count;
         if n > 0 then

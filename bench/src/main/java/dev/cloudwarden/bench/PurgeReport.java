@@ -30,15 +30,17 @@ final class PurgeReport {
           .append("a job's runs or a page of its activity history. They read for a while alone (**before**), then while the first tenant\n")
           .append("is terminated, moved past its window and purged through `TenantPurge`, ").append(r.batch())
           .append(" rows per transaction, working ").append(String.format(Locale.ROOT, "%.0f %%", r.pace() * 100))
-          .append(" of the time and resting the rest\n(`cloudwarden.lifecycle.purge-pace`) (**during**), then alone again (**after**). The p99 without the purge is the mean\n")
-          .append("of the two windows around it; how far those two differ shows how noisy the machine is. Afterwards no table of the\n")
-          .append("catalog holds a row of the purged tenant.\n\n");
-        md.append("| rows purged | purge | target | transactions | neighbour p99 without the purge (mean of before, after) | during | change | target | noise between before and after |\n")
-          .append("|---:|---:|:---:|---:|---:|---:|---:|:---:|---:|\n")
-          .append(String.format(Locale.ROOT, "| %,d | %.1f s | ≤ %.0f s: %s | %,d | %.2f ms | %.2f ms | %+.0f %% | ≤ +%.0f %%: %s | %.0f %% |%n",
+          .append(" of the time and resting the rest\n(`cloudwarden.lifecycle.purge-pace`) (**during**), then alone again (**after**). Afterwards no table of the catalog holds\n")
+          .append("a row of the purged tenant.\n\n");
+        String verdict = growth > TARGET_P99_GROWTH ? "**missed**"
+                : noise > TARGET_P99_GROWTH ? "met, but within the noise (inconclusive)" : "met";
+        md.append("| rows purged | purge | target | transactions | neighbour p99 before | during | after | during ÷ mean of before and after | target |\n")
+          .append("|---:|---:|:---:|---:|---:|---:|---:|---:|:---:|\n")
+          .append(String.format(Locale.ROOT, "| %,d | %.1f s | ≤ %.0f s: %s | %,d | %.2f ms | %.2f ms | %.2f ms | %+.0f %% | ≤ +%.0f %%: %s |%n",
                   r.totalRows(), r.purgeSeconds(), TARGET_SECONDS, r.purgeSeconds() <= TARGET_SECONDS ? "met" : "**missed**", r.steps(),
-                  baseline, r.during().p99Millis(), growth * 100, TARGET_P99_GROWTH * 100,
-                  growth <= TARGET_P99_GROWTH ? "met" : "**missed**", noise * 100));
+                  r.before().p99Millis(), r.during().p99Millis(), r.after().p99Millis(), growth * 100, TARGET_P99_GROWTH * 100, verdict));
+        md.append(String.format(Locale.ROOT, "%nThe two windows without the purge differ by %.0f %% of their mean: that is this machine's noise for "
+                + "the p99. A change smaller than the noise is not shown to be met, only not shown to be missed.%n", noise * 100));
         md.append("\n| neighbour's reads | requests | per second | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|---:|\n");
         for (var phase : new Object[][] {{"before", r.before()}, {"during the purge", r.during()}, {"after", r.after()}}) {
             PurgeResults.Load l = (PurgeResults.Load) phase[1];

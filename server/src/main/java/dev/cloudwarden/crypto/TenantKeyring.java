@@ -266,6 +266,9 @@ public class TenantKeyring {
     /** Re-wraps one tenant's keysets under the KEK's current key (KEK rotation); the keys themselves do not change. */
     void rewrap(UUID tenant) {
         tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
+            if (jdbc.sql("select count(*) from tenant_keysets where tenant_id = ?").param(tenant).query(Long.class).single() == 0) {
+                return; // purged since the tenants were listed: nothing left to re-wrap
+            }
             TenantKeys keys = lockedKeys(tenant);
             jdbc.sql("update tenant_keysets set aead_keyset = ?, prf_keyset = ?, kek_id = ?, rotated_at = now() where tenant_id = ?")
                     .params(wrap(keys.aeadKeyset(), tenant, "aead"), wrap(keys.prfKeyset(), tenant, "prf"), kek.id(), tenant)

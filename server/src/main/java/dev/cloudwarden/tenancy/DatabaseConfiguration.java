@@ -32,7 +32,7 @@ public class DatabaseConfiguration {
             DatabaseBootstrap.ensure(settings);
         }
         if (settings.migrateOnStart(platform.environment())) {
-            DatabaseMigrations.migrate(settings);
+            DatabaseMigrations.migrate(settings, platform.environment());
         }
         HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
         try {

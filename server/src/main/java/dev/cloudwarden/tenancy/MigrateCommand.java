@@ -1,5 +1,6 @@
 package dev.cloudwarden.tenancy;
 
+import dev.cloudwarden.common.CloudwardenProperties;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
@@ -35,7 +36,8 @@ public final class MigrateCommand {
             if (settings.bootstrap()) {
                 DatabaseBootstrap.ensure(settings);
             }
-            MigrateResult result = DatabaseMigrations.migrate(settings);
+            MigrateResult result = DatabaseMigrations.migrate(settings, CloudwardenProperties.Environment.valueOf(
+                    context.getEnvironment().getProperty("cloudwarden.environment", "dev")));
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
             System.out.println("Database " + settings.name() + " is at schema version " + version + " ("
                     + result.migrationsExecuted + " migrations applied now).");

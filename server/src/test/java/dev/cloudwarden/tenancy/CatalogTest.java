@@ -37,7 +37,9 @@ class CatalogTest extends IntegrationTest {
             // the job scheduler's queue (db-scheduler): execution times and ids (tenant, job, run), no tenant data
             "scheduled_tasks",
             // what is left of a purged tenant: its id (as id), dates and row counts, no customer data
-            "tenant_tombstones");
+            "tenant_tombstones",
+            // the shortest retention the database accepts; owner only (the runtime role has no grant)
+            "lifecycle_policy");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(

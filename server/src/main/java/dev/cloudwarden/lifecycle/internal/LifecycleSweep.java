@@ -100,8 +100,8 @@ class LifecycleSweep {
                     + Subscriptions.DATE.format(d.purgeAfter()), """
                     The subscription of your organisation on Cloudwarden has ended, and the time its data is kept ends on %s.
 
-                    After that date every record of the organisation is deleted for good, and its encryption keys with it:
-                    it cannot be recovered, not even from backups. To keep it, renew the subscription before then.
+                    After that date every record of the organisation is deleted for good, and its encryption keys are
+                    destroyed: it cannot be recovered. To keep it, renew the subscription before then.
                     """.formatted(Subscriptions.DATE.format(d.purgeAfter())));
             tx.executeWithoutResult(s -> {
                 jdbc.sql("update tenants set purge_notice_sent_at = now() where status = 'TERMINATED'").update();

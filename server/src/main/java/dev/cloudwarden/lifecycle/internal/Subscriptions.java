@@ -9,6 +9,7 @@ import dev.cloudwarden.identity.OrganisationMail;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantRenewed;
 import dev.cloudwarden.tenancy.TenantTerminated;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -92,9 +94,17 @@ class Subscriptions {
                 throw ApiProblem.conflict("already_terminated", "The subscription has already ended; it is kept until "
                         + DATE.format(before.purgeAfter()) + ".");
             }
-            Subscription after = jdbc.sql("select terminated_at, purge_after from tenant_terminate(?, make_interval(secs => ?))")
-                    .params(tenant, keep.toMillis() / 1000.0)
-                    .query((rs, n) -> new Subscription("terminated", instant(rs.getTimestamp(1)), instant(rs.getTimestamp(2)))).single();
+            Subscription after;
+            try {
+                after = jdbc.sql("select terminated_at, purge_after from tenant_terminate(?, make_interval(secs => ?))")
+                        .params(tenant, keep.toMillis() / 1000.0)
+                        .query((rs, n) -> new Subscription("terminated", instant(rs.getTimestamp(1)), instant(rs.getTimestamp(2)))).single();
+            } catch (DataAccessException e) {
+                if (e.getMostSpecificCause() instanceof SQLException sql && "22023".equals(sql.getSQLState())) {
+                    throw ApiProblem.invalid("retention", "is shorter than the database accepts here.");
+                }
+                throw e;
+            }
             activity.record(Action.TENANT_TERMINATED, Target.tenant(tenant),
                     Map.of("retention", keep.toString(), "purge_after", after.purgeAfter().toString()));
             events.publishEvent(new TenantTerminated(tenant));
@@ -104,9 +114,9 @@ class Subscriptions {
                 The subscription of your organisation on Cloudwarden ended on %s.
 
                 Nobody can sign in to it any more, every session and access token was revoked, and its jobs no longer run.
-                Its data is kept, encrypted, until %s. Renewing the subscription before then restores the organisation
-                exactly as it was. After that date everything is deleted for good, and its encryption keys with it:
-                it cannot be recovered, not even from backups.
+                Its data is kept until %s. Renewing the subscription before then restores the organisation as it was
+                (everyone signs in again; access tokens and pending invitations must be made anew). After that date
+                everything is deleted for good, and the organisation's encryption keys are destroyed.
                 """.formatted(DATE.format(ended.terminatedAt()), DATE.format(ended.purgeAfter())));
         return ended;
     }

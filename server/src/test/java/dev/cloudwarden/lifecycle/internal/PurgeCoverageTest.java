@@ -11,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -49,7 +48,7 @@ class PurgeCoverageTest extends IntegrationTest {
     void aTableAddedByALaterMigrationWithoutCoverageStopsThePurge() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Stray Org");
         subscriptions.terminate(t.tenantId(), null);
-        pastTheWindow(t.tenantId());
+        SubscriptionLifecycleTest.pastTheWindow(t.tenantId());
         try (Connection c = TestDatabase.asAdmin()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -88,7 +87,7 @@ class PurgeCoverageTest extends IntegrationTest {
                         + other.tenantId() + "', 'c')");
             }
             subscriptions.terminate(t.tenantId(), null);
-            pastTheWindow(t.tenantId());
+            SubscriptionLifecycleTest.pastTheWindow(t.tenantId());
             TenantPurge.Tombstone tombstone = purge.purge(t.tenantId());
             assertThat(tombstone.rowCounts()).containsEntry("later_notes", 2L);
             assertThat(TestDatabase.count("select count(*) from later_notes where tenant_id = ?", t.tenantId())).isZero();
@@ -97,13 +96,6 @@ class PurgeCoverageTest extends IntegrationTest {
             try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement()) {
                 st.execute("drop table later_notes");
             }
-        }
-    }
-
-    static void pastTheWindow(UUID tenant) throws SQLException {
-        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement()) {
-            assertThat(st.executeUpdate("update tenants set terminated_at = now() - interval '61 days', purge_after = now() - interval '1 day'"
-                    + " where id = '" + tenant + "' and status = 'TERMINATED'")).isEqualTo(1);
         }
     }
 

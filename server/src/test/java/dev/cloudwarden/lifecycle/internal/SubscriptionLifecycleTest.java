@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.crypto.CryptoException;
 import dev.cloudwarden.crypto.FieldCrypto;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
@@ -211,8 +212,12 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(early.status()).isEqualTo(2);
         assertThat(early.err()).contains("retention window lasts until");
         assertThat(directPurgeStep(inWindow.tenantId())).contains("not terminated and past its retention window");
-        // nor may the runtime role move the window, or purge another tenant than the one in scope
+        // nor may the runtime role move the window, shorten it below the database's floor, lower the floor,
+        // or purge another tenant than the one in scope
         assertThat(sqlAsApp(inWindow.tenantId(), "update tenants set purge_after = now() - interval '1 day'")).contains("permission denied");
+        assertThat(sqlAsApp(active.tenantId(), "select * from tenant_terminate('" + active.tenantId() + "', interval '30 seconds')"))
+                .contains("the retention must be at least 00:01:00");
+        assertThat(sqlAsApp(active.tenantId(), "update lifecycle_policy set minimum_retention = interval '1 second'")).contains("permission denied");
         pastTheWindow(inWindow.tenantId());
         assertThat(sqlAsApp(active.tenantId(), "select purge_tenant_step('" + inWindow.tenantId() + "', 10)")).contains("only the tenant in scope");
         assertThat(TestDatabase.count("select count(*) from users where tenant_id in (?, ?)", active.tenantId(), inWindow.tenantId())).isEqualTo(2);
@@ -232,7 +237,7 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         subscriptions.terminate(org.id(), null);
         pastTheWindow(org.id());
         Map<String, Long> before = rowsPerTable(org.id());
-        Map<String, Long> neighbour = rowsPerTable(other.id());
+        Map<String, String> neighbour = digestsPerTable(other.id());
         String head = hex(bytes("select hash from activity_chain_heads where tenant_id = ?", org.id()));
 
         Result purged = run("tenant-purge", org.id().toString(), null);
@@ -244,7 +249,7 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(TestDatabase.count("select count(*) from tenants where id = ?", org.id())).isZero();
         assertThat(TestDatabase.count("select count(*) from scheduled_tasks where position(convert_to(?, 'UTF8') in task_data) > 0",
                 org.id().toString())).isZero();
-        assertThat(rowsPerTable(other.id())).as("the neighbour is untouched").isEqualTo(neighbour);
+        assertThat(digestsPerTable(other.id())).as("the neighbour's rows are untouched, every column of every one").isEqualTo(neighbour);
         assertThat(api.get("/api/v1/jobs/" + other.activeJob(), other.owner().token()).status()).isEqualTo(200);
 
         // the tombstone counts exactly what there was and holds the chain's final head
@@ -257,11 +262,10 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(tombstone.activityHeadHash()).isEqualTo(head);
         Result report = run("tenant-purge-report", org.id().toString(), null);
         assertThat(report.out()).contains("PURGED", head, "activity_events", "tenant_keysets");
-        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'platform.tenant_purged' "
-                + "and target_id = ?", dev.cloudwarden.activity.ActivityLog.PLATFORM, org.id().toString())).isEqualTo(1);
+        assertThat(purged(org.id())).as("recorded in the platform's history").isEqualTo(1);
 
         // crypto-shredding: with the keyset gone, the backup's ciphertext no longer decrypts
-        assertThatThrownBy(() -> decrypt(org.id(), accountRow, backup)).isInstanceOf(RuntimeException.class);
+        assertThatThrownBy(() -> decrypt(org.id(), accountRow, backup)).isInstanceOf(CryptoException.class).hasMessageContaining("No keys");
         // and the account's owner no longer exists for sign-in
         assertThat(api.post("/api/v1/sessions", Map.of("email", org.owner().email(), "password", Api.PASSWORD), null).status()).isEqualTo(401);
 
@@ -269,6 +273,29 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         Result again = run("tenant-purge", org.id().toString(), null);
         assertThat(again.status()).isZero();
         assertThat(purge.tombstone(org.id()).orElseThrow()).isEqualTo(tombstone);
+    }
+
+    @Test
+    void theHistoryGivesWayToThePurgeAloneNotToWhoeverClaimsToBePurging() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Claimed Org");
+        subscriptions.terminate(t.tenantId(), null);
+        pastTheWindow(t.tenantId());
+        long events = TestDatabase.count("select count(*) from activity_events where tenant_id = ?", t.tenantId());
+        String claim = "select set_config('cloudwarden.purging', '" + t.tenantId() + "', true)";
+        // the runtime role, claiming to purge: it may not delete at all
+        assertThat(sqlAsApp(t.tenantId(), claim + "; delete from activity_events")).contains("permission denied");
+        // the owner role outside the purge function (a migration, a psql session), claiming the same: no purge under way, no delete
+        try (Connection c = java.sql.DriverManager.getConnection(TestDatabase.url(TestDatabase.NAME), TestDatabase.OWNER, null)) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("select set_config('cloudwarden.tenant_id', '" + t.tenantId() + "', true)");
+                st.execute(claim);
+                assertThatThrownBy(() -> st.execute("delete from activity_events")).hasMessageContaining("append-only");
+            } finally {
+                c.rollback();
+            }
+        }
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ?", t.tenantId())).isEqualTo(events).isPositive();
     }
 
     @Test
@@ -295,13 +322,44 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(midway.purgedAt()).as("under way").isNull();
         assertThat(TestDatabase.count("select count(*) from tenant_keysets where tenant_id = ?", org.id())).as("keys still there").isEqualTo(1);
 
+        // the process dies again, after the last step and before it recorded the purge in the platform's history
+        while (purge.step(org.id()) != null) {
+            // the rest of the batches
+        }
+        assertThat(purged(org.id())).isZero();
         TenantPurge.Tombstone done = purge.purge(org.id());
         assertThat(done.purgedAt()).isNotNull();
+        assertThat(purged(org.id())).as("the next run records it, once").isEqualTo(1);
+        purge.purge(org.id());
+        assertThat(purged(org.id())).isEqualTo(1);
         assertThat(rowsPerTable(org.id())).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
         Map<String, Long> expected = new TreeMap<>(before);
         expected.values().removeIf(n -> n == 0);
         expected.put("tenants", 1L);
         assertThat(done.rowCounts()).as("every row counted once, across the crash").isEqualTo(expected);
+    }
+
+    @Test
+    void twoPurgesOfOneTenantAtOnceTakeTurnsAndCountEveryRowOnce() throws Exception {
+        Org org = org("Twice Purged Org");
+        TestCloud.syncAndWait(api, org.owner().token(), org.accountId());
+        subscriptions.terminate(org.id(), null);
+        pastTheWindow(org.id());
+        Map<String, Long> expected = new TreeMap<>(rowsPerTable(org.id()));
+        expected.values().removeIf(n -> n == 0);
+        expected.put("tenants", 1L);
+
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = two.submit(() -> purge.purge(org.id()));
+            var second = two.submit(() -> purge.purge(org.id()));
+            assertThat(first.get(60, java.util.concurrent.TimeUnit.SECONDS).rowCounts()).isEqualTo(expected);
+            assertThat(second.get(60, java.util.concurrent.TimeUnit.SECONDS).rowCounts()).isEqualTo(expected);
+        } finally {
+            two.shutdownNow();
+        }
+        assertThat(rowsPerTable(org.id())).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
+        assertThat(purged(org.id())).isEqualTo(1);
     }
 
     @Test
@@ -339,7 +397,7 @@ class SubscriptionLifecycleTest extends IntegrationTest {
     }
 
     /** Moves the tenant's window into the past, as 61 days would (as the superuser: the runtime role cannot). */
-    private static void pastTheWindow(UUID tenant) throws SQLException {
+    static void pastTheWindow(UUID tenant) throws SQLException {
         try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement("""
                 update tenants set terminated_at = now() - interval '61 days', purge_after = now() - interval '1 day'
                 where id = ? and status = 'TERMINATED'""")) {
@@ -392,6 +450,28 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         }
         assertThat(rows).containsKeys("users", "activity_events", "tenant_keysets", "cloud_resources");
         return rows;
+    }
+
+    /** A digest of the tenant's rows in every table of the catalog with a tenant_id column (every column, in a fixed order). */
+    private static Map<String, String> digestsPerTable(UUID tenant) throws SQLException {
+        Map<String, String> digests = new TreeMap<>();
+        for (String table : rowsPerTable(tenant).keySet()) {
+            try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                    "select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from " + table + " t where tenant_id = ?")) {
+                ps.setObject(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    digests.put(table, rs.getString(1));
+                }
+            }
+        }
+        return digests;
+    }
+
+    /** How many times the platform's history recorded the tenant's purge. */
+    private static long purged(UUID tenant) throws SQLException {
+        return TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'platform.tenant_purged' and target_id = ?",
+                dev.cloudwarden.activity.ActivityLog.PLATFORM, tenant.toString());
     }
 
     private static long ticks(String job) throws SQLException {
