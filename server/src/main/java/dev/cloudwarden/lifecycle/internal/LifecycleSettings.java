@@ -26,7 +26,7 @@ record LifecycleSettings(Duration retention, Duration purgeNotice, int purgeBatc
         if (retention == null) retention = MINIMUM_RETENTION;
         if (purgeNotice == null) purgeNotice = Duration.ofDays(7);
         if (purgeBatch == 0) purgeBatch = 1000;
-        if (purgePace == 0) purgePace = 0.5;
+        if (purgePace == 0) purgePace = 0.35;
         if (schedule == null) schedule = "0 0 3 * * *";
         if (retention.isNegative() || retention.isZero()) {
             throw new IllegalArgumentException("cloudwarden.lifecycle.retention must be positive");
