@@ -101,7 +101,7 @@ class Subscriptions {
                         .query((rs, n) -> new Subscription("terminated", instant(rs.getTimestamp(1)), instant(rs.getTimestamp(2)))).single();
             } catch (DataAccessException e) {
                 if (e.getMostSpecificCause() instanceof SQLException sql && "22023".equals(sql.getSQLState())) {
-                    throw ApiProblem.invalid("retention", "is shorter than the database accepts here.");
+                    throw ApiProblem.invalid("retention", "is shorter than the database accepts (60 days; a minute in dev).");
                 }
                 throw e;
             }
