@@ -251,6 +251,8 @@ grant execute on function tenant_terminate(uuid, interval) to ${app_role};
 grant execute on function tenant_renew(uuid) to ${app_role};
 grant execute on function tenants_in_lifecycle(interval) to ${app_role};
 grant execute on function purge_tenant_step(uuid, integer) to ${app_role};
+-- the catalog's list of tenant tables, for the purge report's check (names only; reading them stays under row-level security)
+grant execute on function purge_order() to ${app_role};
 
 -- Finding a tenant's rows by tenant_id in bounded batches needs an index for it in every table.
 create index login_directory_tenant on login_directory (tenant_id);

@@ -16,7 +16,8 @@ import org.springframework.stereotype.Component;
  * The operators' lifecycle commands until the operator console exists, run with the server's
  * start-up but without its web server, then exit: {@code ./cloudwarden tenant terminate <id>
  * [--retention <ISO-8601 duration>]}, {@code renew <id>}, {@code purge <id>} and {@code purge-report
- * <id>}. A refusal prints one line on stderr and exits with 2; an unknown tenant exits with 1.
+ * <id>}. A refusal prints one line on stderr and exits with 2; an unknown tenant exits with 1; a
+ * report that finds rows of a purged tenant left exits with 3.
  */
 @Component
 class LifecycleCommands {
@@ -93,7 +94,7 @@ class LifecycleCommands {
                 case "tenant-purge" -> {
                     TenantPurge.Tombstone t = purge.purge(tenant);
                     out.println("Tenant " + tenant + " purged: " + t.rows() + " rows deleted, keyset destroyed.");
-                    report(t, out);
+                    return report(t, purge.check(tenant), out, err);
                 }
                 case "tenant-purge-report" -> {
                     TenantPurge.Tombstone t = purge.tombstone(tenant).orElse(null);
@@ -101,7 +102,7 @@ class LifecycleCommands {
                         err.println("cloudwarden: tenant " + tenant + " has not been purged (no tombstone)");
                         return 1;
                     }
-                    report(t, out);
+                    return report(t, purge.check(tenant), out, err);
                 }
                 default -> {
                     err.println("cloudwarden: unknown command " + command + " (terminate, renew, purge, purge-report)");
@@ -119,8 +120,11 @@ class LifecycleCommands {
         }
     }
 
-    /** The tombstone, for people: no customer data in it, so all of it is printed. */
-    static void report(TenantPurge.Tombstone t, PrintStream out) {
+    /**
+     * The tombstone, for people (no customer data in it, so all of it is printed), and the check of the
+     * catalog's tenant tables; 3 when a completed purge left rows.
+     */
+    static int report(TenantPurge.Tombstone t, TenantPurge.Check check, PrintStream out, PrintStream err) {
         out.println("Tombstone of tenant " + t.tenant());
         out.println("  status:           " + (t.purgedAt() == null ? "purge under way (run purge again to finish it)" : "PURGED"));
         out.println("  signed up:        " + t.createdAt());
@@ -133,5 +137,15 @@ class LifecycleCommands {
         for (Map.Entry<String, Long> e : t.rowCounts().entrySet()) {
             out.println(String.format("    %-28s %d", e.getKey(), e.getValue()));
         }
+        if (check.left().isEmpty()) {
+            out.println("  check:            no row of the tenant in any of the " + check.tables() + " tenant tables of the catalog");
+            return 0;
+        }
+        out.println("  check:            rows of the tenant left in " + check.left());
+        if (t.purgedAt() != null) {
+            err.println("cloudwarden: the purge of tenant " + t.tenant() + " is complete, yet rows of it are left: " + check.left().keySet());
+            return 3;
+        }
+        return 0;
     }
 }

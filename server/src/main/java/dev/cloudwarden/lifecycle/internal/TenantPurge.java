@@ -10,6 +10,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -144,6 +145,29 @@ class TenantPurge {
             throw ApiProblem.conflict("retention_not_over", "Tenant " + tenant + " is terminated, but its retention window lasts until "
                     + Subscriptions.DATE.format(state.purgeAfter()) + ": it cannot be purged before then.");
         }
+    }
+
+    /** What the check after a purge found: how many tenant tables it counted in, and the rows left in each that has any. */
+    record Check(int tables, Map<String, Long> left) {
+    }
+
+    /**
+     * The proof after a purge: the tenant's rows left in every table of the catalog with a tenant_id
+     * column, counted as the runtime role in the tenant's scope (row-level security shows exactly its
+     * rows).
+     */
+    Check check(UUID tenant) {
+        return tenants.callAs(tenant, () -> tx.execute(s -> {
+            List<String> tables = jdbc.sql("select table_name from purge_order()").query(String.class).list();
+            Map<String, Long> left = new TreeMap<>();
+            for (String table : tables) {
+                long rows = jdbc.sql("select count(*) from \"" + table.replace("\"", "\"\"") + "\"").query(Long.class).single();
+                if (rows > 0) {
+                    left.put(table, rows);
+                }
+            }
+            return new Check(tables.size(), left);
+        }));
     }
 
     /** The tombstone of a purged tenant (or of a purge under way). */

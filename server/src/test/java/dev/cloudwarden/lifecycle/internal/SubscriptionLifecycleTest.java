@@ -261,7 +261,19 @@ class SubscriptionLifecycleTest extends IntegrationTest {
         assertThat(tombstone.purgedAt()).isNotNull();
         assertThat(tombstone.activityHeadHash()).isEqualTo(head);
         Result report = run("tenant-purge-report", org.id().toString(), null);
-        assertThat(report.out()).contains("PURGED", head, "activity_events", "tenant_keysets");
+        assertThat(report.status()).isZero();
+        assertThat(report.out()).contains("PURGED", head, "activity_events", "tenant_keysets",
+                "no row of the tenant in any of the " + before.size() + " tenant tables of the catalog");
+        // the check counts for real: a row of the tenant's left behind (put back by the superuser) is found and fails the report
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                "insert into activity_chain_heads (tenant_id) values (?)")) {
+            ps.setObject(1, org.id());
+            ps.executeUpdate();
+        }
+        Result stale = run("tenant-purge-report", org.id().toString(), null);
+        assertThat(stale.status()).isEqualTo(3);
+        assertThat(stale.err()).contains("activity_chain_heads");
+        TestDatabase.count("with d as (delete from activity_chain_heads where tenant_id = ? returning 1) select count(*) from d", org.id());
         assertThat(purged(org.id())).as("recorded in the platform's history").isEqualTo(1);
 
         // crypto-shredding: with the keyset gone, the backup's ciphertext no longer decrypts
