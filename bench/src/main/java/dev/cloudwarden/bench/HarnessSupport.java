@@ -51,7 +51,6 @@ public final class HarnessSupport {
         return server;
     }
 
-    /** The last value of {@code --name=value} among the server's arguments, or {@code fallback}. */
     /**
      * Splits a harness's command line: {@code --name[=value]} of one of {@code names} is the harness's
      * own (a bare flag is {@code true}), any other {@code --key=value} goes to {@code server}; anything
@@ -72,6 +71,7 @@ public final class HarnessSupport {
         return own;
     }
 
+    /** The last value of {@code --name=value} among the server's arguments, or {@code fallback}. */
     public static String serverValue(List<String> server, String name, String fallback) {
         String value = fallback;
         for (String arg : server) {
