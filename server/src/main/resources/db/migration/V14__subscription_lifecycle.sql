@@ -46,15 +46,20 @@ create function tenant_terminate(p_tenant uuid, p_retention interval)
     language plpgsql volatile security definer
     set search_path = pg_catalog, pg_temp
     as $$
+declare
+    minimum interval := (select p.minimum_retention from public.lifecycle_policy p);
+    after timestamptz := now() + p_retention;
 begin
     if p_tenant is null or p_tenant is distinct from public.current_tenant_id() then
         raise exception 'only the tenant in scope can be terminated' using errcode = '42501';
     end if;
-    if p_retention is null or p_retention < (select p.minimum_retention from public.lifecycle_policy p) then
-        raise exception 'the retention must be at least %', (select p.minimum_retention from public.lifecycle_policy p) using errcode = '22023';
+    -- compared as the dates they give: an interval mixing signs ('-200 months 6088 days') can compare
+    -- above the minimum and still end in a minute
+    if after is null or after < now() + minimum then
+        raise exception 'the retention must be at least %', minimum using errcode = '22023';
     end if;
     return query
-        update public.tenants t set status = 'TERMINATED', terminated_at = now(), purge_after = now() + p_retention
+        update public.tenants t set status = 'TERMINATED', terminated_at = now(), purge_after = after
         where t.id = p_tenant and t.status = 'ACTIVE'
         returning t.terminated_at, t.purge_after;
 end $$;
@@ -68,6 +73,9 @@ begin
     if p_tenant is null or p_tenant is distinct from public.current_tenant_id() then
         raise exception 'only the tenant in scope can be renewed' using errcode = '42501';
     end if;
+    -- the row first, in a statement of its own: a purge step holding it commits before the checks below
+    -- are made, and they then see its tombstone
+    perform 1 from public.tenants where id = p_tenant for update;
     update public.tenants set status = 'ACTIVE', terminated_at = null, purge_after = null, purge_notice_sent_at = null
     where id = p_tenant and status = 'TERMINATED' and purge_after > now()
       and not exists (select 1 from public.tenant_tombstones b where b.id = p_tenant); -- a purge under way is not undone

@@ -266,10 +266,11 @@ public class TenantKeyring {
     /** Re-wraps one tenant's keysets under the KEK's current key (KEK rotation); the keys themselves do not change. */
     void rewrap(UUID tenant) {
         tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
-            if (jdbc.sql("select count(*) from tenant_keysets where tenant_id = ?").param(tenant).query(Long.class).single() == 0) {
+            Optional<Locked> row = lockedRowIfAny(tenant);
+            if (row.isEmpty()) {
                 return; // purged since the tenants were listed: nothing left to re-wrap
             }
-            TenantKeys keys = lockedKeys(tenant);
+            TenantKeys keys = row.get().keys();
             jdbc.sql("update tenant_keysets set aead_keyset = ?, prf_keyset = ?, kek_id = ?, rotated_at = now() where tenant_id = ?")
                     .params(wrap(keys.aeadKeyset(), tenant, "aead"), wrap(keys.prfKeyset(), tenant, "prf"), kek.id(), tenant)
                     .update();
@@ -285,6 +286,10 @@ public class TenantKeyring {
     }
 
     private Locked lockedRow(UUID tenant) {
+        return lockedRowIfAny(tenant).orElseThrow(() -> new CryptoException("No keys for tenant " + tenant));
+    }
+
+    private Optional<Locked> lockedRowIfAny(UUID tenant) {
         return jdbc.sql("""
                         select aead_keyset, prf_keyset,
                                (extract(epoch from clock_timestamp() - data_key_rotated_at) * 1000)::bigint
@@ -294,7 +299,7 @@ public class TenantKeyring {
                     return new Locked(new TenantKeys(tenant, unwrap(rs.getBytes(1), tenant, "aead"), unwrap(rs.getBytes(2), tenant, "prf")),
                             millis == null ? null : Duration.ofMillis(millis));
                 })
-                .optional().orElseThrow(() -> new CryptoException("No keys for tenant " + tenant));
+                .optional();
     }
 
     /** How long ago the tenant's data key was last rotated, by the database's clock; empty if never. */

@@ -23,8 +23,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The daily lifecycle pass, once per platform (a db-scheduler recurring task: one node takes it):
- * the purge notice to the administrators of each terminated tenant whose purge is near, and the
- * purge of each one past its window. Which tenants are due is decided by the database's clock, the
+ * the purge notice to the administrators of each terminated tenant whose purge is near, the purge
+ * of each one past its window, and the platform's record of any purge a crash left unrecorded. Which tenants are due is decided by the database's clock, the
  * one its purge function checks.
  */
 @Configuration(proxyBeanMethods = false)
@@ -90,6 +90,7 @@ class LifecycleSweep {
                         e.getClass().getSimpleName());
             }
         }
+        purge.announcePending();
         return new Outcome(notices, purged, failed);
     }
 

@@ -85,6 +85,14 @@ class TenantPurge {
         return tombstone(tenant).orElseThrow();
     }
 
+    /** Purges a crash left unrecorded (the tenant's row is gone, so only its tombstone shows them): each recorded now. */
+    int announcePending() {
+        List<UUID> pending = tx.execute(s -> jdbc.sql("select id from tenant_tombstones where purged_at is not null and announced_at is null")
+                .query(UUID.class).list());
+        pending.forEach(this::announce);
+        return pending.size();
+    }
+
     /**
      * Records the purge in the platform's history, once: whichever purge marks the tombstone first, in
      * the transaction of the event, so a crash after the last step is made good by the next run.
