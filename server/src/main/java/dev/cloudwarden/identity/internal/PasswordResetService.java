@@ -7,6 +7,7 @@ import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Duration;
 import java.util.UUID;
@@ -64,12 +65,13 @@ public class PasswordResetService {
         String canonicalEmail = Emails.require("email", email);
         background.submit("password reset request", () -> users.lookupLogin(canonicalEmail).ifPresent(target ->
                 tenants.runAs(target.tenantId(), () -> tx.executeWithoutResult(s -> {
-                    UserRepository.UserRow user = users.find(target.userId()).filter(UserRepository.UserRow::active).orElse(null);
-                    if (user == null || users.tenantTerminated()) { // a terminated organisation stays as it was until renewal or purge
+                    // an active user of an active organisation (active_users): a terminated one stays as it was until renewal or purge
+                    CloudwardenPrincipal user = users.findActive(target.userId()).orElse(null);
+                    if (user == null) {
                         return;
                     }
-                    oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.id());
-                    Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.id(), RESET_TTL);
+                    oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId());
+                    Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId(), RESET_TTL);
                     mailer.send(user.email(), "Reset your Cloudwarden password",
                             "Someone asked to reset the password of your Cloudwarden account.\n\n"
                                     + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + token.reveal() + "\n\n"
@@ -77,7 +79,7 @@ public class PasswordResetService {
                                     + "Choosing a new password signs you out everywhere: every session and every personal access token ends.\n"
                                     + "If you did not ask for this, ignore this email; your password stays as it is.\n");
                     // last: the tenant's chain head stays locked from here to the commit, not through the SMTP call
-                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.id()));
+                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.userId()));
                 }))));
     }
 
@@ -95,14 +97,11 @@ public class PasswordResetService {
             String hash = hasher.hash(keyring.keys(tenant), password);
             tenants.runAs(tenant, () -> tx.executeWithoutResult(s -> {
                 UUID id = oneTimeTokens.consume(OneTimeTokens.Purpose.PASSWORD_RESET, presented).orElseThrow(OneTimeTokens::invalid);
-                UserRepository.UserRow user = users.find(id).filter(UserRepository.UserRow::active).orElseThrow(OneTimeTokens::invalid);
-                if (users.tenantTerminated()) {
-                    throw OneTimeTokens.invalid();
-                }
-                users.updatePasswordHash(user.id(), hash);
-                activity.record(Action.PASSWORD_RESET_COMPLETED, Target.user(user.id()));
-                revocation.endEverythingOf(user.id(), CredentialEvents.Reason.PASSWORD_RESET);
-                bruteForce.forgetFailures(user.id());
+                UUID user = users.findActive(id).map(CloudwardenPrincipal::userId).orElseThrow(OneTimeTokens::invalid);
+                users.updatePasswordHash(user, hash);
+                activity.record(Action.PASSWORD_RESET_COMPLETED, Target.user(user));
+                revocation.endEverythingOf(user, CredentialEvents.Reason.PASSWORD_RESET);
+                bruteForce.forgetFailures(user);
             }));
             return null;
         });
