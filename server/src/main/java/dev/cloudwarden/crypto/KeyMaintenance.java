@@ -41,6 +41,7 @@ public class KeyMaintenance implements DisposableBean {
     }
 
     private final TenantKeyring keyring;
+    private final PlatformKeys platformKeys;
     private final FieldCrypto crypto;
     private final List<EncryptedColumn> columns;
     private final TenantContext tenants;
@@ -51,10 +52,11 @@ public class KeyMaintenance implements DisposableBean {
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration settle;
 
-    KeyMaintenance(TenantKeyring keyring, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
+    KeyMaintenance(TenantKeyring keyring, PlatformKeys platformKeys, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
                    TransactionTemplate tx, JdbcClient jdbc, ActivityLog activity,
                    @Value("${cloudwarden.crypto.rotation.grace:PT1M}") Duration grace) {
         this.keyring = keyring;
+        this.platformKeys = platformKeys;
         this.crypto = crypto;
         this.columns = columns.orderedStream().toList();
         this.tenants = tenants;
@@ -66,8 +68,9 @@ public class KeyMaintenance implements DisposableBean {
         this.settle = keyring.epochCheck().plus(grace);
     }
 
-    /** Re-wraps every tenant's keysets under the current KEK; returns how many tenants were done. */
+    /** Re-wraps the platform's keysets and every tenant's under the current KEK; returns how many tenants were done. */
     public int rewrapAllTenantKeysets() {
+        platformKeys.rewrap();
         List<UUID> all = keyring.allTenantIds();
         int done = 0;
         for (UUID tenant : all) {
