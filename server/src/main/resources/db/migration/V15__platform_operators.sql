@@ -98,7 +98,7 @@ alter table access_requests force row level security;
 create policy tenant_isolation on access_requests
     using (tenant_id = current_tenant_id()) with check (tenant_id = current_tenant_id());
 grant select, insert on access_requests to ${app_role};
-grant update (status, admin_id, admin_at, customer_user_id, customer_at, activated_at, expires_at, ended_at, ended_by)
+grant update (status, lockbox, admin_id, admin_at, customer_user_id, customer_at, activated_at, expires_at, ended_at, ended_by)
     on access_requests to ${app_role};
 
 -- Operators act in histories too: the platform's (their own actions) and a tenant's (access requests and
@@ -109,18 +109,20 @@ alter table activity_events
     add constraint activity_events_actor_type_check check (actor_type in ('user', 'operator', 'system', 'anonymous')),
     add constraint activity_events_actor_id_check check ((actor_type in ('user', 'operator')) = (actor_id is not null));
 
--- What operators see of tenants without a grant: metadata only (name, status, dates, counts), never a
--- user, an email, a cloud account, a job's content or an event. p_tenant null: every tenant, newest first.
+-- What operators see of tenants without a grant: metadata only (id, status, dates, counts), never a
+-- user, an email, a cloud account, a job's content or an event; not even the organisation's name, which is
+-- encrypted with the tenant's keys, and operators have no path to decrypt anything. p_tenant null: every
+-- tenant, newest first.
 create policy operator_metadata on users for select to ${owner_role} using (true);
 create policy operator_metadata on cloud_accounts for select to ${owner_role} using (true);
 create policy operator_metadata on jobs for select to ${owner_role} using (true);
 create function operator_tenants(p_tenant uuid, p_limit integer)
-    returns table (id uuid, name text, status text, created_at timestamptz, terminated_at timestamptz, purge_after timestamptz,
+    returns table (id uuid, status text, created_at timestamptz, terminated_at timestamptz, purge_after timestamptz,
                    lockbox_required boolean, users bigint, cloud_accounts bigint, jobs bigint)
     language sql stable security definer
     set search_path = pg_catalog, pg_temp
     as $$
-        select t.id, t.name, t.status, t.created_at, t.terminated_at, t.purge_after, t.lockbox_required,
+        select t.id, t.status, t.created_at, t.terminated_at, t.purge_after, t.lockbox_required,
                (select count(*) from public.users u where u.tenant_id = t.id),
                (select count(*) from public.cloud_accounts a where a.tenant_id = t.id),
                (select count(*) from public.jobs j where j.tenant_id = t.id)

@@ -60,8 +60,9 @@ class KeyCommands implements ApplicationRunner {
                 local.rotate();
                 log.info("Local KEK rotated: new primary {}", local.id());
             }
-            int count = maintenance.rewrapAllTenantKeysets();
-            int signing = auditKeys.rewrap();
+            KeyMaintenance.Rewrapped rewrapped = maintenance.rewrapUnderCurrentKek();
+            int count = rewrapped.tenantKeysets();
+            int signing = rewrapped.auditKeys();
             activity.record(Action.PLATFORM_KEK_ROTATED, Target.key(kek.id().replaceAll("[^A-Za-z0-9:/_.-]", "_")),
                     Map.of("kek", kek.id(), "keysets", count + signing));
             System.out.println("Re-wrapped " + count + " tenant keysets and " + signing + " audit signing keys under the current KEK.");

@@ -42,6 +42,7 @@ public class KeyMaintenance implements DisposableBean {
 
     private final TenantKeyring keyring;
     private final PlatformKeys platformKeys;
+    private final AuditKeys auditKeys;
     private final FieldCrypto crypto;
     private final List<EncryptedColumn> columns;
     private final TenantContext tenants;
@@ -52,11 +53,12 @@ public class KeyMaintenance implements DisposableBean {
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration settle;
 
-    KeyMaintenance(TenantKeyring keyring, PlatformKeys platformKeys, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
+    KeyMaintenance(TenantKeyring keyring, PlatformKeys platformKeys, AuditKeys auditKeys, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
                    TransactionTemplate tx, JdbcClient jdbc, ActivityLog activity,
                    @Value("${cloudwarden.crypto.rotation.grace:PT1M}") Duration grace) {
         this.keyring = keyring;
         this.platformKeys = platformKeys;
+        this.auditKeys = auditKeys;
         this.crypto = crypto;
         this.columns = columns.orderedStream().toList();
         this.tenants = tenants;
@@ -66,6 +68,16 @@ public class KeyMaintenance implements DisposableBean {
         // After this long, no node encrypts under the previous primary any more: each has re-read the
         // epoch (epoch-check), and a transaction that fetched the old key before that has ended (grace).
         this.settle = keyring.epochCheck().plus(grace);
+    }
+
+    /** What a re-wrap under the current KEK did. */
+    public record Rewrapped(int tenantKeysets, int auditKeys) {
+    }
+
+    /** Everything the KEK wraps, re-wrapped under the current one: the platform's keysets, every tenant's, the audit signing keys. */
+    public Rewrapped rewrapUnderCurrentKek() {
+        int tenantKeysets = rewrapAllTenantKeysets();
+        return new Rewrapped(tenantKeysets, auditKeys.rewrap());
     }
 
     /** Re-wraps the platform's keysets and every tenant's under the current KEK; returns how many tenants were done. */

@@ -15,6 +15,8 @@ import org.springframework.stereotype.Component;
 public class TenantContext {
 
     private final ThreadLocal<UUID> current = new ThreadLocal<>();
+    /** Set for a read-only scope: every transaction in it is READ ONLY, so PostgreSQL refuses any write. */
+    private final ThreadLocal<Boolean> readOnly = new ThreadLocal<>();
 
     public Optional<UUID> current() {
         return Optional.ofNullable(current.get());
@@ -44,6 +46,31 @@ public class TenantContext {
         return previous == null ? current::remove : () -> { };
     }
 
+    /**
+     * Opens a read-only scope for {@code tenant} on a thread with no scope: every transaction opened in
+     * it is {@code READ ONLY} ({@link TenantTransactionManager}), whatever the code running inside
+     * asks. For reading a tenant's data on someone else's behalf (a platform operator's grant).
+     */
+    public Scope openReadOnly(UUID tenant) {
+        if (tenant == null) {
+            throw new IllegalArgumentException("tenant is required");
+        }
+        if (current.get() != null) {
+            throw new IllegalStateException("a read-only scope opens only where no tenant is in scope");
+        }
+        current.set(tenant);
+        readOnly.set(Boolean.TRUE);
+        return () -> {
+            current.remove();
+            readOnly.remove();
+        };
+    }
+
+    /** Whether the scope in force is read-only ({@link #openReadOnly}). */
+    public boolean readOnly() {
+        return readOnly.get() != null;
+    }
+
     public <T> T callAs(UUID tenant, Supplier<T> work) {
         try (Scope ignored = open(tenant)) {
             return work.get();
@@ -63,12 +90,17 @@ public class TenantContext {
      */
     public <T> T detached(Supplier<T> work) {
         UUID previous = current.get();
+        Boolean previousReadOnly = readOnly.get();
         current.remove();
+        readOnly.remove();
         try {
             return work.get();
         } finally {
             if (previous != null) {
                 current.set(previous);
+            }
+            if (previousReadOnly != null) {
+                readOnly.set(previousReadOnly);
             }
         }
     }

@@ -12,7 +12,8 @@ import org.springframework.transaction.TransactionDefinition;
  * {@code cloudwarden.tenant_id} transaction-locally to the tenant in {@link TenantContext}, or to
  * the empty string when there is none. Row-level security policies compare against it, so a
  * transaction without a tenant sees no rows and cannot write, and because the setting is
- * transaction-local a pooled connection never carries one request's tenant into the next.
+ * transaction-local a pooled connection never carries one request's tenant into the next. In a
+ * read-only scope ({@link TenantContext#openReadOnly}) every transaction is also {@code READ ONLY}.
  */
 public class TenantTransactionManager extends JdbcTransactionManager {
 
@@ -30,6 +31,12 @@ public class TenantTransactionManager extends JdbcTransactionManager {
     @Override
     protected void prepareTransactionalConnection(Connection con, TransactionDefinition definition) throws SQLException {
         super.prepareTransactionalConnection(con, definition);
+        if (tenants.readOnly()) {
+            // before any other statement, as PostgreSQL requires: from here on it refuses every write
+            try (PreparedStatement ps = con.prepareStatement("set transaction read only")) {
+                ps.execute();
+            }
+        }
         try (PreparedStatement ps = con.prepareStatement(SET_TENANT)) {
             ps.setString(1, tenants.current().map(Object::toString).orElse(""));
             ps.execute();

@@ -3,6 +3,8 @@ package dev.cloudwarden.web;
 import dev.cloudwarden.abuse.RateLimit;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.identity.TokenScope;
+import dev.cloudwarden.operator.AccessScope;
+import dev.cloudwarden.operator.OperatorRole;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -22,21 +24,40 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * @param rateLimit   the per-address limit it counts against, if any
  * @param beforeMfa   reachable by a signed-in user who still has to enrol in the MFA their organisation requires
  * @param tokenScope  the scope a personal access token needs to call it; null: no token may call it
+ * @param staff       the platform operators' roles that may call it (an {@code /ops} route); a route is for
+ *                    tenant users or for operators, never both
+ * @param grant       the access-grant scope an operator needs to call it: it reads one tenant's data, whose id
+ *                    is the path's {@code {tenantId}}; null: it reads none
  */
-public record Route(HttpMethod method, String path, Set<Role> roles, RateLimit rateLimit, boolean beforeMfa, TokenScope tokenScope) {
+public record Route(HttpMethod method, String path, Set<Role> roles, RateLimit rateLimit, boolean beforeMfa, TokenScope tokenScope,
+                    Set<OperatorRole> staff, AccessScope grant) {
+
+    /** Where the operators' console and API live; nothing else is served to operators, and nothing there to tenant users. */
+    public static final String OPS = "/ops";
 
     private static final PathPatternRequestMatcher.Builder PATHS = PathPatternRequestMatcher.withDefaults();
 
     public Route {
         roles = roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(roles));
-        if (roles.isEmpty() && tokenScope != null) {
+        staff = staff.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(staff));
+        boolean opsPath = path.equals(OPS) || path.startsWith(OPS + "/");
+        if (!roles.isEmpty() && !staff.isEmpty()) {
+            throw new IllegalArgumentException(path + ": a route is for tenant users or for operators, not both");
+        }
+        if (roles.isEmpty() && staff.isEmpty() && tokenScope != null) {
             throw new IllegalArgumentException(path + ": a public route needs no token");
+        }
+        if (opsPath ? !roles.isEmpty() || tokenScope != null || beforeMfa : !staff.isEmpty()) {
+            throw new IllegalArgumentException(path + ": operators' routes, and only they, live under " + OPS);
+        }
+        if (grant != null && (staff.isEmpty() || !path.contains("{tenantId}"))) {
+            throw new IllegalArgumentException(path + ": a grant scope belongs to an operators' route that names {tenantId}");
         }
     }
 
     /** A route anyone may call without signing in. */
     static Route open(HttpMethod method, String path) {
-        return new Route(method, path, Set.of(), null, false, null);
+        return new Route(method, path, Set.of(), null, false, null, Set.of(), null);
     }
 
     /** A route for signed-in users of these roles. */
@@ -44,23 +65,45 @@ public record Route(HttpMethod method, String path, Set<Role> roles, RateLimit r
         if (roles.isEmpty()) {
             throw new IllegalArgumentException(path + ": name the roles that may call it");
         }
-        return new Route(method, path, roles, null, false, null);
+        return new Route(method, path, roles, null, false, null, Set.of(), null);
+    }
+
+    /** A route for signed-in platform operators of these roles. */
+    static Route operators(HttpMethod method, String path, Set<OperatorRole> staff) {
+        if (staff.isEmpty()) {
+            throw new IllegalArgumentException(path + ": name the operator roles that may call it");
+        }
+        return new Route(method, path, Set.of(), null, false, null, staff, null);
     }
 
     Route limit(RateLimit limit) {
-        return new Route(method, path, roles, limit, beforeMfa, tokenScope);
+        return new Route(method, path, roles, limit, beforeMfa, tokenScope, staff, grant);
     }
 
     Route beforeMfaEnrollment() {
-        return new Route(method, path, roles, rateLimit, true, tokenScope);
+        return new Route(method, path, roles, rateLimit, true, tokenScope, staff, grant);
     }
 
     Route token(TokenScope scope) {
-        return new Route(method, path, roles, rateLimit, beforeMfa, scope);
+        return new Route(method, path, roles, rateLimit, beforeMfa, scope, staff, grant);
+    }
+
+    /** An operators' route that reads one tenant's data: only under an active grant with this scope. */
+    Route underGrant(AccessScope scope) {
+        return new Route(method, path, roles, rateLimit, beforeMfa, tokenScope, staff, scope);
     }
 
     public boolean isPublic() {
-        return roles.isEmpty();
+        return roles.isEmpty() && staff.isEmpty();
+    }
+
+    /** Served to operators (under {@code /ops}), signed in or not. */
+    public boolean isOps() {
+        return path.equals(OPS) || path.startsWith(OPS + "/");
+    }
+
+    public Optional<AccessScope> grantScope() {
+        return Optional.ofNullable(grant);
     }
 
     public Optional<RateLimit> limit() {

@@ -2,6 +2,7 @@ package dev.cloudwarden.web;
 
 
 import static dev.cloudwarden.web.Route.open;
+import static dev.cloudwarden.web.Route.operators;
 import static dev.cloudwarden.web.Route.signedIn;
 import static org.springframework.http.HttpMethod.DELETE;
 import static org.springframework.http.HttpMethod.GET;
@@ -11,6 +12,8 @@ import static org.springframework.http.HttpMethod.POST;
 import dev.cloudwarden.abuse.RateLimit;
 import dev.cloudwarden.identity.Role;
 import dev.cloudwarden.identity.TokenScope;
+import dev.cloudwarden.operator.AccessScope;
+import dev.cloudwarden.operator.OperatorRole;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.EnumSet;
 import java.util.List;
@@ -36,6 +39,10 @@ public final class Routes {
     public static final Set<Role> AUDITORS = EnumSet.of(Role.OWNER, Role.ADMIN, Role.VIEWER);
     /** Who runs jobs (an inventory sync is one): everyone but VIEWER. */
     public static final Set<Role> OPERATORS = EnumSet.of(Role.OWNER, Role.ADMIN, Role.OPERATOR);
+    /** Every platform operator (never a tenant user). */
+    public static final Set<OperatorRole> STAFF = EnumSet.allOf(OperatorRole.class);
+    /** Platform administrators: approvals, lifecycle and key actions. */
+    public static final Set<OperatorRole> PLATFORM_ADMINS = EnumSet.of(OperatorRole.PLATFORM_ADMIN);
 
     public static final List<Route> ALL = List.of(
             // --- JSON API: sign-up, sign-in, one-time links ---
@@ -88,6 +95,14 @@ public final class Routes {
             signedIn(POST, "/api/v1/jobs/{id}/runs", OPERATORS).token(TokenScope.JOBS_RUN).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(GET, "/api/v1/jobs/{id}/runs", ANYONE).token(TokenScope.READ),
             signedIn(GET, "/api/v1/jobs/{id}/runs/{runId}", ANYONE).token(TokenScope.READ),
+            // --- JSON API: platform access (operators' requests to read this organisation's data) ---
+            signedIn(GET, "/api/v1/access-requests", AUDITORS).token(TokenScope.READ),
+            // deciding about the platform's access is for people, never a token
+            signedIn(POST, "/api/v1/access-requests/{id}/approve", ADMINS),
+            signedIn(POST, "/api/v1/access-requests/{id}/deny", ADMINS),
+            signedIn(POST, "/api/v1/access-requests/{id}/revoke", ADMINS),
+            signedIn(GET, "/api/v1/settings/platform-access", ANYONE).token(TokenScope.READ),
+            signedIn(PATCH, "/api/v1/settings/platform-access", ADMINS),
 
             // --- console: public pages and forms ---
             open(GET, "/").beforeMfaEnrollment(),
@@ -150,6 +165,64 @@ public final class Routes {
             signedIn(POST, "/console/jobs/{id}/runs", OPERATORS).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(POST, "/console/jobs/{id}/pause", ADMINS),
             signedIn(POST, "/console/jobs/{id}/delete", ADMINS),
+            signedIn(GET, "/console/platform-access", ADMINS),
+            signedIn(POST, "/console/platform-access/settings", ADMINS),
+            signedIn(POST, "/console/platform-access/{id}/approve", ADMINS),
+            signedIn(POST, "/console/platform-access/{id}/deny", ADMINS),
+            signedIn(POST, "/console/platform-access/{id}/revoke", ADMINS),
+
+            // --- operators' JSON API (bearer operator session tokens; no cookie is read there) ---
+            open(POST, "/ops/api/v1/sessions").limit(RateLimit.SIGN_IN),
+            open(POST, "/ops/api/v1/enrolments/offer").limit(RateLimit.MFA),
+            open(POST, "/ops/api/v1/enrolments").limit(RateLimit.MFA),
+            operators(DELETE, "/ops/api/v1/sessions/current", STAFF),
+            operators(GET, "/ops/api/v1/me", STAFF),
+            operators(GET, "/ops/api/v1/operators", STAFF),
+            operators(GET, "/ops/api/v1/tenants", STAFF),
+            operators(GET, "/ops/api/v1/tenants/{tenantId}", STAFF),
+            operators(GET, "/ops/api/v1/tenants/{tenantId}/users", STAFF).underGrant(AccessScope.USERS),
+            operators(GET, "/ops/api/v1/tenants/{tenantId}/cloud-accounts", STAFF).underGrant(AccessScope.CLOUD_ACCOUNTS),
+            operators(GET, "/ops/api/v1/tenants/{tenantId}/jobs", STAFF).underGrant(AccessScope.JOBS),
+            operators(GET, "/ops/api/v1/tenants/{tenantId}/activity", STAFF).underGrant(AccessScope.ACTIVITY),
+            operators(POST, "/ops/api/v1/tenants/{tenantId}/terminate", PLATFORM_ADMINS),
+            operators(POST, "/ops/api/v1/tenants/{tenantId}/renew", PLATFORM_ADMINS),
+            operators(POST, "/ops/api/v1/tenants/{tenantId}/keys/rotate", PLATFORM_ADMINS),
+            operators(POST, "/ops/api/v1/keys/rewrap", PLATFORM_ADMINS),
+            operators(GET, "/ops/api/v1/tombstones", STAFF),
+            operators(GET, "/ops/api/v1/access-requests", STAFF),
+            operators(POST, "/ops/api/v1/access-requests", STAFF),
+            operators(GET, "/ops/api/v1/access-requests/{id}", STAFF),
+            operators(POST, "/ops/api/v1/access-requests/{id}/approve", PLATFORM_ADMINS),
+            operators(POST, "/ops/api/v1/access-requests/{id}/deny", PLATFORM_ADMINS),
+            operators(POST, "/ops/api/v1/access-requests/{id}/revoke", STAFF),
+            operators(GET, "/ops/api/v1/security-reports", STAFF),
+            operators(GET, "/ops/api/v1/security-reports/{id}", STAFF),
+            operators(PATCH, "/ops/api/v1/security-reports/{id}", STAFF),
+            // --- operators' console (its own session cookie, CSRF on every form) ---
+            open(GET, "/ops/login"),
+            open(POST, "/ops/login").limit(RateLimit.SIGN_IN),
+            open(GET, "/ops/enrol"),
+            open(POST, "/ops/enrol/offer").limit(RateLimit.MFA),
+            open(POST, "/ops/enrol").limit(RateLimit.MFA),
+            operators(POST, "/ops/logout", STAFF),
+            operators(GET, "/ops", STAFF),
+            operators(GET, "/ops/tombstones", STAFF),
+            operators(GET, "/ops/tenants/{tenantId}/users", STAFF).underGrant(AccessScope.USERS),
+            operators(GET, "/ops/tenants/{tenantId}/cloud-accounts", STAFF).underGrant(AccessScope.CLOUD_ACCOUNTS),
+            operators(GET, "/ops/tenants/{tenantId}/jobs", STAFF).underGrant(AccessScope.JOBS),
+            operators(GET, "/ops/tenants/{tenantId}/activity", STAFF).underGrant(AccessScope.ACTIVITY),
+            operators(POST, "/ops/tenants/{tenantId}/terminate", PLATFORM_ADMINS),
+            operators(POST, "/ops/tenants/{tenantId}/renew", PLATFORM_ADMINS),
+            operators(POST, "/ops/tenants/{tenantId}/keys/rotate", PLATFORM_ADMINS),
+            operators(POST, "/ops/keys/rewrap", PLATFORM_ADMINS),
+            operators(GET, "/ops/access-requests", STAFF),
+            operators(POST, "/ops/access-requests", STAFF),
+            operators(POST, "/ops/access-requests/{id}/approve", PLATFORM_ADMINS),
+            operators(POST, "/ops/access-requests/{id}/deny", PLATFORM_ADMINS),
+            operators(POST, "/ops/access-requests/{id}/revoke", STAFF),
+            operators(GET, "/ops/security-reports", STAFF),
+            operators(GET, "/ops/security-reports/{id}", STAFF),
+            operators(POST, "/ops/security-reports/{id}/status", STAFF),
 
             // --- public files ---
             open(GET, "/.well-known/security.txt"),

@@ -4,6 +4,7 @@ import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityKeys;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.activity.ClientAddress;
+import dev.cloudwarden.activity.OperatorActor;
 import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.audit.Event;
 import dev.cloudwarden.tenancy.TenantContext;
@@ -76,7 +77,10 @@ class ChainedActivityLog implements ActivityLog {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
         HttpServletRequest request = RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a ? a.getRequest() : null;
         // A principal of another tenant (someone signed in elsewhere who signs in again, say) is not the actor here.
-        if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof TenantPrincipal p && p.tenantId().equals(tenant)) {
+        if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof OperatorActor operator) {
+            actorType = "operator"; // platform staff, in any chain: their own actions and their access to a tenant
+            actorId = operator.operatorId().toString();
+        } else if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof TenantPrincipal p && p.tenantId().equals(tenant)) {
             actorType = "user";
             actorId = p.userId().toString();
         } else if (action.actor() == Action.Actor.TARGET && request != null && target != null && target.type().equals("user")) {

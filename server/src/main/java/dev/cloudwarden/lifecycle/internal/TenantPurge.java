@@ -178,17 +178,26 @@ class TenantPurge {
         }));
     }
 
+    private static final String TOMBSTONE_COLUMNS = """
+            id, created_at, terminated_at, purge_after, purge_started_at, purged_at, row_counts::text, activity_seq, activity_head_hash""";
+
     /** The tombstone of a purged tenant (or of a purge under way). */
     Optional<Tombstone> tombstone(UUID tenant) {
-        return tx.execute(s -> jdbc.sql("""
-                        select id, created_at, terminated_at, purge_after, purge_started_at, purged_at, row_counts::text, activity_seq,
-                               activity_head_hash
-                        from tenant_tombstones where id = ?""").param(tenant)
-                .query((rs, n) -> new Tombstone(rs.getObject(1, UUID.class), instant(rs.getTimestamp(2)), instant(rs.getTimestamp(3)),
-                        instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)),
-                        new TreeMap<>(JSON.readValue(rs.getString(7), new TypeReference<Map<String, Long>>() { })), rs.getLong(8),
-                        HexFormat.of().formatHex(rs.getBytes(9))))
-                .optional());
+        return tx.execute(s -> jdbc.sql("select " + TOMBSTONE_COLUMNS + " from tenant_tombstones where id = ?").param(tenant)
+                .query(TenantPurge::tombstone).optional());
+    }
+
+    /** The newest tombstones first (the operators' console). */
+    List<Tombstone> tombstones(int limit) {
+        return tx.execute(s -> jdbc.sql("select " + TOMBSTONE_COLUMNS + " from tenant_tombstones order by purge_started_at desc, id limit ?")
+                .param(Math.max(1, Math.min(limit, 1000))).query(TenantPurge::tombstone).list());
+    }
+
+    private static Tombstone tombstone(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        return new Tombstone(rs.getObject(1, UUID.class), instant(rs.getTimestamp(2)), instant(rs.getTimestamp(3)),
+                instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)),
+                new TreeMap<>(JSON.readValue(rs.getString(7), new TypeReference<Map<String, Long>>() { })), rs.getLong(8),
+                HexFormat.of().formatHex(rs.getBytes(9)));
     }
 
     private static Instant instant(Timestamp t) {

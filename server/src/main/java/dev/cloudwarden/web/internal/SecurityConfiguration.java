@@ -4,12 +4,15 @@ import dev.cloudwarden.abuse.RateLimiter;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.IdentityWeb;
 import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.operator.OperatorRole;
+import dev.cloudwarden.operator.OperatorWeb;
 import dev.cloudwarden.tenancy.TenantContext;
 import dev.cloudwarden.tenancy.TenantScopeFilter;
 import dev.cloudwarden.web.ApiError;
 import dev.cloudwarden.web.Route;
 import dev.cloudwarden.web.Routes;
 import java.util.List;
+import java.util.Optional;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
@@ -29,6 +32,8 @@ import org.springframework.security.web.access.ExceptionTranslationFilter;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.security.web.util.matcher.RequestMatcher;
@@ -36,7 +41,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 /**
  * The security filter chains, wired from the route table ({@link Routes}): who may call what, the
  * per-address rate limits, the token scopes and the MFA enrolment gate all read their facts there.
- * Four chains: the JSON API (bearer tokens, no cookies, no CSRF surface), the public well-known
+ * Five chains: the platform operators' console and API under {@code /ops} (their own sessions, never a
+ * tenant user's), the JSON API (bearer tokens, no cookies, no CSRF surface), the public well-known
  * files, actuator (management port) and the console (form sign-in, CSRF on every form). Every chain
  * sends the same strict security headers.
  *
@@ -58,6 +64,71 @@ class SecurityConfiguration {
         // Inside every chain, after the header writer, so even a 429 carries the security headers; it runs
         // before CSRF, authentication and body parsing.
         this.rateLimit = new RateLimitFilter(rateLimiter, errors);
+    }
+
+    /**
+     * The operators' console and API. Sessions are operator sessions only (bearer tokens on {@code /ops/api},
+     * the {@code __Host-cloudwarden-ops} cookie on pages; a tenant user's session or token signs in nobody
+     * here). The console's forms carry a CSRF token checked against a cookie of its own. A route that reads a
+     * tenant's data passes the grant gate, which the route table's grant scope drives.
+     */
+    @Bean
+    @Order(0)
+    SecurityFilterChain ops(HttpSecurity http, OperatorWeb operators, ErrorResponses errors) throws Exception {
+        AuthenticationEntryPoint unauthorized = (request, response, e) -> {
+            if (isOpsApi(request)) {
+                errors.write(response, 401, new ApiError("unauthorized",
+                        "Sign in as an operator with POST /ops/api/v1/sessions and send Authorization: Bearer <token>."));
+            } else {
+                response.sendRedirect(request.getContextPath() + "/ops/login");
+            }
+        };
+        AccessDeniedHandler forbidden = (request, response, e) -> {
+            if (isOpsApi(request)) {
+                errors.write(response, 403, new ApiError("forbidden", "Your operator role does not allow this."));
+            } else {
+                response.sendError(403);
+            }
+        };
+        OperatorWeb.Refusal notFound = (request, response) -> {
+            if (isOpsApi(request)) {
+                errors.write(response, 404, new ApiError("not_found", "No such resource."));
+            } else {
+                response.sendError(404);
+            }
+        };
+        CookieCsrfTokenRepository csrf = new CookieCsrfTokenRepository();
+        csrf.setCookieName("__Host-cloudwarden-ops-csrf");
+        csrf.setCookiePath("/");
+        csrf.setCookieCustomizer(cookie -> cookie.secure(true).httpOnly(true).sameSite("Strict"));
+        List<Route> routes = Routes.ALL.stream().filter(Route::isOps).toList();
+        http.securityMatcher(new org.springframework.security.web.util.matcher.OrRequestMatcher(
+                        PathPatternRequestMatcher.withDefaults().matcher(Route.OPS), PathPatternRequestMatcher.withDefaults().matcher(Route.OPS + "/**")))
+                // no cookie authenticates /ops/api (bearer tokens only), so it has no CSRF surface
+                .csrf(c -> c.csrfTokenRepository(csrf).ignoringRequestMatchers(SecurityConfiguration::isOpsApi))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .formLogin(form -> form.disable())
+                .httpBasic(basic -> basic.disable())
+                .logout(logout -> logout.disable())
+                .anonymous(Customizer.withDefaults())
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
+                .authorizeHttpRequests(a -> authorizeOperators(a, routes))
+                .addFilterAt(operators.authentication(unauthorized), BasicAuthenticationFilter.class)
+                .addFilterAfter(operators.grantGate(SecurityConfiguration::grantedRead, notFound), AuthorizationFilter.class)
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    private static boolean isOpsApi(jakarta.servlet.http.HttpServletRequest request) {
+        return request.getRequestURI().startsWith(request.getContextPath() + Route.OPS + "/api/");
+    }
+
+    /** The tenant read a request makes, as its route declares it: the grant scope and the path's {tenantId}. */
+    private static Optional<OperatorWeb.GrantedRead> grantedRead(jakarta.servlet.http.HttpServletRequest request) {
+        return Routes.find(request).flatMap(route -> route.grantScope().map(scope -> new OperatorWeb.GrantedRead(scope,
+                route.matcher().matcher(request).getVariables().get("tenantId"), route.toString())));
     }
 
     @Bean
@@ -127,7 +198,7 @@ class SecurityConfiguration {
         // AuthenticationException, which would carry the attempted password. The request cache would
         // keep a refused request's headers, an Authorization header included: off (sign-in always
         // leads to /console anyway).
-        http.authorizeHttpRequests(a -> authorize(a, Routes.ALL.stream().filter(r -> !r.path().startsWith("/api/")).toList()))
+        http.authorizeHttpRequests(a -> authorize(a, Routes.ALL.stream().filter(r -> !r.path().startsWith("/api/") && !r.isOps()).toList()))
                 // a right password for an account with MFA is a "failure" that leads to the code step (/login/mfa)
                 .formLogin(form -> form.loginPage("/login").usernameParameter("email").passwordParameter("password")
                         .successHandler(identity.consoleSignInSuccess()).failureHandler(identity.consoleSignInFailure()).permitAll())
@@ -159,6 +230,19 @@ class SecurityConfiguration {
             }
         }
         rules.anyRequest().authenticated();
+    }
+
+    /** Each operators' route as the table says: public, or the operator roles it names; anything else needs a signed-in operator. */
+    private static void authorizeOperators(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules,
+                                           List<Route> routes) {
+        for (Route route : routes) {
+            if (route.isPublic()) {
+                rules.requestMatchers(route.matcher()).permitAll();
+            } else {
+                rules.requestMatchers(route.matcher()).hasAnyAuthority(route.staff().stream().map(OperatorRole::authority).toArray(String[]::new));
+            }
+        }
+        rules.anyRequest().hasAnyAuthority(java.util.Arrays.stream(OperatorRole.values()).map(OperatorRole::authority).toArray(String[]::new));
     }
 
     /** Tomcat's own error page (for requests refused before any filter) answers in JSON too. */

@@ -1,4 +1,4 @@
-package dev.cloudwarden.identity.internal;
+package dev.cloudwarden.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

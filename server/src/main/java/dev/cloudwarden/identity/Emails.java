@@ -1,4 +1,4 @@
-package dev.cloudwarden.identity.internal;
+package dev.cloudwarden.identity;
 
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
@@ -7,21 +7,21 @@ import java.util.regex.Pattern;
 
 /**
  * Email addresses are compared in one canonical form: trimmed and lower-cased. A new address (sign-up,
- * invitation, reset request) must also be one the {@link Mailer} can send to, so it is checked with
- * the Mailer's own parser ({@code new InternetAddress(to, true)}): an address we accept but cannot
+ * invitation, reset request) must also be one the mailer can send to, so it is checked with
+ * the mailer's own parser ({@code new InternetAddress(to, true)}): an address we accept but cannot
  * mail would leave its owner without invitations or resets.
  */
-final class Emails {
+public final class Emails {
 
     /** Deliberately plain: a local part, one @, a domain with a dot, no spaces or control characters. */
-    static final String PATTERN = "^[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}]+$";
+    public static final String PATTERN = "^[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}]+$";
     private static final Pattern VALID = Pattern.compile(PATTERN);
 
     private Emails() {
     }
 
     /** The canonical form of a required address; 400 naming {@code field} when it is missing or not an address we accept. */
-    static String require(String field, String email) {
+    public static String require(String field, String email) {
         if (email == null || email.isBlank()) {
             throw dev.cloudwarden.common.ApiProblem.invalid(field, "is required");
         }
@@ -34,10 +34,10 @@ final class Emails {
 
     /**
      * The canonical form of an address we accept for a new account or a message, or null: the plain
-     * shape above, and exactly one bare address to the strict RFC 822 parser the Mailer uses (no
+     * shape above, and exactly one bare address to the strict RFC 822 parser the mailer uses (no
      * display name, no group, no angle brackets or comments around it).
      */
-    static String normalize(String email) {
+    public static String normalize(String email) {
         String canonical = canonical(email);
         return canonical != null && mailable(canonical) ? canonical : null;
     }
@@ -46,7 +46,7 @@ final class Emails {
      * The canonical form for looking up an existing account (sign-in), or null: the plain shape only,
      * so an account stored before the stricter check still signs in.
      */
-    static String canonical(String email) {
+    public static String canonical(String email) {
         if (email == null) {
             return null;
         }
