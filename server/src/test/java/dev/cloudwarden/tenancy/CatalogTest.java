@@ -39,11 +39,14 @@ class CatalogTest extends IntegrationTest {
             // what is left of a purged tenant: its id (as id), dates and row counts, no customer data
             "tenant_tombstones",
             // the shortest retention the database accepts; owner only (the runtime role has no grant)
-            "lifecycle_policy");
+            "lifecycle_policy",
+            // vulnerability reports: anyone's, no tenant's; what the reporter wrote is under the platform's keys
+            "security_reports");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
-            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks", "tenant_tombstones");
+            "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks", "tenant_tombstones",
+            "security_reports"); // received from anyone, triaged by operators: select, insert, update of the status columns
 
     /** The only functions that read across tenants, each answering one narrow question. */
     private static final Set<String> SECURITY_DEFINER_FUNCTIONS = Set.of(
