@@ -8,6 +8,7 @@ import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.cloudwarden.CloudwardenApplication;
 import dev.cloudwarden.crypto.KeyMaintenance;
+import dev.cloudwarden.operator.internal.SecurityReports;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
@@ -63,6 +64,9 @@ class ActivityCompletenessTest extends IntegrationTest {
     @Autowired
     Scheduler scheduler;
 
+    @Autowired
+    SecurityReports securityReports;
+
     /** The server's tasks: its queue's name is random in tests (and read once), so it is taken from them. */
     @Autowired
     List<Task<?>> tasks;
@@ -92,6 +96,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         passwordReset(org);
         dataKeyRotation(org);
         keyCommands();
+        securityReports();
         lifecycle();
 
         assertThat(found).as("actions of the catalogue that produced no event").containsExactlyInAnyOrder(Action.values());
@@ -396,6 +401,27 @@ class ActivityCompletenessTest extends IntegrationTest {
      * rotating the local KEK of the shared test database would leave the running server unable to
      * unwrap its tenants' keys.
      */
+    /** A report from anyone, then its triage (here by the service, as the operators' console calls it: no request, so `system`). */
+    private void securityReports() throws SQLException {
+        long platformMark = head(PLATFORM);
+        Api.Response sent = api.post("/api/v1/security-reports", Map.of("title", "Completeness report", "description", "Found it"), null);
+        assertThat(sent.status()).isEqualTo(202);
+        String reference = sent.json().get("reference").asString();
+        Stored received = expect(PLATFORM, platformMark, Action.SECURITY_REPORT_RECEIVED, ANONYMOUS, "security_report", null,
+                Map.of("reference", reference));
+        UUID report = UUID.fromString(received.targetId());
+        UUID operator = UUID.randomUUID();
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
+                "insert into operators (id, email, role, created_at) values (?, ?, 'SUPPORT', now())")) {
+            ps.setObject(1, operator);
+            ps.setString(2, Api.uniqueEmail("operator"));
+            ps.executeUpdate();
+        }
+        securityReports.triage(report, SecurityReports.Status.TRIAGED, operator);
+        expect(PLATFORM, received.seq(), Action.SECURITY_REPORT_TRIAGED, SYSTEM, "security_report", report,
+                Map.of("reference", reference, "status", "TRIAGED"));
+    }
+
     private void keyCommands() throws Exception {
         String database = TestDatabase.NAME + "_keys";
         Path dataDir = Files.createTempDirectory("cloudwarden-key-commands");
