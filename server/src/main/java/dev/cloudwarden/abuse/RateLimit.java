@@ -22,5 +22,7 @@ public enum RateLimit {
     /** Exporting or verifying the whole activity history: each reads every event of the tenant. */
     ACTIVITY_EXPORT,
     /** Verifying or syncing a cloud account: each opens an STS session on the platform's shared AssumeRole quota. */
-    CLOUD_SESSIONS
+    CLOUD_SESSIONS,
+    /** Sending a vulnerability report: anyone may, so each address may only a few times (each is stored). */
+    SECURITY_REPORT
 }

@@ -52,6 +52,7 @@ public final class Routes {
             open(POST, "/api/v1/invitations/accept").limit(RateLimit.INVITATION_ACCEPT),
             open(POST, "/api/v1/password-resets").limit(RateLimit.PASSWORD_RESET),
             open(POST, "/api/v1/password-resets/confirm").limit(RateLimit.PASSWORD_RESET),
+            open(POST, "/api/v1/security-reports").limit(RateLimit.SECURITY_REPORT),
             // --- JSON API: the signed-in user's own credentials (never with a token) ---
             signedIn(GET, "/api/v1/me", ANYONE).beforeMfaEnrollment().token(TokenScope.READ),
             signedIn(DELETE, "/api/v1/sessions/current", ANYONE).beforeMfaEnrollment(),
@@ -122,6 +123,8 @@ public final class Routes {
             open(GET, "/password-reset/confirm"),
             open(POST, "/password-reset/confirm").limit(RateLimit.PASSWORD_RESET),
             open(GET, "/security-policy"),
+            open(GET, "/security/report"),
+            open(POST, "/security/report").limit(RateLimit.SECURITY_REPORT),
             open(GET, "/css/**").beforeMfaEnrollment(),
             open(GET, "/js/**").beforeMfaEnrollment(),
             open(GET, "/favicon.ico").beforeMfaEnrollment(),

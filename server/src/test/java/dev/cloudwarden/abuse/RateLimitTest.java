@@ -36,6 +36,8 @@ import org.springframework.test.context.TestPropertySource;
         "cloudwarden.rate-limits.invitation-accept.per=PT1H",
         "cloudwarden.rate-limits.invitation-send.requests=2",
         "cloudwarden.rate-limits.invitation-send.per=PT1H",
+        "cloudwarden.rate-limits.security-report.requests=5",
+        "cloudwarden.rate-limits.security-report.per=PT1H",
         "cloudwarden.rate-limits.trusted-proxies=127.0.0.20"})
 class RateLimitTest extends IntegrationTest {
 
@@ -151,6 +153,30 @@ class RateLimitTest extends IntegrationTest {
             assertThat(submitWithoutPage(browser, "/login/mfa", "/login", Map.of("code", "123456")).status()).isNotEqualTo(429);
         }
         assertThat(submitWithoutPage(browser, "/login/mfa", "/login", Map.of("code", "123456")).status()).as("the console code step").isEqualTo(429);
+    }
+
+    /** Anyone may send a vulnerability report, so one address may send only a few; the API and the form share them. */
+    @Test
+    void theSixthSecurityReportFromOneAddressInTheWindowIs429() throws Exception {
+        Api client = from("127.0.0.40");
+        for (int i = 1; i <= 5; i++) {
+            assertThat(client.post("/api/v1/security-reports", report(i), null).status()).isEqualTo(202);
+        }
+        Api.Response sixth = client.post("/api/v1/security-reports", report(6), null);
+        assertThat(sixth.status()).isEqualTo(429);
+        assertThat(sixth.body()).isEqualTo(LIMITED_BODY);
+        assertThat(sixth.header("Retry-After")).isNotNull();
+
+        Api browser = from("127.0.0.40", true);
+        Api.Response form = submit(browser, "/security/report", Map.of("title", "By the form", "description", "Limited too"));
+        assertThat(form.status()).as("the console form shares the limit").isEqualTo(429);
+        assertThat(from("127.0.0.40").get("/security/report", null).status()).as("the form itself still opens").isEqualTo(200);
+
+        assertThat(from("127.0.0.41").post("/api/v1/security-reports", report(7), null).status()).as("another address").isEqualTo(202);
+    }
+
+    private static Map<String, String> report(int n) {
+        return Map.of("title", "Rate-limited report " + n, "description", "Report number " + n);
     }
 
     @Test

@@ -29,7 +29,9 @@ class SecurityTxtController {
         // RFC 9116 recommends an expiry less than a year ahead; it moves with each start of the server's day.
         Instant expires = Instant.now(clock).truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(180));
         String base = properties.publicUrl();
+        // RFC 9116 2.5.3: Contact lines in order of preference; the mail first, then the report form
         String body = "Contact: " + properties.securityContact() + "\n"
+                + "Contact: " + base + "/security/report\n"
                 + "Expires: " + expires + "\n"
                 + "Policy: " + base + "/security-policy\n"
                 + "Preferred-Languages: en\n"
