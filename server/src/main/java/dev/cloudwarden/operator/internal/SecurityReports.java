@@ -49,6 +49,8 @@ public class SecurityReports {
     private static final FieldCrypto.Field CONTACT = new FieldCrypto.Field("security_reports", "contact_ciphertext");
     /** Crockford's base32: no I, L, O or U, so a reference read aloud or retyped is not misread. */
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
+    /** Bidirectional overrides and isolates: they can make text read differently from what it is ("Trojan Source"). */
+    private static final Set<Integer> BIDI_CONTROLS = Set.of(0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069);
 
     /** Where a report is in its triage. */
     public enum Status {
@@ -266,9 +268,6 @@ public class SecurityReports {
         }
         return text;
     }
-
-    /** Bidirectional overrides and isolates: they can make text read differently from what it is ("Trojan Source"). */
-    private static final Set<Integer> BIDI_CONTROLS = Set.of(0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069);
 
     private static boolean printable(String text, boolean multiline) {
         return text.codePoints().allMatch(c -> {
