@@ -8,7 +8,8 @@ import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.cloudwarden.CloudwardenApplication;
 import dev.cloudwarden.crypto.KeyMaintenance;
-import dev.cloudwarden.operator.internal.SecurityReports;
+import dev.cloudwarden.operator.internal.TestOperators;
+import org.springframework.context.ApplicationContext;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
@@ -65,7 +66,7 @@ class ActivityCompletenessTest extends IntegrationTest {
     Scheduler scheduler;
 
     @Autowired
-    SecurityReports securityReports;
+    ApplicationContext context;
 
     /** The server's tasks: its queue's name is random in tests (and read once), so it is taken from them. */
     @Autowired
@@ -96,8 +97,9 @@ class ActivityCompletenessTest extends IntegrationTest {
         passwordReset(org);
         dataKeyRotation(org);
         keyCommands();
-        securityReports();
+        UUID report = securityReport();
         lifecycle();
+        operators(org, report);
 
         assertThat(found).as("actions of the catalogue that produced no event").containsExactlyInAnyOrder(Action.values());
         everyStoredEventIsInTheCatalogueWithItsSecretsHashed(TestDatabase.NAME);
@@ -402,24 +404,101 @@ class ActivityCompletenessTest extends IntegrationTest {
      * unwrap its tenants' keys.
      */
     /** A report from anyone, then its triage (here by the service, as the operators' console calls it: no request, so `system`). */
-    private void securityReports() throws SQLException {
+    /** The report's intake; its triage is an operator's (see {@link #operators}). */
+    private UUID securityReport() throws SQLException {
         long platformMark = head(PLATFORM);
         Api.Response sent = api.post("/api/v1/security-reports", Map.of("title", "Completeness report", "description", "Found it"), null);
         assertThat(sent.status()).isEqualTo(202);
         String reference = sent.json().get("reference").asString();
         Stored received = expect(PLATFORM, platformMark, Action.SECURITY_REPORT_RECEIVED, ANONYMOUS, "security_report", null,
                 Map.of("reference", reference));
-        UUID report = UUID.fromString(received.targetId());
-        UUID operator = UUID.randomUUID();
-        try (Connection c = TestDatabase.asAdmin(); PreparedStatement ps = c.prepareStatement(
-                "insert into operators (id, email, role, created_at) values (?, ?, 'SUPPORT', now())")) {
-            ps.setObject(1, operator);
-            ps.setString(2, Api.uniqueEmail("operator"));
-            ps.executeUpdate();
-        }
-        securityReports.triage(report, SecurityReports.Status.TRIAGED, operator);
-        expect(PLATFORM, received.seq(), Action.SECURITY_REPORT_TRIAGED, SYSTEM, "security_report", report,
-                Map.of("reference", reference, "status", "TRIAGED"));
+        return UUID.fromString(received.targetId());
+    }
+
+    /**
+     * Platform operators: created, enrolled, signed in (and failing to), asking for access to the tenant with
+     * its customer approval on, approved by another administrator and by the tenant, reading, revoked, denied,
+     * expired; their lifecycle and key actions, tombstones, a report's triage, and signing out.
+     */
+    private void operators(Org org, UUID report) throws Exception {
+        long platformMark = head(PLATFORM);
+        TestOperators.Operator alice = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
+        expect(PLATFORM, platformMark, Action.OPERATOR_CREATED, SYSTEM, "operator", alice.id(),
+                Map.of("operator", alice.id().toString(), "role", "PLATFORM_ADMIN"));
+        expect(PLATFORM, platformMark, Action.OPERATOR_ENROLLED, ANONYMOUS, "operator", alice.id(), Map.of("operator", alice.id().toString()));
+        TestOperators.Operator bob = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
+        platformMark = head(PLATFORM);
+        String aliceToken = TestOperators.signIn(api, clock, alice);
+        expect(PLATFORM, platformMark, Action.OPERATOR_SIGNED_IN, ANONYMOUS, "operator", alice.id(),
+                Map.of("operator", alice.id().toString(), "channel", "api"));
+        assertThat(api.post("/ops/api/v1/sessions", Map.of("email", alice.email(), "password", "not-alice-password-1", "otp", "000000"), null)
+                .status()).isEqualTo(401);
+        expect(PLATFORM, platformMark, Action.OPERATOR_SIGN_IN_FAILED, ANONYMOUS, null, null, Map.of("reason", "bad_password"));
+        String bobToken = TestOperators.signIn(api, clock, bob);
+        Actor aliceActs = new Actor("operator", alice.id());
+        Actor bobActs = new Actor("operator", bob.id());
+
+        // an organisation of its own: the one under test has MFA and a new password by now
+        Api.Tenant customer = api.signUpAndSignIn("Completeness Platform Access");
+        org = new Org(customer.tenantId(), customer.userId(), customer.email());
+        String owner = customer.token();
+        long mark = head(org.tenant());
+        assertThat(api.patch("/api/v1/settings/platform-access", Map.of("customerApprovalRequired", true), owner).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.LOCKBOX_CHANGED, user(org.owner()), "tenant", org.tenant(), Map.of("required", "true"));
+
+        Map<String, Object> ask = Map.of("tenantId", org.tenant().toString(), "scopes", List.of("users:read"),
+                "reason", "Checking why an invitation failed", "ticket", "SUP-7", "durationMinutes", 15);
+        platformMark = head(PLATFORM);
+        UUID first = UUID.fromString(api.post("/ops/api/v1/access-requests", ask, aliceToken).json().get("id").asString());
+        expect(org.tenant(), mark, Action.ACCESS_REQUESTED, aliceActs, "access_request", first, Map.of("request", first.toString(),
+                "scopes", "users:read", "duration_minutes", "15", "ticket", "SUP-7", "reason", "Checking why an invitation failed",
+                "customer_approval", "required"));
+        expect(PLATFORM, platformMark, Action.OPERATOR_ACCESS_CHANGED, aliceActs, "access_request", first,
+                Map.of("request", first.toString(), "tenant", org.tenant().toString(), "change", "requested"));
+        api.post("/ops/api/v1/access-requests/" + first + "/approve", Map.of(), bobToken);
+        expect(org.tenant(), mark, Action.ACCESS_APPROVED, bobActs, "access_request", first,
+                Map.of("request", first.toString(), "by", "platform_admin", "active", "false"));
+        api.post("/api/v1/access-requests/" + first + "/approve", Map.of(), owner);
+        expect(org.tenant(), mark, Action.ACCESS_APPROVED, user(org.owner()), "access_request", first,
+                Map.of("request", first.toString(), "by", "customer", "active", "true", "expires_at", ANY));
+        assertThat(api.get("/ops/api/v1/tenants/" + org.tenant() + "/users", aliceToken).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.ACCESS_READ, aliceActs, "access_request", first, Map.of("request", first.toString(),
+                "scope", "users:read", "route", "GET /ops/api/v1/tenants/{tenantId}/users"));
+        api.post("/api/v1/access-requests/" + first + "/revoke", Map.of(), owner);
+        expect(org.tenant(), mark, Action.ACCESS_REVOKED, user(org.owner()), "access_request", first,
+                Map.of("request", first.toString(), "by", "customer"));
+
+        UUID second = UUID.fromString(api.post("/ops/api/v1/access-requests", ask, aliceToken).json().get("id").asString());
+        api.post("/ops/api/v1/access-requests/" + second + "/deny", Map.of(), bobToken);
+        expect(org.tenant(), mark, Action.ACCESS_DENIED, bobActs, "access_request", second,
+                Map.of("request", second.toString(), "by", "platform_admin"));
+
+        assertThat(api.patch("/api/v1/settings/platform-access", Map.of("customerApprovalRequired", false), owner).status()).isEqualTo(200);
+        UUID third = UUID.fromString(api.post("/ops/api/v1/access-requests", ask, aliceToken).json().get("id").asString());
+        assertThat(api.post("/ops/api/v1/access-requests/" + third + "/approve", Map.of(), bobToken).json().get("status").asString())
+                .isEqualTo("ACTIVE");
+        clock.advance(java.time.Duration.ofMinutes(16));
+        assertThat(TestOperators.expireDue(context)).isGreaterThanOrEqualTo(1);
+        expect(org.tenant(), mark, Action.ACCESS_EXPIRED, SYSTEM, "access_request", third, Map.of("request", third.toString(), "expired_at", ANY));
+
+        // lifecycle and key actions, and tombstones, in the platform's history as the operator's
+        aliceToken = TestOperators.signIn(api, clock, alice);
+        Api.Tenant ending = api.signUpAndSignIn("Completeness Operator Ending");
+        platformMark = head(PLATFORM);
+        assertThat(api.post("/ops/api/v1/tenants/" + ending.tenantId() + "/terminate", Map.of(), aliceToken).status()).isEqualTo(200);
+        expect(PLATFORM, platformMark, Action.OPERATOR_TENANT_LIFECYCLE, aliceActs, "tenant", ending.tenantId(),
+                Map.of("tenant", ending.tenantId().toString(), "change", "terminated"));
+        assertThat(api.post("/ops/api/v1/tenants/" + org.tenant() + "/keys/rotate", Map.of(), aliceToken).status()).isEqualTo(202);
+        expect(PLATFORM, platformMark, Action.OPERATOR_TENANT_KEY_ROTATED, aliceActs, "tenant", org.tenant(),
+                Map.of("tenant", org.tenant().toString()));
+        assertThat(api.get("/ops/api/v1/tombstones", aliceToken).status()).isEqualTo(200);
+        expect(PLATFORM, platformMark, Action.OPERATOR_TOMBSTONES_VIEWED, aliceActs, null, null, Map.of("count", ANY));
+        Api.Response triaged = api.patch("/ops/api/v1/security-reports/" + report, Map.of("status", "TRIAGED"), aliceToken);
+        assertThat(triaged.status()).isEqualTo(200);
+        expect(PLATFORM, platformMark, Action.SECURITY_REPORT_TRIAGED, aliceActs, "security_report", report,
+                Map.of("reference", triaged.json().get("reference").asString(), "status", "TRIAGED"));
+        assertThat(api.delete("/ops/api/v1/sessions/current", aliceToken).status()).isEqualTo(204);
+        expect(PLATFORM, platformMark, Action.OPERATOR_SIGNED_OUT, aliceActs, "operator", alice.id(), Map.of("operator", alice.id().toString()));
     }
 
     private void keyCommands() throws Exception {

@@ -40,12 +40,19 @@ class CatalogTest extends IntegrationTest {
             "tenant_tombstones",
             // the shortest retention the database accepts; owner only (the runtime role has no grant)
             "lifecycle_policy",
+            // the platform's own keysets (operators' secrets, reports), wrapped by the KEK like tenants' keysets
+            "platform_keysets",
+            // platform operators: staff, not any tenant's (password hash, TOTP secret under the platform keys)
+            "operators",
+            // their sessions: keyed hashes of the tokens only
+            "operator_sessions",
             // vulnerability reports: anyone's, no tenant's; what the reporter wrote is under the platform's keys
             "security_reports");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
             "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks", "tenant_tombstones",
+            "platform_keysets", "operators", "operator_sessions",
             "security_reports"); // received from anyone, triaged by operators: select, insert, update of the status columns
 
     /** The only functions that read across tenants, each answering one narrow question. */
@@ -58,7 +65,10 @@ class CatalogTest extends IntegrationTest {
             "login_throttle_key_get", "login_throttle_key_put", // the platform key for those counters, wrapped
             // the subscription lifecycle (V14): each acts on the tenant in scope only and checks the rules itself
             "tenant_terminate", "tenant_renew", "purge_tenant_step",
-            "tenants_in_lifecycle");             // ids and dates of terminated tenants, for the daily lifecycle pass
+            "tenants_in_lifecycle",              // ids and dates of terminated tenants, for the daily lifecycle pass
+            // operators (V15): tenants' metadata (ids, status, dates, counts; no name, user or data) and the
+            // access-request queue (what operators asked and decided), each for operators without any tenant scope
+            "operator_tenants", "operator_access_requests");
 
     @Test
     void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {

@@ -63,16 +63,16 @@ class AccessRequests {
                    Instant activatedAt, Instant expiresAt, Instant endedAt, String endedBy) {
 
         /** Active by the clock given: approved by everyone it needs, not ended, not past its time. */
-        boolean activeAt(Instant now) {
+        public boolean activeAt(Instant now) {
             return status.equals("ACTIVE") && expiresAt.isAfter(now);
         }
 
         /** Waiting for the tenant's OWNER or ADMIN. */
-        boolean awaitsCustomer() {
+        public boolean awaitsCustomer() {
             return status.equals("PENDING") && customerApproval && customerAt == null;
         }
 
-        boolean awaitsAdmin() {
+        public boolean awaitsAdmin() {
             return status.equals("PENDING") && adminId == null;
         }
     }

@@ -234,7 +234,7 @@ public class SecurityReports {
         return t == null ? null : t.toInstant();
     }
 
-    private static Status status(String value) {
+    static Status status(String value) {
         return Arrays.stream(Status.values()).filter(s -> s.name().equals(value)).findFirst()
                 .orElseThrow(() -> ApiProblem.invalid("status", "must be one of "
                         + Arrays.stream(Status.values()).map(Status::name).collect(Collectors.joining(", "))));

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
@@ -54,6 +55,12 @@ class OperatorAccessTest extends IntegrationTest {
 
     @Autowired
     OperatorCommands commands;
+
+    /** These tests move the clock past grants and idle limits: the next tests start from the wall clock again. */
+    @AfterEach
+    void wallClock() {
+        clock.reset();
+    }
 
     private Api.Tenant tenantWithData(String name) {
         Api.Tenant owner = api.signUpAndSignIn(name);

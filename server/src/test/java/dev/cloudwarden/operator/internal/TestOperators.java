@@ -36,6 +36,11 @@ public final class TestOperators {
         return new Operator(created.operator().id(), created.operator().email(), role, secret);
     }
 
+    /** Records grants past their time as expired now, as the server's minutely pass does. */
+    public static int expireDue(ApplicationContext context) {
+        return context.getBean(AccessRequests.class).expireDue();
+    }
+
     /** A fresh operator session token; each sign-in moves the server's clock to a new TOTP step (a code works once). */
     public static String signIn(Api api, TestClock clock, Operator operator) {
         Api.Response session = api.post("/ops/api/v1/sessions", Map.of("email", operator.email(), "password", PASSWORD,

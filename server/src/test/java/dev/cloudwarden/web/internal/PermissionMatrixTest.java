@@ -3,6 +3,8 @@ package dev.cloudwarden.web.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.operator.OperatorRole;
+import dev.cloudwarden.operator.internal.TestOperators;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestMail;
@@ -24,11 +26,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /**
  * Every signed-in route of the route table × every role, against the running server: a role the
- * table allows is not refused (no 401, 403 or 5xx), any other gets 403. Also: docs/permissions.md
+ * table allows is not refused (no 401, 403 or 5xx), any other gets 403. The operators' routes the same
+ * way for both operator roles, and no tenant user, whatever the role, gets into any of them (signed out
+ * there: 401 on the API, the sign-in page or a CSRF refusal in the console). Also: docs/permissions.md
  * shows exactly the route table, and the table declares exactly what the server serves.
  */
 class PermissionMatrixTest extends IntegrationTest {
@@ -41,6 +46,9 @@ class PermissionMatrixTest extends IntegrationTest {
 
     @Autowired
     RequestMappingHandlerMapping mappings;
+
+    @Autowired
+    ApplicationContext context;
 
     @Test
     void everyRouteAnswersEveryRoleAsTheRouteTableSays() throws Exception {
@@ -57,18 +65,72 @@ class PermissionMatrixTest extends IntegrationTest {
 
         List<Route> signedIn = Routes.ALL.stream().filter(r -> !r.isPublic()).toList();
         assertThat(signedIn).hasSizeGreaterThanOrEqualTo(30);
+        Map<OperatorRole, TestOperators.Operator> staff = new EnumMap<>(OperatorRole.class);
+        for (OperatorRole role : OperatorRole.values()) {
+            staff.put(role, TestOperators.create(context, api, clock, role.name()));
+        }
+        Map<OperatorRole, String> opsTokens = new EnumMap<>(OperatorRole.class);
+        Map<OperatorRole, Api> opsBrowsers = new EnumMap<>(OperatorRole.class);
         List<String> mismatches = new ArrayList<>();
         for (Route route : signedIn) {
             for (Role role : Role.values()) {
-                int status = route.path().startsWith("/api/") ? callApi(route, emails.get(role)) : callConsole(route, emails.get(role));
+                int status = route.path().startsWith("/api/") || route.path().startsWith("/ops/api/") ? callApi(route, emails.get(role))
+                        : callConsole(route, emails.get(role));
                 boolean allowed = route.roles().contains(role);
+                boolean ok = route.isOps() ? status == 401 || status == 302 || status == 403
+                        : allowed ? status != 401 && status != 403 && status < 500 : status == 403;
+                if (!ok) {
+                    mismatches.add(route + " as " + role + ": expected " + (route.isOps() ? "signed out" : allowed ? "allowed" : "403")
+                            + ", got " + status);
+                }
+            }
+            if (!route.isOps()) {
+                continue;
+            }
+            for (OperatorRole role : OperatorRole.values()) {
+                int status;
+                if (route.path().startsWith("/ops/api/")) {
+                    String token = opsTokens.computeIfAbsent(role, r -> TestOperators.signIn(api, clock, staff.get(r)));
+                    status = call(route, token);
+                    if (route.path().equals("/ops/api/v1/sessions/current")) {
+                        opsTokens.remove(role);
+                    }
+                } else {
+                    Api browser = opsBrowsers.computeIfAbsent(role, r -> opsConsole(staff.get(r)));
+                    status = callOpsConsole(browser, route);
+                    if (route.path().equals("/ops/logout")) {
+                        opsBrowsers.remove(role);
+                    }
+                }
+                boolean allowed = route.staff().contains(role);
                 boolean ok = allowed ? status != 401 && status != 403 && status < 500 : status == 403;
                 if (!ok) {
-                    mismatches.add(route + " as " + role + ": expected " + (allowed ? "allowed" : "403") + ", got " + status);
+                    mismatches.add(route + " as operator " + role + ": expected " + (allowed ? "allowed" : "403") + ", got " + status);
                 }
             }
         }
         assertThat(mismatches).isEmpty();
+    }
+
+    /** An operators' console session: the sign-in form with its CSRF token, the password and a fresh code. */
+    private Api opsConsole(TestOperators.Operator operator) {
+        Api browser = new Api(port, true);
+        String page = browser.get("/ops/login", null).body();
+        Api.Response signedIn = browser.send(browser.request("/ops/login", null).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of("email", operator.email(), "password", TestOperators.PASSWORD,
+                        "otp", dev.cloudwarden.support.TestTotp.code(operator.secret(), clock.nextTotpStep()), "_csrf", csrf(page))))).build());
+        assertThat(signedIn.header("Location")).as("operator console sign-in").endsWith("/ops");
+        return browser;
+    }
+
+    private int callOpsConsole(Api browser, Route route) {
+        String path = RoutesTest.sample(route.path());
+        if (route.method().name().equals("GET")) {
+            return browser.get(path, null).status();
+        }
+        String page = browser.get("/ops", null).body();
+        return browser.send(browser.request(path, null).header("Content-Type", "application/x-www-form-urlencoded")
+                .method(route.method().name(), HttpRequest.BodyPublishers.ofString(form(Map.of("_csrf", csrf(page))))).build()).status();
     }
 
     @Test
@@ -100,7 +162,10 @@ class PermissionMatrixTest extends IntegrationTest {
     }
 
     private int callApi(Route route, String email) {
-        String token = api.signIn(email, Api.PASSWORD); // fresh: some calls end the session
+        return call(route, api.signIn(email, Api.PASSWORD)); // fresh: some calls end the session
+    }
+
+    private int call(Route route, String token) {
         String path = RoutesTest.sample(route.path());
         HttpRequest.Builder request = api.request(path, token);
         HttpRequest.BodyPublisher empty = HttpRequest.BodyPublishers.ofString("{}");

@@ -1,6 +1,7 @@
 package dev.cloudwarden.web.internal;
 
 import dev.cloudwarden.identity.Role;
+import dev.cloudwarden.operator.OperatorRole;
 import dev.cloudwarden.web.Route;
 import dev.cloudwarden.web.Routes;
 import java.util.stream.Collectors;
@@ -19,7 +20,7 @@ final class RouteTableDoc {
                 .append("| route | OWNER | ADMIN | OPERATOR | VIEWER | token scope | rate limit | before MFA enrolment |\n")
                 .append("|-------|-------|-------|----------|--------|-------------|------------|----------------------|\n");
         for (Route route : Routes.ALL) {
-            if (route.isPublic()) {
+            if (route.isPublic() || route.isOps()) {
                 continue;
             }
             out.append("| `").append(route).append("` |");
@@ -29,6 +30,20 @@ final class RouteTableDoc {
             out.append(' ').append(route.scope().map(s -> s.value()).orElse("none")).append(" | ")
                     .append(route.limit().map(RouteTableDoc::name).orElse("-")).append(" | ")
                     .append(route.beforeMfa() ? "yes" : "no").append(" |\n");
+        }
+        out.append("\n### Platform operators (`/ops`; no tenant user ever)\n\n")
+                .append("| route | PLATFORM_ADMIN | SUPPORT | grant scope | rate limit |\n")
+                .append("|-------|----------------|---------|-------------|------------|\n");
+        for (Route route : Routes.ALL) {
+            if (route.isPublic() || !route.isOps()) {
+                continue;
+            }
+            out.append("| `").append(route).append("` |");
+            for (OperatorRole role : OperatorRole.values()) {
+                out.append(route.staff().contains(role) ? " yes |" : " no |");
+            }
+            out.append(' ').append(route.grantScope().map(s -> s.value()).orElse("-")).append(" | ")
+                    .append(route.limit().map(RouteTableDoc::name).orElse("-")).append(" |\n");
         }
         out.append("\n### Public (no sign-in)\n\n")
                 .append("| route | rate limit |\n")
