@@ -61,6 +61,7 @@ public enum Action {
     LOCKBOX_CHANGED("tenant.customer_approval_changed", Log.TENANT, Actor.ANONYMOUS, "required"),
     OPERATOR_CREATED("platform.operator_created", Log.PLATFORM, Actor.ANONYMOUS, "operator", "role"),
     OPERATOR_ENROLLED("platform.operator_enrolled", Log.PLATFORM, Actor.ANONYMOUS, "operator"),
+    OPERATOR_DISABLED("platform.operator_disabled", Log.PLATFORM, Actor.ANONYMOUS, "operator"),
     OPERATOR_SIGNED_IN("platform.operator_signed_in", Log.PLATFORM, Actor.ANONYMOUS, "operator", "channel"),
     OPERATOR_SIGN_IN_FAILED("platform.operator_sign_in_failed", Log.PLATFORM, Actor.ANONYMOUS, "reason"),
     OPERATOR_SIGNED_OUT("platform.operator_signed_out", Log.PLATFORM, Actor.ANONYMOUS, "operator"),

@@ -499,6 +499,8 @@ class ActivityCompletenessTest extends IntegrationTest {
                 Map.of("reference", triaged.json().get("reference").asString(), "status", "TRIAGED"));
         assertThat(api.delete("/ops/api/v1/sessions/current", aliceToken).status()).isEqualTo(204);
         expect(PLATFORM, platformMark, Action.OPERATOR_SIGNED_OUT, aliceActs, "operator", alice.id(), Map.of("operator", alice.id().toString()));
+        assertThat(TestOperators.disable(context, bob.email())).isTrue();
+        expect(PLATFORM, platformMark, Action.OPERATOR_DISABLED, SYSTEM, "operator", bob.id(), Map.of("operator", bob.id().toString()));
     }
 
     private void keyCommands() throws Exception {

@@ -4,13 +4,13 @@ import dev.cloudwarden.common.ApiProblem;
 import java.io.PrintStream;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code ./cloudwarden operator create --email <e> --role PLATFORM_ADMIN|SUPPORT}: the only way an operator
- * account comes to exist. It prints a single-use link, valid for 24 hours, where the new operator sets a
+ * account comes to exist; {@code operator disable --email <e>}: offboarding. It prints a single-use link, valid for 24 hours, where the new operator sets a
  * password and enrols TOTP; nothing else is printed or stored in the clear. Run with the server's
  * start-up but without its web server; a refusal prints one line and exits with 2.
  */
@@ -27,7 +27,7 @@ class OperatorCommands {
     }
 
     @Component
-    @ConditionalOnProperty(name = "cloudwarden.command", havingValue = "operator-create")
+    @ConditionalOnExpression("'${cloudwarden.command:}'.startsWith('operator-')")
     static class Runner implements ApplicationRunner {
 
         private final OperatorCommands commands;
@@ -41,11 +41,32 @@ class OperatorCommands {
         @Override
         public void run(ApplicationArguments args) {
             var env = context.getEnvironment();
-            int status = commands.create(env.getProperty(EMAIL), env.getProperty(ROLE), System.out, System.err);
+            int status = switch (env.getProperty("cloudwarden.command", "")) {
+                case "operator-create" -> commands.create(env.getProperty(EMAIL), env.getProperty(ROLE), System.out, System.err);
+                case "operator-disable" -> commands.disable(env.getProperty(EMAIL), System.out, System.err);
+                default -> {
+                    System.err.println("cloudwarden: unknown operator command (create, disable)");
+                    yield 2;
+                }
+            };
             context.close();
             if (status != 0) {
                 System.exit(status);
             }
+        }
+    }
+
+    int disable(String email, PrintStream out, PrintStream err) {
+        try {
+            if (!operators.disable(email)) {
+                err.println("cloudwarden: there is no operator with this email, or they are disabled already");
+                return 1;
+            }
+            out.println("Operator disabled: they cannot sign in, and every session of theirs has ended.");
+            return 0;
+        } catch (ApiProblem problem) {
+            err.println("cloudwarden: " + problem.getMessage());
+            return 2;
         }
     }
 

@@ -104,6 +104,24 @@ class Operators {
     }
 
     /**
+     * Offboarding: the operator can no longer sign in, an unused enrolment link stops working, and every
+     * session of theirs ends at once. False when there is no such operator or they were disabled already.
+     */
+    boolean disable(String email) {
+        String address = Emails.require("email", email);
+        return inPlatformScope(() -> {
+            Optional<UUID> id = jdbc.sql("update operators set status = 'DISABLED', enrol_token_hash = null, enrol_expires_at = null "
+                    + "where email = ? and status <> 'DISABLED' returning id").param(address).query(UUID.class).optional();
+            id.ifPresent(operator -> {
+                jdbc.sql("update operator_sessions set revoked_at = ? where operator_id = ? and revoked_at is null")
+                        .params(Timestamp.from(clock.instant()), operator).update();
+                activity.record(Action.OPERATOR_DISABLED, operatorTarget(operator), Map.of("operator", operator));
+            });
+            return id.isPresent();
+        });
+    }
+
+    /**
      * A TOTP secret on offer to the operator the link enrols; asking again replaces it, so only the
      * secret shown last works.
      */

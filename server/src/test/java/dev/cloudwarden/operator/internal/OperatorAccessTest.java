@@ -331,6 +331,14 @@ class OperatorAccessTest extends IntegrationTest {
         assertThat(again.status()).isEqualTo(400);
         assertThat(again.json().get("field").asString()).isEqualTo("token");
 
+        // offboarding: a live session ends at once, and no sign-in works any more
+        String live = TestOperators.signIn(api, clock, admin);
+        assertThat(commands.disable(admin.email(), new PrintStream(out), new PrintStream(err))).isZero();
+        assertThat(api.get("/ops/api/v1/me", live).status()).isEqualTo(401);
+        assertThat(api.post("/ops/api/v1/sessions", Map.of("email", admin.email(), "password", TestOperators.PASSWORD,
+                "otp", TestTotp.code(admin.secret(), clock.nextTotpStep())), null).status()).isEqualTo(401);
+        assertThat(commands.disable(admin.email(), new PrintStream(out), new PrintStream(err))).as("disabled already").isEqualTo(1);
+
         // nothing secret is stored in the clear: no password, TOTP secret or token
         String dump = TestDatabase.pgDump();
         assertThat(dump).doesNotContain(TestOperators.PASSWORD, secret, linkToken, token, admin.secret());

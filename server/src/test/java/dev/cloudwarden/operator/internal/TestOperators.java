@@ -36,6 +36,11 @@ public final class TestOperators {
         return new Operator(created.operator().id(), created.operator().email(), role, secret);
     }
 
+    /** Offboards an operator as {@code ./cloudwarden operator disable} does. */
+    public static boolean disable(ApplicationContext context, String email) {
+        return context.getBean(Operators.class).disable(email);
+    }
+
     /** Records grants past their time as expired now, as the server's minutely pass does. */
     public static int expireDue(ApplicationContext context) {
         return context.getBean(AccessRequests.class).expireDue();
