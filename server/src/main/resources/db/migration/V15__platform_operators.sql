@@ -133,9 +133,10 @@ create function operator_tenants(p_tenant uuid, p_limit integer)
     $$;
 
 -- The operators' queue: every tenant's access requests (what operators themselves wrote and decided;
--- no tenant data), newest first.
+-- no tenant data), newest first; or the one with id p_id; or the active ones past p_expired_before
+-- (for recording their expiry), however many newer requests there are.
 create policy operator_queue on access_requests for select to ${owner_role} using (true);
-create function operator_access_requests(p_limit integer)
+create function operator_access_requests(p_id uuid, p_expired_before timestamptz, p_limit integer)
     returns table (id uuid, tenant_id uuid, operator_id uuid, scopes text[], reason text, ticket text, duration_minutes integer,
                    lockbox boolean, status text, requested_at timestamptz, admin_id uuid, admin_at timestamptz,
                    customer_at timestamptz, activated_at timestamptz, expires_at timestamptz, ended_at timestamptz, ended_by text)
@@ -145,11 +146,14 @@ create function operator_access_requests(p_limit integer)
         select r.id, r.tenant_id, r.operator_id, r.scopes, r.reason, r.ticket, r.duration_minutes, r.lockbox, r.status,
                r.requested_at, r.admin_id, r.admin_at, r.customer_at, r.activated_at, r.expires_at, r.ended_at, r.ended_by
         from public.access_requests r
+        where (p_id is null or r.id = p_id)
+          and (p_expired_before is null or (r.status = 'ACTIVE' and r.expires_at <= p_expired_before))
         order by r.requested_at desc, r.id
         limit least(greatest(p_limit, 1), 1000)
     $$;
+create index access_requests_open on access_requests (expires_at) where status = 'ACTIVE';
 
 revoke all on function operator_tenants(uuid, integer) from public;
-revoke all on function operator_access_requests(integer) from public;
+revoke all on function operator_access_requests(uuid, timestamptz, integer) from public;
 grant execute on function operator_tenants(uuid, integer) to ${app_role};
-grant execute on function operator_access_requests(integer) to ${app_role};
+grant execute on function operator_access_requests(uuid, timestamptz, integer) to ${app_role};

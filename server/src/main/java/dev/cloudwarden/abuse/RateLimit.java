@@ -24,5 +24,7 @@ public enum RateLimit {
     /** Verifying or syncing a cloud account: each opens an STS session on the platform's shared AssumeRole quota. */
     CLOUD_SESSIONS,
     /** Sending a vulnerability report: anyone may, so each address may only a few times (each is stored). */
-    SECURITY_REPORT
+    SECURITY_REPORT,
+    /** Operators asking for access to a tenant: each is a request the tenant and the administrators must read. */
+    ACCESS_REQUEST
 }

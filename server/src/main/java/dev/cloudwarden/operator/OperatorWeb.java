@@ -11,6 +11,18 @@ import org.springframework.security.web.AuthenticationEntryPoint;
 /** What the web layer's {@code /ops} security chain gets from this module, and all it gets. */
 public interface OperatorWeb {
 
+    /**
+     * Whether a request is for the operators' API ({@code /ops/api/**}), judged on its decoded path as routing
+     * sees it ({@code /ops/ap%69/} is the API too): there only bearer tokens count and CSRF does not apply.
+     */
+    static boolean isApi(HttpServletRequest request) {
+        String path = URL_PATHS.getPathWithinApplication(request);
+        return path.equals("/ops/api") || path.startsWith("/ops/api/");
+    }
+
+    /** Decodes and normalises like request mapping does. */
+    org.springframework.web.util.UrlPathHelper URL_PATHS = new org.springframework.web.util.UrlPathHelper();
+
     /** The operators' console session cookie: host-only, Secure, HttpOnly, SameSite=Strict; never read outside {@code /ops}. */
     String SESSION_COOKIE = "__Host-cloudwarden-ops";
 

@@ -182,8 +182,16 @@ class ActivityConsoleController {
         String targetText = target == null ? "-" : target.email() != null ? target.email()
                 : target.id() == null ? target.type() : target.type() + ":" + target.id();
         List<Detail> details = new TreeMap<>(e.details()).entrySet().stream().map(d -> detail(d.getKey(), d.getValue())).toList();
-        return new Row(e.seq(), e.occurredAt(), IN_TABLE.format(Instant.parse(e.occurredAt())), actor.email() != null ? actor.email() : actor.type(),
+        return new Row(e.seq(), e.occurredAt(), IN_TABLE.format(Instant.parse(e.occurredAt())), actorText(actor),
                 e.action(), targetText, e.sourceIp() == null ? "-" : e.sourceIp(), details);
+    }
+
+    /** A user by email; Cloudwarden's staff as such, with their id (their access is this organisation's to see); else the kind. */
+    private static String actorText(ActivityReader.Party actor) {
+        if (actor.email() != null) {
+            return actor.email();
+        }
+        return actor.type().equals("operator") ? "Cloudwarden operator " + actor.id() + " (platform access)" : actor.type();
     }
 
     /** A keyed hash is shown by its first characters (enough to compare two events); the whole value in its title. */

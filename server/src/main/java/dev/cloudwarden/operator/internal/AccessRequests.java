@@ -91,17 +91,15 @@ class AccessRequests {
     private final TransactionTemplate tx;
     private final TenantContext tenants;
     private final ActivityLog activity;
-    private final TenantMetadata metadata;
     private final OperatorSettings settings;
     private final Clock clock;
 
-    AccessRequests(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, ActivityLog activity, TenantMetadata metadata,
+    AccessRequests(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, ActivityLog activity,
                    OperatorSettings settings, Clock clock) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.tenants = tenants;
         this.activity = activity;
-        this.metadata = metadata;
         this.settings = settings;
         this.clock = clock;
     }
@@ -121,16 +119,17 @@ class AccessRequests {
             throw ApiProblem.invalid("durationMinutes", "must be between " + OperatorSettings.SHORTEST_GRANT.toMinutes() + " and " + longest
                     + " minutes (" + settings.maxGrant().toHours() + " hours)");
         }
-        // a purged, terminated or unknown tenant: one answer
-        TenantMetadata.Tenant target = metadata.find(tenant).filter(t -> t.status().equals("ACTIVE"))
-                .orElseThrow(() -> ApiProblem.invalid("tenantId", "must be the id of an active tenant"));
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         Request created = inTenant(tenant, () -> {
+            // The tenant's row, share-locked: a termination or a change of its customer approval waits for this
+            // request and then sees it, so neither can slip between the check and the insert. A purged,
+            // terminated or unknown tenant: one answer.
+            boolean customerApproval = lockActiveTenant().orElseThrow(() -> ApiProblem.invalid("tenantId", "must be the id of an active tenant"));
             jdbc.sql("""
                     insert into access_requests (id, tenant_id, operator_id, scopes, reason, ticket, duration_minutes, lockbox, requested_at)
-                    values (?, ?, ?, ?, ?, ?, ?, (select lockbox_required from tenants where id = ?), ?)""")
-                    .params(id, tenant, operatorId, wanted, why, ticket.strip(), durationMinutes, tenant, Timestamp.from(now)).update();
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                    .params(id, tenant, operatorId, wanted, why, ticket.strip(), durationMinutes, customerApproval, Timestamp.from(now)).update();
             Request r = lockedOne(id);
             activity.record(Action.ACCESS_REQUESTED, target(id), Map.of("request", id, "scopes", String.join(",", wanted),
                     "duration_minutes", durationMinutes, "ticket", r.ticket(), "reason", r.reason(),
@@ -138,7 +137,7 @@ class AccessRequests {
             return r;
         });
         platformEvent(created, "requested");
-        log.info("Access request {} for tenant {} by operator {}", id, target.id(), operatorId);
+        log.info("Access request {} for tenant {} by operator {}", id, tenant, operatorId);
         return created;
     }
 
@@ -150,6 +149,9 @@ class AccessRequests {
     Request approve(UUID tenant, UUID requestId, Decider decider) {
         Request approved = inTenant(tenant, () -> {
             Request r = pending(requestId);
+            if (lockActiveTenant().isEmpty()) {
+                throw ApiProblem.conflict("tenant_not_active", "The tenant is not active: nobody reads it.");
+            }
             Instant now = clock.instant();
             switch (decider) {
                 case ByOperator op -> {
@@ -225,8 +227,47 @@ class AccessRequests {
         return tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("select " + COLUMNS + """
                          from access_requests
                         where operator_id = ? and status = 'ACTIVE' and expires_at > ? and ? = any(scopes)
+                          and exists (select 1 from tenants t where t.id = tenant_id and t.status = 'ACTIVE')
                         order by expires_at desc limit 1""")
                 .params(operatorId, Timestamp.from(now), scope.value()).query(AccessRequests::row).optional()));
+    }
+
+    /**
+     * Whether the grant still holds now, checked again inside the transaction that reads under it: a
+     * revocation or termination committed after the gate's check stops this read too.
+     */
+    boolean stillActive(UUID grantId) {
+        return jdbc.sql("""
+                select exists (select 1 from access_requests r join tenants t on t.id = r.tenant_id
+                               where r.id = ? and r.status = 'ACTIVE' and r.expires_at > ? and t.status = 'ACTIVE')""")
+                .params(grantId, Timestamp.from(clock.instant())).query(Boolean.class).single();
+    }
+
+    /**
+     * Ends every open request and grant of an operator who was disabled, in each tenant's history
+     * ({@code access.revoked}, by {@code operator_disabled}).
+     */
+    int endAllOf(UUID operatorId) {
+        int ended = 0;
+        for (Request r : queue(1000)) {
+            if (r.operatorId().equals(operatorId) && (r.status().equals("PENDING") || r.status().equals("ACTIVE"))) {
+                ended += inTenant(r.tenantId(), () -> {
+                    int n = jdbc.sql("""
+                            update access_requests set status = 'REVOKED', ended_at = ?, ended_by = 'system'
+                            where id = ? and status in ('PENDING', 'ACTIVE')""").params(Timestamp.from(clock.instant()), r.id()).update();
+                    if (n == 1) {
+                        activity.record(Action.ACCESS_REVOKED, target(r.id()), Map.of("request", r.id(), "by", "operator_disabled"));
+                    }
+                    return n;
+                });
+            }
+        }
+        return ended;
+    }
+
+    /** The tenant in scope's customer-approval setting, its row share-locked; empty unless it is active. */
+    private Optional<Boolean> lockActiveTenant() {
+        return jdbc.sql("select lockbox_required from tenants where status = 'ACTIVE' for share").query(Boolean.class).optional();
     }
 
     /** The tenant in scope's requests, newest first. */
@@ -237,38 +278,39 @@ class AccessRequests {
 
     /** The operators' queue: every tenant's requests, newest first. */
     List<Request> queue(int limit) {
-        return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_requests(?)").param(limit)
+        return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_requests(null, null, ?)").param(limit)
                 .query(AccessRequests::row).list());
     }
 
+    /** One request of any tenant, for operators (its tenant is in it). */
     Optional<Request> find(UUID requestId) {
-        return queue(1000).stream().filter(r -> r.id().equals(requestId)).findFirst();
+        return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_requests(?, null, 1)").param(requestId)
+                .query(AccessRequests::row).optional());
     }
 
     /** Grants past their time are recorded as expired (they stopped working at their time already). */
     int expireDue() {
-        Instant now = clock.instant();
+        List<Request> due = tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_requests(null, ?, 1000)")
+                .param(Timestamp.from(clock.instant())).query(AccessRequests::row).list());
         int expired = 0;
-        for (Request r : queue(1000)) {
-            if (r.status().equals("ACTIVE") && !r.expiresAt().isAfter(now)) {
-                try {
-                    Request ended = inTenant(r.tenantId(), () -> {
-                        Request locked = lockedOne(r.id());
-                        if (!locked.status().equals("ACTIVE")) {
-                            return null;
-                        }
-                        jdbc.sql("update access_requests set status = 'EXPIRED', ended_at = ?, ended_by = 'system' where id = ?")
-                                .params(Timestamp.from(locked.expiresAt()), r.id()).update();
-                        activity.record(Action.ACCESS_EXPIRED, target(r.id()), Map.of("request", r.id(), "expired_at", locked.expiresAt().toString()));
-                        return lockedOne(r.id());
-                    });
-                    if (ended != null) {
-                        platformEvent(ended, "expired");
-                        expired++;
+        for (Request r : due) {
+            try {
+                Request ended = inTenant(r.tenantId(), () -> {
+                    Request locked = lockedOne(r.id());
+                    if (!locked.status().equals("ACTIVE")) {
+                        return null;
                     }
-                } catch (RuntimeException e) {
-                    log.warn("Access request {} could not be recorded as expired ({}); the next pass tries again", r.id(), e.getClass().getSimpleName());
+                    jdbc.sql("update access_requests set status = 'EXPIRED', ended_at = ?, ended_by = 'system' where id = ?")
+                            .params(Timestamp.from(locked.expiresAt()), r.id()).update();
+                    activity.record(Action.ACCESS_EXPIRED, target(r.id()), Map.of("request", r.id(), "expired_at", locked.expiresAt().toString()));
+                    return lockedOne(r.id());
+                });
+                if (ended != null) {
+                    platformEvent(ended, "expired");
+                    expired++;
                 }
+            } catch (RuntimeException e) {
+                log.warn("Access request {} could not be recorded as expired ({}); the next pass tries again", r.id(), e.getClass().getSimpleName());
             }
         }
         return expired;

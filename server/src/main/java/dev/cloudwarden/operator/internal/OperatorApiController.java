@@ -215,7 +215,7 @@ class OperatorApiController {
         if (checked == null) {
             throw ApiProblem.notFound(); // never reached: the gate refuses first
         }
-        SupportViews.View view = views.read(checked.read().scope());
+        SupportViews.View view = views.read(checked.read().scope(), checked.grant().id());
         return new GrantedView(view.scope().value(), checked.grant().id(), checked.grant().expiresAt(), view.columns(), view.rows());
     }
 }

@@ -231,7 +231,7 @@ class OperatorConsoleController {
             throw ApiProblem.notFound();
         }
         model.addAttribute("grant", checked.grant());
-        model.addAttribute("view", views.read(checked.read().scope()));
+        model.addAttribute("view", views.read(checked.read().scope(), checked.grant().id()));
         return "ops/granted-view";
     }
 

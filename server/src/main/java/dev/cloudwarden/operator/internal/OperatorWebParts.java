@@ -59,7 +59,7 @@ class OperatorWebParts implements OperatorWeb {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                     throws ServletException, IOException {
-                boolean api = isApi(request);
+                boolean api = OperatorWeb.isApi(request);
                 Optional<Secret> token = api ? bearer(request) : cookie(request);
                 if (token.isPresent()) {
                     Optional<OperatorPrincipal> principal = sessions.resolve(token.get());
@@ -124,10 +124,6 @@ class OperatorWebParts implements OperatorWeb {
         } catch (ApiProblem e) {
             return Optional.empty();
         }
-    }
-
-    static boolean isApi(HttpServletRequest request) {
-        return request.getRequestURI().startsWith(request.getContextPath() + "/ops/api/");
     }
 
     private static Optional<Secret> bearer(HttpServletRequest request) {

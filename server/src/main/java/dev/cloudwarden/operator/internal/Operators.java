@@ -63,12 +63,15 @@ class Operators {
     private final CloudwardenProperties platform;
     private final Clock clock;
     private final TenantContext tenants;
+    private final AccessRequests requests;
     private final SecureRandom random = new SecureRandom();
 
     Operators(JdbcClient jdbc, TransactionTemplate tx, PlatformKeys keys, FieldCrypto crypto, Passwords passwords, OneTimeCodes codes,
-              ActivityLog activity, OperatorSettings settings, CloudwardenProperties platform, Clock clock, TenantContext tenants) {
+              ActivityLog activity, OperatorSettings settings, CloudwardenProperties platform, Clock clock, TenantContext tenants,
+              AccessRequests requests) {
         this.jdbc = jdbc;
         this.tenants = tenants;
+        this.requests = requests;
         this.tx = tx;
         this.keys = keys;
         this.crypto = crypto;
@@ -109,7 +112,7 @@ class Operators {
      */
     boolean disable(String email) {
         String address = Emails.require("email", email);
-        return inPlatformScope(() -> {
+        Optional<UUID> disabled = inPlatformScope(() -> {
             Optional<UUID> id = jdbc.sql("update operators set status = 'DISABLED', enrol_token_hash = null, enrol_expires_at = null "
                     + "where email = ? and status <> 'DISABLED' returning id").param(address).query(UUID.class).optional();
             id.ifPresent(operator -> {
@@ -117,8 +120,10 @@ class Operators {
                         .params(Timestamp.from(clock.instant()), operator).update();
                 activity.record(Action.OPERATOR_DISABLED, operatorTarget(operator), Map.of("operator", operator));
             });
-            return id.isPresent();
+            return id;
         });
+        disabled.ifPresent(requests::endAllOf); // each in its tenant's transaction and history
+        return disabled.isPresent();
     }
 
     /**
@@ -174,12 +179,12 @@ class Operators {
 
     /**
      * Checks email, password and code together. An unknown email costs the same hashing as a known one;
-     * failures in a row lock the account for a while; a code's time step is used once.
+     * attempts in a row without a success lock the account for a while; a code's time step is used once.
      */
     SignIn check(String email, Secret password, String code) {
         String address = Emails.canonical(email);
         Optional<Stored> found = address == null ? Optional.empty() : tx.execute(s -> jdbc.sql(
-                        "select " + COLUMNS + ", password_hash, totp_secret_ciphertext, totp_last_step, locked_until from operators where email = ?")
+                        "select " + COLUMNS + ", password_hash, totp_secret_ciphertext, totp_last_step from operators where email = ?")
                 .param(address).query(Operators::stored).optional());
         if (found.isEmpty() || !found.get().operator().status().equals("ACTIVE")) {
             passwords.matchDummy(password);
@@ -187,33 +192,34 @@ class Operators {
         }
         Stored stored = found.get();
         Instant now = clock.instant();
-        if (stored.lockedUntil() != null && stored.lockedUntil().isAfter(now)) {
+        // The attempt is counted before any hashing, in one statement: parallel attempts cannot all pass a
+        // check made before any of them failed. A lockout past its time starts the count again.
+        Optional<Integer> attempt = tx.execute(s -> jdbc.sql("""
+                update operators
+                set failures = case when locked_until is not null then 1 else failures + 1 end,
+                    locked_until = case when (case when locked_until is not null then 1 else failures + 1 end) >= ? then ?::timestamptz end
+                where id = ? and status = 'ACTIVE' and (locked_until is null or locked_until <= ?)
+                returning failures""")
+                .params(settings.lockoutFailures(), Timestamp.from(now.plus(settings.lockout())), stored.operator().id(), Timestamp.from(now))
+                .query(Integer.class).optional());
+        if (attempt.isEmpty()) {
             passwords.matchDummy(password);
             return new SignIn(stored.operator(), Failure.LOCKED_OUT);
         }
         if (!passwords.matches(keys.keys(), password, stored.passwordHash())) {
-            return fail(stored.operator(), Failure.BAD_PASSWORD, now);
+            return new SignIn(stored.operator(), Failure.BAD_PASSWORD);
         }
         OptionalLong step = codes.acceptedStep(secret(stored.operator().id(), stored.totpCiphertext()), code == null ? "" : code.strip(), now,
                 stored.totpLastStep());
         if (step.isEmpty()) {
-            return fail(stored.operator(), Failure.BAD_CODE, now);
+            return new SignIn(stored.operator(), Failure.BAD_CODE);
         }
         // the step moves forward only: a code seen by two requests at once signs in once
         int updated = tx.execute(s -> jdbc.sql("""
                 update operators set totp_last_step = ?, failures = 0, locked_until = null
                 where id = ? and status = 'ACTIVE' and (totp_last_step is null or totp_last_step < ?)""")
                 .params(step.getAsLong(), stored.operator().id(), step.getAsLong()).update());
-        return updated == 1 ? new SignIn(stored.operator(), null) : fail(stored.operator(), Failure.BAD_CODE, now);
-    }
-
-    private SignIn fail(Operator operator, Failure failure, Instant now) {
-        tx.executeWithoutResult(s -> jdbc.sql("""
-                update operators set failures = failures + 1,
-                    locked_until = case when failures + 1 >= ? then ? else locked_until end
-                where id = ?""")
-                .params(settings.lockoutFailures(), Timestamp.from(now.plus(settings.lockout())), operator.id()).update());
-        return new SignIn(operator, failure);
+        return updated == 1 ? new SignIn(stored.operator(), null) : new SignIn(stored.operator(), Failure.BAD_CODE);
     }
 
     Optional<Operator> find(UUID id) {
@@ -239,13 +245,12 @@ class Operators {
         return new Target("operator", id.toString());
     }
 
-    private record Stored(Operator operator, String passwordHash, byte[] totpCiphertext, Long totpLastStep, Instant lockedUntil) {
+    private record Stored(Operator operator, String passwordHash, byte[] totpCiphertext, Long totpLastStep) {
     }
 
     private static Stored stored(ResultSet rs, int n) throws SQLException {
-        Timestamp locked = rs.getTimestamp("locked_until");
         return new Stored(operator(rs, n), rs.getString("password_hash"), rs.getBytes("totp_secret_ciphertext"),
-                (Long) rs.getObject("totp_last_step"), locked == null ? null : locked.toInstant());
+                (Long) rs.getObject("totp_last_step"));
     }
 
     private static Operator operator(ResultSet rs, int n) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.cloudwarden.operator.internal;
 
+import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.operator.AccessScope;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,13 +37,25 @@ class SupportViews {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
+    private final AccessRequests requests;
 
-    SupportViews(JdbcClient jdbc, TransactionTemplate tx) {
+    SupportViews(JdbcClient jdbc, TransactionTemplate tx, AccessRequests requests) {
         this.jdbc = jdbc;
         this.tx = tx;
+        this.requests = requests;
     }
 
-    View read(AccessScope scope) {
+    /** The view of a scope, under the grant the gate checked, which is checked again in the reading transaction. */
+    View read(AccessScope scope, UUID grant) {
+        return tx.execute(s -> {
+            if (!requests.stillActive(grant)) {
+                throw ApiProblem.notFound(); // revoked, expired or the tenant terminated since the gate's check
+            }
+            return read(scope);
+        });
+    }
+
+    private View read(AccessScope scope) {
         return switch (scope) {
             case USERS -> view(scope, "select id, email, role, status, mfa_enabled, created_at from users order by created_at desc, id limit ?",
                     List.of("id", "email", "role", "status", "mfaEnabled", "createdAt"),
@@ -79,7 +92,7 @@ class SupportViews {
     }
 
     private View view(AccessScope scope, String sql, List<String> columns, RowReader reader) {
-        List<Map<String, Object>> rows = tx.execute(s -> jdbc.sql(sql).param(LIMIT).query((rs, n) -> reader.read(rs)).list());
+        List<Map<String, Object>> rows = jdbc.sql(sql).param(LIMIT).query((rs, n) -> reader.read(rs)).list();
         return new View(scope, columns, rows);
     }
 

@@ -122,7 +122,7 @@ class SecurityConfiguration {
     }
 
     private static boolean isOpsApi(jakarta.servlet.http.HttpServletRequest request) {
-        return request.getRequestURI().startsWith(request.getContextPath() + Route.OPS + "/api/");
+        return OperatorWeb.isApi(request);
     }
 
     /** The tenant read a request makes, as its route declares it: the grant scope and the path's {tenantId}. */

@@ -20,6 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -55,6 +59,12 @@ class OperatorAccessTest extends IntegrationTest {
 
     @Autowired
     OperatorCommands commands;
+
+    @Autowired
+    Scheduler scheduler;
+
+    @Autowired
+    List<Task<?>> tasks;
 
     /** These tests move the clock past grants and idle limits: the next tests start from the wall clock again. */
     @AfterEach
@@ -241,6 +251,9 @@ class OperatorAccessTest extends IntegrationTest {
                 "access.approved@operator", "access.approved", "access.read@operator", "access.revoked");
         assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'access.revoked' "
                 + "and details ->> 'by' = 'customer'", owner.tenantId())).isEqualTo(1);
+        // the tenant's console names the operator's steps as platform access
+        String page = new dev.cloudwarden.support.ConsoleClient(port).signIn(owner.email(), Api.PASSWORD).get("/console/activity").body();
+        assertThat(page).contains("Cloudwarden operator " + support.id() + " (platform access)", "access.read");
     }
 
     @Test
@@ -270,12 +283,30 @@ class OperatorAccessTest extends IntegrationTest {
             assertThat(r.json().get("field").asString()).as(b.toString()).isEqualTo(b.field());
             assertThat(r.body()).doesNotContain("Exception", "at dev.");
         }
-        // a purged tenant: gone from the tenants table, so no request can be made for it (the same answer as unknown)
+        // a terminated tenant, then the same one purged: no request can be made for either (the same answer as unknown)
         Api.Tenant gone = api.signUpAndSignIn("Purged Org");
         context.getBean(dev.cloudwarden.lifecycle.TenantLifecycle.class).terminate(gone.tenantId(), Duration.ofMinutes(1));
         Api.Response terminated = request(token, gone.tenantId(), List.of("users:read"), 60);
         assertThat(terminated.status()).isEqualTo(400);
         assertThat(terminated.json().get("field").asString()).isEqualTo("tenantId");
+        try (Connection c = TestDatabase.asAdmin(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "update tenants set terminated_at = now() - interval '2 days', purge_after = now() - interval '1 day' where id = ?")) {
+            ps.setObject(1, gone.tenantId());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        Task<?> lifecycle = tasks.stream().filter(t -> t.getName().endsWith(".lifecycle")).findFirst().orElseThrow();
+        scheduler.reschedule(TaskInstanceId.of(lifecycle.getName(), RecurringTask.INSTANCE), java.time.Instant.now());
+        scheduler.triggerCheckForDueExecutions();
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(60);
+        while (TestDatabase.count("select count(*) from tenant_tombstones where id = ? and purged_at is not null", gone.tenantId()) == 0) {
+            assertThat(java.time.Instant.now()).as("the daily pass purges the tenant").isBefore(deadline);
+            Thread.sleep(200);
+        }
+        Api.Response purged = request(token, gone.tenantId(), List.of("users:read"), 60);
+        assertThat(purged.status()).isEqualTo(400);
+        assertThat(purged.body()).isEqualTo(terminated.body());
+        assertThat(api.get("/ops/api/v1/tombstones", token).body()).contains(gone.tenantId().toString());
+        assertThat(api.get("/ops/api/v1/tenants/" + gone.tenantId() + "/users", token).status()).isEqualTo(404);
         assertThat(TestDatabase.count("select count(*) from access_requests")).isEqualTo(before);
     }
 
@@ -343,6 +374,71 @@ class OperatorAccessTest extends IntegrationTest {
         String dump = TestDatabase.pgDump();
         assertThat(dump).doesNotContain(TestOperators.PASSWORD, secret, linkToken, token, admin.secret());
         assertThat(TestDatabase.count("select count(*) from operators where email = ? and status = 'ACTIVE'", email)).isEqualTo(1);
+    }
+
+    @Test
+    void attemptsInARowLockTheAccountEvenAllAtOnceAndNoCookieSignsInTheApi() throws Exception {
+        TestOperators.Operator admin = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
+        long before = TestDatabase.count("select count(*) from activity_events where tenant_id = '00000000-0000-0000-0000-000000000000' "
+                + "and action = 'platform.operator_sign_in_failed' and details ->> 'reason' = 'bad_password'");
+        // twelve wrong passwords at once: at most five are checked, the rest find the account locked
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Api.Response>> burst = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int n = i;
+                burst.add(threads.submit(() -> new Api(port).post("/ops/api/v1/sessions",
+                        Map.of("email", admin.email(), "password", "wrong-password-number-" + n, "otp", "123456"), null)));
+            }
+            for (var f : burst) {
+                assertThat(f.get().status()).isEqualTo(401);
+            }
+        }
+        long checked = TestDatabase.count("select count(*) from activity_events where tenant_id = '00000000-0000-0000-0000-000000000000' "
+                + "and action = 'platform.operator_sign_in_failed' and details ->> 'reason' = 'bad_password'") - before;
+        assertThat(checked).as("passwords checked in the burst").isBetween(1L, 5L);
+        // locked: the right password and code get the same answer
+        Map<String, Object> right = Map.of("email", admin.email(), "password", TestOperators.PASSWORD,
+                "otp", TestTotp.code(admin.secret(), clock.nextTotpStep()));
+        assertThat(api.post("/ops/api/v1/sessions", right, null).status()).isEqualTo(401);
+        clock.advance(Duration.ofMinutes(16));
+        String token = TestOperators.signIn(api, clock, admin);
+        assertThat(api.get("/ops/api/v1/me", token).status()).isEqualTo(200);
+
+        // the console's cookie never signs in an API call, however the path is spelled
+        Api browser = new Api(port, true);
+        String page = browser.get("/ops/login", null).body();
+        Api.Response form = browser.send(browser.request("/ops/login", null).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("email=" + java.net.URLEncoder.encode(admin.email(), StandardCharsets.UTF_8)
+                        + "&password=" + TestOperators.PASSWORD + "&otp=" + TestTotp.code(admin.secret(), clock.nextTotpStep())
+                        + "&_csrf=" + java.net.URLEncoder.encode(dev.cloudwarden.support.ConsoleClient.csrf(page), StandardCharsets.UTF_8))).build());
+        assertThat(form.header("Location")).endsWith("/ops");
+        assertThat(browser.get("/ops", null).status()).isEqualTo(200);
+        assertThat(browser.get("/ops/api/v1/me", null).status()).isEqualTo(401);
+        assertThat(browser.get("/ops/ap%69/v1/me", null).status()).isIn(400, 401);
+        assertThat(browser.get("/ops/ap%69/v1/tenants", null).status()).isIn(400, 401);
+        // and a form without the CSRF token is refused
+        assertThat(browser.send(browser.request("/ops/keys/rewrap", null).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("")).build()).status()).isEqualTo(403);
+    }
+
+    @Test
+    void disablingAnOperatorEndsTheirRequestsAndGrantsInTheTenantsHistory() throws Exception {
+        Api.Tenant owner = tenantWithData("Offboarding Org");
+        TestOperators.Operator alice = TestOperators.create(context, api, clock, "SUPPORT");
+        TestOperators.Operator bob = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
+        String aliceToken = TestOperators.signIn(api, clock, alice);
+        String bobToken = TestOperators.signIn(api, clock, bob);
+        String active = request(aliceToken, owner.tenantId(), List.of("users:read"), 60).json().get("id").asString();
+        api.post("/ops/api/v1/access-requests/" + active + "/approve", Map.of(), bobToken);
+        String pending = request(aliceToken, owner.tenantId(), List.of("jobs:read"), 60).json().get("id").asString();
+
+        assertThat(TestOperators.disable(context, alice.email())).isTrue();
+        assertThat(api.get("/ops/api/v1/tenants/" + owner.tenantId() + "/users", aliceToken).status()).isEqualTo(401);
+        for (String id : List.of(active, pending)) {
+            assertThat(api.get("/ops/api/v1/access-requests/" + id, bobToken).json().get("status").asString()).isEqualTo("REVOKED");
+            assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'access.revoked' "
+                    + "and details ->> 'request' = ? and details ->> 'by' = 'operator_disabled'", owner.tenantId(), id)).isEqualTo(1);
+        }
     }
 
     @Test
