@@ -221,6 +221,19 @@ class AccessRequests {
         return revoked;
     }
 
+    /** What an operator does to a request. */
+    enum Step { APPROVE, DENY, REVOKE }
+
+    /** An operator's approval, denial or revocation of a request of any tenant, found by its id (404 if none). */
+    Request decide(UUID requestId, Step step, ByOperator operator) {
+        Request r = find(requestId).orElseThrow(ApiProblem::notFound);
+        return switch (step) {
+            case APPROVE -> approve(r.tenantId(), r.id(), operator);
+            case DENY -> deny(r.tenantId(), r.id(), operator);
+            case REVOKE -> revoke(r.tenantId(), r.id(), operator);
+        };
+    }
+
     /** The active grant that lets this operator read this scope of this tenant now, if there is one. */
     Optional<Request> activeGrant(UUID operatorId, UUID tenant, AccessScope scope) {
         Instant now = clock.instant();

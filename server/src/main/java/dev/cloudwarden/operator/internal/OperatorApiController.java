@@ -189,20 +189,17 @@ class OperatorApiController {
 
     @PostMapping("/access-requests/{id}/approve")
     AccessRequests.Request approve(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id) {
-        AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-        return requests.approve(r.tenantId(), r.id(), by(operator));
+        return requests.decide(Ids.fromPath(id), AccessRequests.Step.APPROVE, by(operator));
     }
 
     @PostMapping("/access-requests/{id}/deny")
     AccessRequests.Request deny(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id) {
-        AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-        return requests.deny(r.tenantId(), r.id(), by(operator));
+        return requests.decide(Ids.fromPath(id), AccessRequests.Step.DENY, by(operator));
     }
 
     @PostMapping("/access-requests/{id}/revoke")
     AccessRequests.Request revoke(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id) {
-        AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-        return requests.revoke(r.tenantId(), r.id(), by(operator));
+        return requests.decide(Ids.fromPath(id), AccessRequests.Step.REVOKE, by(operator));
     }
 
     static AccessRequests.ByOperator by(OperatorPrincipal operator) {

@@ -180,8 +180,7 @@ class OperatorConsoleController {
     @PostMapping("/ops/access-requests/{id}/approve")
     String approve(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
         return act(flash, "/ops/access-requests", () -> {
-            AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-            AccessRequests.Request after = requests.approve(r.tenantId(), r.id(), OperatorApiController.by(operator));
+            AccessRequests.Request after = requests.decide(Ids.fromPath(id), AccessRequests.Step.APPROVE, OperatorApiController.by(operator));
             return after.status().equals("ACTIVE") ? "Approved: the grant is active until " + after.expiresAt() + "."
                     : "Approved: it waits for the tenant's own approval (customer approval is on).";
         });
@@ -190,8 +189,7 @@ class OperatorConsoleController {
     @PostMapping("/ops/access-requests/{id}/deny")
     String deny(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
         return act(flash, "/ops/access-requests", () -> {
-            AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-            requests.deny(r.tenantId(), r.id(), OperatorApiController.by(operator));
+            requests.decide(Ids.fromPath(id), AccessRequests.Step.DENY, OperatorApiController.by(operator));
             return "Denied.";
         });
     }
@@ -199,8 +197,7 @@ class OperatorConsoleController {
     @PostMapping("/ops/access-requests/{id}/revoke")
     String revoke(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
         return act(flash, "/ops/access-requests", () -> {
-            AccessRequests.Request r = requests.find(Ids.fromPath(id)).orElseThrow(ApiProblem::notFound);
-            requests.revoke(r.tenantId(), r.id(), OperatorApiController.by(operator));
+            requests.decide(Ids.fromPath(id), AccessRequests.Step.REVOKE, OperatorApiController.by(operator));
             return "Revoked.";
         });
     }
