@@ -72,9 +72,6 @@ class RowLevelSecurityTest extends IntegrationTest {
     @org.springframework.beans.factory.annotation.Autowired
     org.springframework.context.ApplicationContext context;
 
-    /** A platform operator's session, made with the first tenant. */
-    private String support;
-
     /** The set-up moves the clock a TOTP step per sign-in and code: the next tests start from the wall clock. */
     @org.junit.jupiter.api.AfterAll
     void wallClock() {
@@ -86,6 +83,13 @@ class RowLevelSecurityTest extends IntegrationTest {
         Api client = new Api(port);
         a = populated(client, "RLS A");
         b = populated(client, "RLS B");
+        // a platform operator's request for access to each (access_requests); last, as each operator sign-in moves
+        // the clock a TOTP step, and jobs run above must not be scheduled ahead of the scheduler's own clock
+        String support = TestOperators.signIn(client, clock, TestOperators.create(context, client, clock, "SUPPORT"));
+        for (Api.Tenant t : List.of(a, b)) {
+            assertThat(client.post("/ops/api/v1/access-requests", Map.of("tenantId", t.tenantId().toString(), "scopes", List.of("users:read"),
+                    "reason", "Row-level security check", "ticket", "RLS-1", "durationMinutes", 30), support).status()).isEqualTo(201);
+        }
         pendingA = pendingSignUp(client);
         pendingB = pendingSignUp(client);
         List<String> unfilled = new ArrayList<>();
@@ -108,7 +112,7 @@ class RowLevelSecurityTest extends IntegrationTest {
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
      * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
      * inventory (cloud_external_ids, cloud_accounts, cloud_resources), a job with a dry run (jobs,
-     * job_runs, job_run_results), an operator's access request (access_requests), and the activity history
+     * job_runs, job_run_results), and the activity history
      * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
@@ -137,12 +141,6 @@ class RowLevelSecurityTest extends IntegrationTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        // a platform operator's request for access (access_requests)
-        if (support == null) {
-            support = TestOperators.signIn(client, clock, TestOperators.create(context, client, clock, "SUPPORT"));
-        }
-        assertThat(client.post("/ops/api/v1/access-requests", Map.of("tenantId", t.tenantId().toString(), "scopes", List.of("users:read"),
-                "reason", "Row-level security check", "ticket", "RLS-1", "durationMinutes", 30), support).status()).isEqualTo(201);
         // the activity history holds all of the above; an export signs a digest over it
         assertThat(client.get("/api/v1/activity/export", t.token()).status()).isEqualTo(200);
         return t;
