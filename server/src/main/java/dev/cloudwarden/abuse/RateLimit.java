@@ -26,5 +26,7 @@ public enum RateLimit {
     /** Sending a vulnerability report: anyone may, so each address may only a few times (each is stored). */
     SECURITY_REPORT,
     /** Operators asking for access to a tenant: each is a request the tenant and the administrators must read. */
-    ACCESS_REQUEST
+    ACCESS_REQUEST,
+    /** Enrolling a host agent with a token (each attempt checks a single-use token). */
+    AGENT_ENROLL
 }

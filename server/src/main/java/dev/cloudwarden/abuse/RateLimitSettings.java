@@ -19,13 +19,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param cloudSessions    {@link RateLimit#CLOUD_SESSIONS}
  * @param securityReport   {@link RateLimit#SECURITY_REPORT}
  * @param accessRequest    {@link RateLimit#ACCESS_REQUEST}
+ * @param agentEnroll      {@link RateLimit#AGENT_ENROLL}
  * @param trustedProxies   IP addresses or CIDR ranges of reverse proxies whose {@code X-Forwarded-For}
  *                         is believed; empty (the default): the TCP peer address is the client
  * @param maxBuckets       how many buckets (one per group and client address) each node keeps; least recently used go first
  */
 @ConfigurationProperties("cloudwarden.rate-limits")
 public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset, Limit invitationAccept, Limit invitationSend, Limit mfa,
-                                Limit activityExport, Limit cloudSessions, Limit securityReport, Limit accessRequest, List<String> trustedProxies,
+                                Limit activityExport, Limit cloudSessions, Limit securityReport, Limit accessRequest, Limit agentEnroll, List<String> trustedProxies,
                                 long maxBuckets) {
 
     /** At most {@code requests} per {@code per} and address; spent requests come back evenly over {@code per}. */
@@ -48,6 +49,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
         if (cloudSessions == null) cloudSessions = new Limit(60, Duration.ofMinutes(10));
         if (securityReport == null) securityReport = new Limit(5, Duration.ofHours(1));
         if (accessRequest == null) accessRequest = new Limit(20, Duration.ofHours(1));
+        if (agentEnroll == null) agentEnroll = new Limit(20, Duration.ofMinutes(15));
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
         if (maxBuckets == 0) maxBuckets = 100_000;
         if (maxBuckets < 1) {
@@ -67,6 +69,7 @@ public record RateLimitSettings(Limit signIn, Limit signUp, Limit passwordReset,
             case CLOUD_SESSIONS -> cloudSessions;
             case SECURITY_REPORT -> securityReport;
             case ACCESS_REQUEST -> accessRequest;
+            case AGENT_ENROLL -> agentEnroll;
         };
     }
 }

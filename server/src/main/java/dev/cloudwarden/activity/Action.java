@@ -50,6 +50,9 @@ public enum Action {
     TENANT_TERMINATED("tenant.terminated", Log.TENANT, Actor.ANONYMOUS, "retention", "purge_after"),
     TENANT_RENEWED("tenant.renewed", Log.TENANT, Actor.ANONYMOUS),
     TENANT_PURGE_NOTICE_SENT("tenant.purge_notice_sent", Log.TENANT, Actor.ANONYMOUS, "purge_after", "recipients"),
+    AGENT_ENROLLMENT_TOKEN_CREATED("agent.enrollment_token_created", Log.TENANT, Actor.ANONYMOUS, "expires_at"),
+    AGENT_ENROLLED("agent.enrolled", Log.TENANT, Actor.ANONYMOUS, "token"),
+    AGENT_REVOKED("agent.revoked", Log.TENANT, Actor.ANONYMOUS, "reason"),
     // platform access (docs/operators.md): what operators asked, were granted and read of this tenant, shown to it
     ACCESS_REQUESTED("access.requested", Log.TENANT, Actor.ANONYMOUS, "request", "scopes", "duration_minutes", "ticket", "reason",
             "customer_approval"),

@@ -47,7 +47,7 @@ public record Redactor(boolean redactEmails) {
             rule("(?i)\\b(bearer)\\s+(?!\\[REDACTED])[a-z0-9._~+/-]+=*", 0,
                     m -> m.group(1) + " " + MARK),
             // Cloudwarden bearer secrets, anywhere (a link's fragment, a JSON value under any key): a prefix
-            // + base64url (identity.TenantTokenFormat): cws_ API sessions, cwpat_ personal access tokens,
+            // + base64url (common.TenantTokenFormat): cws_ API sessions, cwpat_ personal access tokens,
             // cwi_ invitations, cwr_ password resets, cwv_ email verifications; operators' cwo_ sessions and
             // cwe_ enrolment links.
             rule("(?<![A-Za-z0-9_-])(?:" + String.join("|", TOKEN_PREFIXES) + ")_[A-Za-z0-9_-]+", 0,

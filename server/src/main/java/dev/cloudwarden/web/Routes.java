@@ -96,6 +96,11 @@ public final class Routes {
             signedIn(POST, "/api/v1/jobs/{id}/runs", OPERATORS).token(TokenScope.JOBS_RUN).limit(RateLimit.CLOUD_SESSIONS),
             signedIn(GET, "/api/v1/jobs/{id}/runs", ANYONE).token(TokenScope.READ),
             signedIn(GET, "/api/v1/jobs/{id}/runs/{runId}", ANYONE).token(TokenScope.READ),
+            // --- JSON API: host agents (docs/agents.md) ---
+            // an enrolment token lets a host into the organisation: people only
+            signedIn(POST, "/api/v1/agents/enrollment-tokens", ADMINS),
+            signedIn(GET, "/api/v1/agents", ANYONE).token(TokenScope.READ),
+            signedIn(DELETE, "/api/v1/agents/{id}", ADMINS).token(TokenScope.WRITE),
             // --- JSON API: platform access (operators' requests to read this organisation's data) ---
             signedIn(GET, "/api/v1/access-requests", AUDITORS).token(TokenScope.READ),
             // deciding about the platform's access is for people, never a token
@@ -173,6 +178,11 @@ public final class Routes {
             signedIn(POST, "/console/platform-access/{id}/approve", ADMINS),
             signedIn(POST, "/console/platform-access/{id}/deny", ADMINS),
             signedIn(POST, "/console/platform-access/{id}/revoke", ADMINS),
+
+            // --- host agents: enrolment with a single-use token; every other call signed by the agent's key (checked by
+            // the agent gateway itself, before anything of the agent is read: docs/agents.md) ---
+            open(POST, "/agent/v1/enroll").limit(RateLimit.AGENT_ENROLL),
+            open(POST, "/agent/v1/heartbeat"),
 
             // --- operators' JSON API (bearer operator session tokens; no cookie is read there) ---
             open(POST, "/ops/api/v1/sessions").limit(RateLimit.SIGN_IN),

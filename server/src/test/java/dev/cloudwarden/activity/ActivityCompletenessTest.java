@@ -8,6 +8,7 @@ import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import dev.cloudwarden.CloudwardenApplication;
 import dev.cloudwarden.crypto.KeyMaintenance;
+import dev.cloudwarden.agentgateway.internal.TestAgents;
 import dev.cloudwarden.operator.internal.TestOperators;
 import org.springframework.context.ApplicationContext;
 import dev.cloudwarden.support.Api;
@@ -103,6 +104,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         passwordReset(org);
         dataKeyRotation(org);
         keyCommands();
+        agents();
         UUID report = securityReport();
         lifecycle();
         operators(org, report);
@@ -410,6 +412,20 @@ class ActivityCompletenessTest extends IntegrationTest {
      * unwrap its tenants' keys.
      */
     /** A report from anyone, then its triage (here by the service, as the operators' console calls it: no request, so `system`). */
+    /** A host agent: its enrolment token, its enrolment (the agent acts: anonymous), its revocation. */
+    private void agents() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Completeness Agents");
+        Org org = new Org(t.tenantId(), t.userId(), t.email());
+        String token = t.token();
+        long mark = head(org.tenant());
+        UUID agent = TestAgents.enrolAndBeat(api, token, clock.instant());
+        expect(org.tenant(), mark, Action.AGENT_ENROLLMENT_TOKEN_CREATED, user(org.owner()), "agent_enrollment_token", null,
+                Map.of("expires_at", ANY));
+        expect(org.tenant(), mark, Action.AGENT_ENROLLED, ANONYMOUS, "agent", agent, Map.of("token", ANY));
+        assertThat(api.delete("/api/v1/agents/" + agent, token).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.AGENT_REVOKED, user(org.owner()), "agent", agent, Map.of("reason", "revoked"));
+    }
+
     /** The report's intake; its triage is an operator's (see {@link #operators}). */
     private UUID securityReport() throws SQLException {
         long platformMark = head(PLATFORM);

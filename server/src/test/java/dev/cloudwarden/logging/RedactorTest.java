@@ -32,7 +32,7 @@ class RedactorTest {
     private final Redactor redactor = new Redactor(true);
 
     /**
-     * A bearer secret shaped like identity.TenantTokenFormat mints them: prefix + base64url(tenant id ‖ 32
+     * A bearer secret shaped like common.TenantTokenFormat mints them: prefix + base64url(tenant id ‖ 32
      * random bytes), with both base64url-only characters ('-' and '_') in it.
      */
     static String token(String prefix) {

@@ -29,6 +29,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "cloudwarden.rate-limits.cloud-sessions.requests=1000000",
         "cloudwarden.rate-limits.security-report.requests=1000000",
         "cloudwarden.rate-limits.access-request.requests=1000000",
+        "cloudwarden.rate-limits.agent-enroll.requests=1000000",
         // the sandbox AWS on any free port, so a test run and a dev server can share the machine
         "cloudwarden.cloud.sandbox.port=0",
         // each cached context keeps its pool open: several contexts at 10 came near PostgreSQL's 100 connections

@@ -3,6 +3,7 @@ package dev.cloudwarden.tenancy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloudwarden.agentgateway.internal.TestAgents;
 import dev.cloudwarden.operator.internal.TestOperators;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
@@ -112,7 +113,7 @@ class RowLevelSecurityTest extends IntegrationTest {
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
      * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
      * inventory (cloud_external_ids, cloud_accounts, cloud_resources), a job with a dry run (jobs,
-     * job_runs, job_run_results), and the activity history
+     * job_runs, job_run_results), a host agent (agent_enrollment_tokens, agents, agent_nonces), and the activity history
      * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
@@ -139,6 +140,12 @@ class RowLevelSecurityTest extends IntegrationTest {
                     "parameters", Map.of("tags", Map.of("env", "dev")))).get("id").asString();
             assertThat(TestCloud.runAndWait(client, t.token(), job, true).get("results")).isNotEmpty();
         } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        // a host agent, enrolled and heard from (agent_enrollment_tokens, agents, agent_nonces)
+        try {
+            TestAgents.enrolAndBeat(client, t.token(), clock.instant());
+        } catch (Exception e) {
             throw new AssertionError(e);
         }
         // the activity history holds all of the above; an export signs a digest over it

@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.TenantTokenFormat;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.identity.CloudwardenPrincipal;

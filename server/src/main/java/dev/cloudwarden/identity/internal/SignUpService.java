@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.TenantTokenFormat;
 import dev.cloudwarden.identity.Emails;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityLog;

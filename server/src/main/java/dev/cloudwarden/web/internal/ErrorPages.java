@@ -12,7 +12,7 @@ import org.springframework.web.util.UriUtils;
 /**
  * Who gets an error as a page rather than as JSON: a browser (it names {@code text/html} in Accept)
  * on a console address, or a client that sends no Accept there. The APIs ({@code /api/**}, and the
- * operators' {@code /ops/api/**}) answer
+ * operators' {@code /ops/api/**} and the agents' {@code /agent/**}) answer
  * JSON whatever the Accept header says, and so does every address to a client that asks for JSON or
  * for anything ({@code *}{@code /*}, as curl does).
  */
@@ -34,7 +34,8 @@ final class ErrorPages {
         Object failed = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         String path = failed instanceof String uri ? normalised(uri.substring(Math.min(request.getContextPath().length(), uri.length())))
                 : request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-        return path.equals("/api") || path.startsWith("/api/") || path.equals("/ops/api") || path.startsWith("/ops/api/");
+        return path.equals("/api") || path.startsWith("/api/") || path.equals("/ops/api") || path.startsWith("/ops/api/")
+                || path.equals("/agent") || path.startsWith("/agent/");
     }
 
     /** Path parameters dropped, percent-decoded, dot segments resolved; left alone when not decodable. */

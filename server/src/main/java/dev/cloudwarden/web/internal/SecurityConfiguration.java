@@ -41,8 +41,8 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 /**
  * The security filter chains, wired from the route table ({@link Routes}): who may call what, the
  * per-address rate limits, the token scopes and the MFA enrolment gate all read their facts there.
- * Five chains: the platform operators' console and API under {@code /ops} (their own sessions, never a
- * tenant user's), the JSON API (bearer tokens, no cookies, no CSRF surface), the public well-known
+ * Six chains: the platform operators' console and API under {@code /ops} (their own sessions, never a
+ * tenant user's), the JSON API (bearer tokens, no cookies, no CSRF surface), the host agents' signed API, the public well-known
  * files, actuator (management port) and the console (form sign-in, CSRF on every form). Every chain
  * sends the same strict security headers.
  *
@@ -163,8 +163,32 @@ class SecurityConfiguration {
         return http.build();
     }
 
+    /**
+     * The host agents' API: no cookies, no sessions, no CSRF surface. Enrolment takes a single-use token; every
+     * other call is a request signed by the agent's own key, which the agent gateway verifies first. Only the
+     * routes the table declares are served.
+     */
     @Bean
     @Order(2)
+    SecurityFilterChain agentApi(HttpSecurity http) throws Exception {
+        http.securityMatcher("/agent/**")
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .formLogin(form -> form.disable())
+                .httpBasic(basic -> basic.disable())
+                .logout(logout -> logout.disable())
+                .authorizeHttpRequests(a -> {
+                    Routes.under("/agent/").forEach(route -> a.requestMatchers(route.matcher()).permitAll());
+                    a.anyRequest().denyAll();
+                })
+                .headers(SecurityConfiguration::headers)
+                .addFilterAfter(rateLimit, HeaderWriterFilter.class);
+        return http.build();
+    }
+
+    @Bean
+    @Order(3)
     SecurityFilterChain wellKnown(HttpSecurity http) throws Exception {
         http.securityMatcher("/.well-known/**")
                 .csrf(csrf -> csrf.disable())
@@ -177,7 +201,7 @@ class SecurityConfiguration {
 
     /** Actuator: served only on the management port (localhost by default); health and metrics, nothing else. */
     @Bean
-    @Order(3)
+    @Order(4)
     SecurityFilterChain actuator(HttpSecurity http) throws Exception {
         http.securityMatcher("/actuator/**")
                 .csrf(csrf -> csrf.disable())
@@ -191,7 +215,7 @@ class SecurityConfiguration {
     }
 
     @Bean
-    @Order(4)
+    @Order(5)
     SecurityFilterChain console(HttpSecurity http, TenantContext tenants, IdentityWeb identity) throws Exception {
         // Sessions live in PostgreSQL (Spring Session), so nothing secret may enter one. The failure
         // handler (identity's second-factor step) keeps only the ids of a user halfway through MFA, never the

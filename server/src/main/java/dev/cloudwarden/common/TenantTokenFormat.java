@@ -1,6 +1,5 @@
-package dev.cloudwarden.identity.internal;
+package dev.cloudwarden.common;
 
-import dev.cloudwarden.common.Secret;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -12,7 +11,7 @@ import java.util.UUID;
  * part lets the server open that tenant's scope before the lookup, so the lookup itself runs under
  * row-level security and compares tenant-keyed hashes; a forged tenant part finds nothing.
  */
-final class TenantTokenFormat {
+public final class TenantTokenFormat {
 
     private static final int RANDOM_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -20,7 +19,7 @@ final class TenantTokenFormat {
     private TenantTokenFormat() {
     }
 
-    static Secret mint(String prefix, UUID tenant) {
+    public static Secret mint(String prefix, UUID tenant) {
         byte[] secretPart = new byte[RANDOM_BYTES];
         RANDOM.nextBytes(secretPart);
         ByteBuffer raw = ByteBuffer.allocate(16 + RANDOM_BYTES)
@@ -29,7 +28,7 @@ final class TenantTokenFormat {
     }
 
     /** The tenant a well-formed token claims; empty for anything malformed. */
-    static Optional<UUID> tenantOf(String prefix, Secret token) {
+    public static Optional<UUID> tenantOf(String prefix, Secret token) {
         String value = token.reveal();
         if (!value.startsWith(prefix) || value.length() > 100) {
             return Optional.empty();

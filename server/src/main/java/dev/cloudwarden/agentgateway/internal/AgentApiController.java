@@ -1,0 +1,113 @@
+package dev.cloudwarden.agentgateway.internal;
+
+import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Agents in the tenant API ({@code /api/v1/agents}: SPEC §3) and the agents' own API ({@code /agent/v1}):
+ * enrolment with a token, and signed requests. A signed request is verified before its body is read as
+ * anything but bytes; every failure is the same 401.
+ */
+@RestController
+class AgentApiController {
+
+    static final String KEY_ID = "X-Agent-Key";
+    static final String TIMESTAMP = "X-Agent-Timestamp";
+    static final String NONCE = "X-Agent-Nonce";
+    static final String SIGNATURE = "X-Agent-Signature";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
+
+    private final Agents agents;
+
+    AgentApiController(Agents agents) {
+        this.agents = agents;
+    }
+
+    record TokenCreated(String token, Instant expiresAt) {
+    }
+
+    record Enrolment(Secret token, String publicKey, String hostname, Map<String, Object> facts) {
+    }
+
+    /** What an enrolled agent keeps: its id and the key id it signs with ({@code <tenant>/<agent>}). */
+    record Enrolled(UUID agentId, String keyId) {
+    }
+
+    @PostMapping(path = "/api/v1/agents/enrollment-tokens", produces = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    TokenCreated createToken(@AuthenticationPrincipal CloudwardenPrincipal user) {
+        Agents.Issued issued = agents.createToken(user.userId());
+        return new TokenCreated(issued.token().reveal(), issued.expiresAt());
+    }
+
+    @GetMapping(path = "/api/v1/agents", produces = "application/json")
+    List<Agents.AgentView> list() {
+        return agents.list();
+    }
+
+    @DeleteMapping("/api/v1/agents/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void revoke(@PathVariable String id) {
+        agents.revoke(Ids.fromPath(id));
+    }
+
+    @PostMapping(path = "/agent/v1/enroll", consumes = "application/json", produces = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    Enrolled enroll(@RequestBody Enrolment body) {
+        Agents.Enrolled enrolled = agents.enroll(body.token(), body.publicKey(), body.hostname(), body.facts());
+        return new Enrolled(enrolled.agentId(), enrolled.tenantId() + "/" + enrolled.agentId());
+    }
+
+    /** The agent's heartbeat, signed: {@code {"facts":{...}}}. */
+    @PostMapping(path = "/agent/v1/heartbeat", produces = "application/json")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void heartbeat(HttpServletRequest request, @RequestBody(required = false) byte[] body) {
+        byte[] bytes = body == null ? new byte[0] : body;
+        Agents.Caller caller = verified(request, bytes);
+        Object facts = parse(bytes).get("facts");
+        if (facts != null && !(facts instanceof Map)) {
+            throw ApiProblem.invalid("facts", "must be an object of host facts");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> factMap = (Map<String, Object>) facts;
+        agents.heartbeat(caller, factMap);
+    }
+
+    private Agents.Caller verified(HttpServletRequest request, byte[] body) {
+        String path = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
+        return agents.verify(request.getMethod(), path, request.getHeader(KEY_ID), request.getHeader(TIMESTAMP), request.getHeader(NONCE),
+                        request.getHeader(SIGNATURE), body)
+                .orElseThrow(() -> ApiProblem.unauthorized("unauthorized", "The request is not signed by an enrolled agent."));
+    }
+
+    private static Map<String, Object> parse(byte[] body) {
+        if (body.length == 0) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(body, OBJECT);
+        } catch (JacksonException e) {
+            throw ApiProblem.invalid("body", "must be a JSON object");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.cloudwarden.agentgateway.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.crypto.tink.subtle.Ed25519Sign;
+import dev.cloudwarden.lifecycle.TenantLifecycle;
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Promise P16, the server's side, through the real parts: enrolment with a single-use, expiring token
+ * that registers the agent's own Ed25519 key; heartbeats signed over method, path, timestamp, nonce and
+ * body; and every kind of forged, replayed, skewed, altered or foreign request refused with one answer.
+ */
+class AgentGatewayTest extends IntegrationTest {
+
+    @Autowired
+    TenantLifecycle lifecycle;
+
+    /** An agent as a host holds it: its key pair and the key id the server gave it. */
+    record TestAgent(Ed25519Sign.KeyPair keys, String keyId, UUID id) {
+    }
+
+    @AfterEach
+    void wallClock() {
+        clock.reset();
+    }
+
+    private String enrollmentToken(Api.Tenant t) {
+        Api.Response r = api.post("/api/v1/agents/enrollment-tokens", "", t.token());
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        assertThat(r.json().get("expiresAt").asString()).isNotBlank();
+        return r.json().get("token").asString();
+    }
+
+    private TestAgent enroll(String token, String hostname) throws Exception {
+        Ed25519Sign.KeyPair keys = Ed25519Sign.KeyPair.newKeyPair();
+        Api.Response r = api.post("/agent/v1/enroll", Map.of("token", token, "publicKey", Base64.getEncoder().encodeToString(keys.getPublicKey()),
+                "hostname", hostname, "facts", Map.of("os", "Debian 12", "cpus", 2)), null);
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return new TestAgent(keys, r.json().get("keyId").asString(), UUID.fromString(r.json().get("agentId").asString()));
+    }
+
+    private static String nonce() {
+        byte[] b = new byte[18];
+        ThreadLocalRandom.current().nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** A signed request as the agent builds it; {@code signedBody} lets a test sign one body and send another. */
+    private HttpRequest signed(TestAgent agent, String keyId, String path, long timestamp, String nonce, byte[] signedBody, byte[] sentBody)
+            throws Exception {
+        byte[] base = AgentSignatures.base("POST", path, timestamp, nonce, signedBody, keyId);
+        String signature = Base64.getEncoder().encodeToString(new Ed25519Sign(agent.keys().getPrivateKey()).sign(base));
+        return api.request(path, null).header("Content-Type", "application/json").header(AgentApiController.KEY_ID, keyId)
+                .header(AgentApiController.TIMESTAMP, Long.toString(timestamp)).header(AgentApiController.NONCE, nonce)
+                .header(AgentApiController.SIGNATURE, signature).POST(HttpRequest.BodyPublishers.ofByteArray(sentBody)).build();
+    }
+
+    private HttpRequest heartbeat(TestAgent agent, String hostFacts) throws Exception {
+        byte[] body = ("{\"facts\":" + hostFacts + "}").getBytes(StandardCharsets.UTF_8);
+        return signed(agent, agent.keyId(), "/agent/v1/heartbeat", clock.instant().getEpochSecond(), nonce(), body, body);
+    }
+
+    private JsonNode agentOf(Api.Tenant t, UUID id) {
+        for (JsonNode a : api.get("/api/v1/agents", t.token()).json()) {
+            if (a.get("id").asString().equals(id.toString())) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void anAgentEnrolsOnceThenItsSignedHeartbeatsArriveAndRevocationEndsThem() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Org");
+        String token = enrollmentToken(t);
+        TestAgent agent = enroll(token, "web-1.example.internal");
+        assertThat(agent.keyId()).isEqualTo(t.tenantId() + "/" + agent.id());
+        // the token worked once
+        Api.Response again = api.post("/agent/v1/enroll", Map.of("token", token, "publicKey",
+                Base64.getEncoder().encodeToString(Ed25519Sign.KeyPair.newKeyPair().getPublicKey()), "hostname", "web-2"), null);
+        assertThat(again.status()).isEqualTo(400);
+        assertThat(again.json().get("field").asString()).isEqualTo("token");
+        assertThat(agentOf(t, agent.id()).get("status").asString()).as("never heard from").isEqualTo("stale");
+
+        Api.Response beat = api.send(heartbeat(agent, "{\"os\":\"Debian 12\",\"kernel\":\"6.1.0\",\"uptimeSeconds\":3600}"));
+        assertThat(beat.status()).as(beat.body()).isEqualTo(204);
+        JsonNode seen = agentOf(t, agent.id());
+        assertThat(seen.get("status").asString()).isEqualTo("online");
+        assertThat(seen.get("hostname").asString()).isEqualTo("web-1.example.internal");
+        assertThat(seen.get("facts").get("kernel").asString()).isEqualTo("6.1.0");
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(agentOf(t, agent.id()).get("status").asString()).isEqualTo("stale");
+
+        assertThat(api.delete("/api/v1/agents/" + agent.id(), t.token()).status()).isEqualTo(204);
+        assertThat(agentOf(t, agent.id()).get("status").asString()).isEqualTo("revoked");
+        Api.Response refused = api.send(heartbeat(agent, "{}"));
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action in "
+                + "('agent.enrollment_token_created', 'agent.enrolled', 'agent.revoked')", t.tenantId())).isEqualTo(3);
+    }
+
+    @Test
+    void replaysAlteredBodiesSkewedClocksReusedNoncesAndForeignIdsAreAllRefusedAlike() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Forgery Org");
+        TestAgent agent = enroll(enrollmentToken(t), "db-1");
+        TestAgent other = enroll(enrollmentToken(t), "db-2");
+        Api.Tenant elsewhere = api.signUpAndSignIn("Agent Elsewhere Org");
+        TestAgent foreign = enroll(enrollmentToken(elsewhere), "db-3");
+        byte[] body = "{\"facts\":{\"os\":\"Debian 12\"}}".getBytes(StandardCharsets.UTF_8);
+        long now = clock.instant().getEpochSecond();
+        String path = "/agent/v1/heartbeat";
+
+        HttpRequest captured = signed(agent, agent.keyId(), path, now, nonce(), body, body);
+        assertThat(api.send(captured).status()).isEqualTo(204);
+        Api.Response replay = api.send(captured);
+        assertThat(replay.status()).as("the same request again").isEqualTo(401);
+        String refusal = replay.body();
+
+        List<HttpRequest> forged = List.of(
+                // a changed body under the old signature
+                signed(agent, agent.keyId(), path, now, nonce(), body, "{\"facts\":{\"os\":\"evil\"}}".getBytes(StandardCharsets.UTF_8)),
+                // a clock six minutes off, either way
+                signed(agent, agent.keyId(), path, now - 360, nonce(), body, body),
+                signed(agent, agent.keyId(), path, now + 360, nonce(), body, body),
+                // another agent's id, of this tenant and of another, signed with this agent's key
+                signed(agent, other.keyId(), path, now, nonce(), body, body),
+                signed(agent, foreign.keyId(), path, now, nonce(), body, body),
+                // this agent's id in another tenant's scope
+                signed(agent, elsewhere.tenantId() + "/" + agent.id(), path, now, nonce(), body, body),
+                // signed for another path
+                signed(agent, agent.keyId(), "/agent/v1/enroll", now, nonce(), body, body));
+        for (HttpRequest request : forged) {
+            Api.Response r = api.send(HttpRequest.newBuilder(request, (name, value) -> true)
+                    .uri(api.uri(path)).build());
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.body()).isEqualTo(refusal);
+        }
+        // a nonce used once is refused with a fresh signature too
+        String used = nonce();
+        assertThat(api.send(signed(agent, agent.keyId(), path, now, used, body, body)).status()).isEqualTo(204);
+        assertThat(api.send(signed(agent, agent.keyId(), path, now + 1, used, body, body)).status()).isEqualTo(401);
+        // no signature at all, or garbage
+        assertThat(api.post(path, Map.of("facts", Map.of()), null).status()).isEqualTo(401);
+        assertThat(api.send(api.request(path, null).header(AgentApiController.KEY_ID, "x").header(AgentApiController.TIMESTAMP, "y")
+                .header(AgentApiController.NONCE, "z").header(AgentApiController.SIGNATURE, "!!")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()).body()).isEqualTo(refusal);
+        // the forged body changed nothing
+        assertThat(agentOf(t, agent.id()).get("facts").get("os").asString()).isEqualTo("Debian 12");
+    }
+
+    @Test
+    void tokensAreSingleUseExpireAndBelongToTheirTenantAndBadInputIsNamed() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Token Org");
+        String key = Base64.getEncoder().encodeToString(Ed25519Sign.KeyPair.newKeyPair().getPublicKey());
+        String token = enrollmentToken(t);
+        record Bad(String field, Map<String, Object> body) {
+        }
+        for (Bad bad : List.of(
+                new Bad("token", Map.of("token", "cwa_nonsense", "publicKey", key, "hostname", "h")),
+                new Bad("token", Map.of("publicKey", key, "hostname", "h")),
+                new Bad("publicKey", Map.of("token", token, "publicKey", "AAAA", "hostname", "h")),
+                new Bad("hostname", Map.of("token", token, "publicKey", key, "hostname", "bad host;rm -rf")),
+                new Bad("facts", Map.of("token", token, "publicKey", key, "hostname", "h", "facts", Map.of("nested", Map.of("a", 1)))))) {
+            Api.Response r = api.post("/agent/v1/enroll", bad.body(), null);
+            assertThat(r.status()).as(bad.toString()).isEqualTo(400);
+            assertThat(r.json().get("field").asString()).as(bad.toString()).isEqualTo(bad.field());
+        }
+        assertThat(TestDatabase.count("select count(*) from agents where tenant_id = ?", t.tenantId())).isZero();
+        // a token past its 24 hours
+        clock.advance(Duration.ofHours(25));
+        Api.Response expired = api.post("/agent/v1/enroll", Map.of("token", token, "publicKey", key, "hostname", "late"), null);
+        assertThat(expired.status()).isEqualTo(400);
+        clock.reset();
+        // a VIEWER makes no tokens; another tenant revokes nothing of this one
+        TestAgent agent = enroll(enrollmentToken(t), "app-1");
+        Api.Tenant stranger = api.signUpAndSignIn("Agent Stranger Org");
+        assertThat(api.delete("/api/v1/agents/" + agent.id(), stranger.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/agents", stranger.token()).json().size()).isZero();
+        assertThat(api.send(heartbeat(agent, "{}")).status()).isEqualTo(204);
+    }
+
+    @Test
+    void terminationRevokesTheTenantsAgentsAndRenewalDoesNotReviveThem() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Ending Org");
+        TestAgent agent = enroll(enrollmentToken(t), "ops-1");
+        assertThat(api.send(heartbeat(agent, "{}")).status()).isEqualTo(204);
+        lifecycle.terminate(t.tenantId(), Duration.ofMinutes(5));
+        assertThat(api.send(heartbeat(agent, "{}")).status()).isEqualTo(401);
+        lifecycle.renew(t.tenantId());
+        assertThat(api.send(heartbeat(agent, "{}")).status()).as("re-enrolment is needed").isEqualTo(401);
+        assertThat(TestDatabase.count("select count(*) from agents where tenant_id = ? and status = 'REVOKED' "
+                + "and revoked_reason = 'subscription_ended'", t.tenantId())).isEqualTo(1);
+    }
+}
