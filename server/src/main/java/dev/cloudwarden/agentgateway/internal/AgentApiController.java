@@ -1,5 +1,6 @@
 package dev.cloudwarden.agentgateway.internal;
 
+import dev.cloudwarden.agent.AgentProtocol;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.Secret;
@@ -30,10 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class AgentApiController {
 
-    static final String KEY_ID = "X-Agent-Key";
-    static final String TIMESTAMP = "X-Agent-Timestamp";
-    static final String NONCE = "X-Agent-Nonce";
-    static final String SIGNATURE = "X-Agent-Signature";
+    static final String KEY_ID = AgentProtocol.KEY_ID;
+    static final String TIMESTAMP = AgentProtocol.TIMESTAMP;
+    static final String NONCE = AgentProtocol.NONCE;
+    static final String SIGNATURE = AgentProtocol.SIGNATURE;
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
 

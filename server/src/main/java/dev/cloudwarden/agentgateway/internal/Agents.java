@@ -1,6 +1,7 @@
 package dev.cloudwarden.agentgateway.internal;
 
 import dev.cloudwarden.activity.Action;
+import dev.cloudwarden.agent.AgentProtocol;
 import dev.cloudwarden.activity.ActivityLog;
 import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
@@ -42,7 +43,7 @@ class Agents {
 
     static final String TOKEN_PREFIX = "cwa_";
     static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
-    static final Duration SKEW = Duration.ofMinutes(5);
+    static final Duration SKEW = Duration.ofSeconds(AgentProtocol.MAX_SKEW_SECONDS);
     /** An agent not heard from for this long is shown as stale. */
     static final Duration STALE = Duration.ofMinutes(3);
     private static final String TOKEN_HASH = "agent-enrollment-token";

@@ -1,0 +1,220 @@
+package dev.cloudwarden.agent;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The host agent's command line:
+ * <pre>
+ *   java -jar cloudwarden-agent.jar enroll --server https://… --token cwa_… --dir /var/lib/cloudwarden-agent [--ca server.pem]
+ *   java -jar cloudwarden-agent.jar run --dir /var/lib/cloudwarden-agent [--once]
+ * </pre>
+ * {@code enroll} makes the agent's Ed25519 key pair here (the private key never leaves the state directory),
+ * registers the public key with the token and pins the server's certificate. {@code run} sends a signed
+ * heartbeat with the host's facts every minute ({@code --once}: one, then exit). Exit 0, or 1 with one
+ * clear line on standard error. The agent only ever connects out; it opens no listening socket.
+ */
+public final class AgentMain {
+
+    static final String VERSION = "0.1.0";
+    static final Duration HEARTBEAT = Duration.ofMinutes(1);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern SERVER = Pattern.compile("https://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private AgentMain() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        System.exit(status);
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            Map<String, String> options = options(args);
+            String command = args.length == 0 ? "" : args[0];
+            switch (command) {
+                case "enroll" -> enroll(require(options, "server"), require(options, "token"), Path.of(require(options, "dir")), options.get("ca"), out);
+                case "run" -> work(Path.of(require(options, "dir")), options.containsKey("once"), out);
+                default -> throw new Refused("usage: cloudwarden-agent enroll --server <https URL> --token <token> --dir <state dir> [--ca <PEM file>]"
+                        + " | run --dir <state dir> [--once]");
+            }
+            return 0;
+        } catch (Refused | AgentState.Invalid e) {
+            err.println("cloudwarden-agent: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("cloudwarden-agent: cannot reach the server (" + e.getClass().getSimpleName() + ")");
+            return 1;
+        } catch (GeneralSecurityException e) {
+            err.println("cloudwarden-agent: a cryptographic check failed (" + e.getClass().getSimpleName() + ")");
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    /** A refusal with one line for the host's operator. */
+    static final class Refused extends Exception {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static void enroll(String server, String token, Path dir, String caFile, PrintStream out)
+            throws Refused, IOException, GeneralSecurityException, InterruptedException {
+        if (!SERVER.matcher(server).matches()) {
+            throw new Refused("--server must be an https URL of the server, such as https://cloudwarden.example.com");
+        }
+        if (Files.exists(dir.resolve(AgentState.CONFIG_FILE))) {
+            throw new Refused(dir + " already holds an enrolled agent; use another directory or remove it first");
+        }
+        String ca = caFile == null ? null : Files.readString(Path.of(caFile), StandardCharsets.US_ASCII);
+        KeyPair keys = AgentState.newKeys();
+        byte[] publicKey = AgentState.raw(keys.getPublic());
+        AtomicReference<String> seen = new AtomicReference<>();
+        HttpClient client = Transport.client(ca, null, seen);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
+        body.put("publicKey", Base64.getEncoder().encodeToString(publicKey));
+        body.put("hostname", hostname());
+        body.put("facts", facts());
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(server + "/agent/v1/enroll"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201) {
+            throw new Refused("enrolment refused (" + response.statusCode() + "): " + message(response.body()));
+        }
+        JsonNode enrolled = JSON.readTree(response.body());
+        AgentState state = new AgentState(server, enrolled.get("keyId").asString(), enrolled.get("agentId").asString(), seen.get(), ca,
+                publicKey, keys.getPrivate());
+        state.save(dir);
+        out.println("Enrolled as agent " + state.agentId() + "; state in " + dir + ". Start it with: run --dir " + dir);
+    }
+
+    private static void work(Path dir, boolean once, PrintStream out) throws Refused, AgentState.Invalid, IOException, GeneralSecurityException,
+            InterruptedException {
+        AgentState state = AgentState.load(dir);
+        HttpClient client = Transport.client(state.caPem(), state.serverPin(), null);
+        do {
+            heartbeat(client, state);
+            if (once) {
+                out.println("Heartbeat sent.");
+                return;
+            }
+            Thread.sleep(HEARTBEAT);
+        } while (true);
+    }
+
+    private static void heartbeat(HttpClient client, AgentState state) throws Refused, IOException, GeneralSecurityException, InterruptedException {
+        byte[] body = JSON.writeValueAsBytes(Map.of("facts", facts()));
+        String path = "/agent/v1/heartbeat";
+        long now = System.currentTimeMillis() / 1000;
+        byte[] nonce = new byte[18];
+        RANDOM.nextBytes(nonce);
+        String nonceText = Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
+        byte[] signature = state.sign(AgentProtocol.base("POST", path, now, nonceText, body, state.keyId()));
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(state.server() + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").header(AgentProtocol.KEY_ID, state.keyId())
+                .header(AgentProtocol.TIMESTAMP, Long.toString(now)).header(AgentProtocol.NONCE, nonceText)
+                .header(AgentProtocol.SIGNATURE, Base64.getEncoder().encodeToString(signature))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 401) {
+            throw new Refused("the server refused this agent (revoked, or its clock is more than 5 minutes off); enrol again if it was revoked");
+        }
+        if (response.statusCode() != 204) {
+            throw new Refused("heartbeat refused (" + response.statusCode() + "): " + message(response.body()));
+        }
+    }
+
+    /** What the agent reports of its host: flat names and values only. */
+    static Map<String, Object> facts() {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("os", System.getProperty("os.name"));
+        facts.put("kernel", System.getProperty("os.version"));
+        facts.put("arch", System.getProperty("os.arch"));
+        facts.put("cpus", Runtime.getRuntime().availableProcessors());
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            facts.put("memoryBytes", os.getTotalMemorySize());
+        }
+        try {
+            java.nio.file.FileStore root = Files.getFileStore(Path.of("/"));
+            facts.put("diskBytes", root.getTotalSpace());
+            facts.put("diskFreeBytes", root.getUsableSpace());
+        } catch (IOException e) {
+            // no disk facts
+        }
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime")).split("\\s+")[0];
+            facts.put("uptimeSeconds", (long) Double.parseDouble(uptime));
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or unreadable
+        }
+        facts.put("agentVersion", VERSION);
+        return facts;
+    }
+
+    private static String hostname() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            return name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,252}") ? name : "host";
+        } catch (IOException e) {
+            return "host";
+        }
+    }
+
+    private static String message(String body) {
+        try {
+            JsonNode node = JSON.readTree(body);
+            return node.has("message") ? node.get("message").asString() : "no details";
+        } catch (RuntimeException e) {
+            return "no details";
+        }
+    }
+
+    private static Map<String, String> options(String[] args) throws Refused {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--once")) {
+                options.put("once", "");
+            } else if (arg.startsWith("--") && i + 1 < args.length) {
+                options.put(arg.substring(2), args[++i]);
+            } else {
+                throw new Refused("unexpected argument " + (arg.startsWith("--") ? arg : "(a value without its option)"));
+            }
+        }
+        return options;
+    }
+
+    private static String require(Map<String, String> options, String name) throws Refused {
+        String value = options.get(name);
+        if (value == null || value.isBlank()) {
+            throw new Refused("--" + name + " is required");
+        }
+        return value;
+    }
+}
