@@ -195,6 +195,25 @@ class AgentGatewayTest extends IntegrationTest {
     }
 
     @Test
+    void theConsoleShowsTheTokenOnceListsAgentsAndRevokesThem() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Console Org");
+        dev.cloudwarden.support.ConsoleClient console = new dev.cloudwarden.support.ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+        assertThat(console.get("/console/agents").body()).contains("No agent has enrolled yet");
+        Api.Response created = console.submit("/console/agents", "/console/agents/enrollment-tokens", Map.of());
+        assertThat(created.status()).isEqualTo(200);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(cwa_[A-Za-z0-9_-]+)").matcher(created.body());
+        assertThat(m.find()).as("the token is shown").isTrue();
+        assertThat(created.body()).contains("java -jar cloudwarden-agent.jar enroll --server https://");
+        assertThat(console.get("/console/agents").body()).as("shown once").doesNotContain(m.group(1));
+        TestAgent agent = enroll(m.group(1), "console-host-1");
+        assertThat(console.get("/console/agents").body()).contains("console-host-1", "stale");
+        Api.Response revoked = console.submit("/console/agents", "/console/agents/" + agent.id() + "/revoke", Map.of());
+        assertThat(revoked.status()).isEqualTo(302);
+        assertThat(console.get("/console/agents").body()).contains("revoked");
+        assertThat(api.send(heartbeat(agent, "{}")).status()).isEqualTo(401);
+    }
+
+    @Test
     void terminationRevokesTheTenantsAgentsAndRenewalDoesNotReviveThem() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Agent Ending Org");
         TestAgent agent = enroll(enrollmentToken(t), "ops-1");

@@ -31,6 +31,12 @@ class AgentProcessTest extends IntegrationTest {
     record Result(int exit, String out, String err) {
     }
 
+    /** The agent process signs with the host's real clock: the server's must not run ahead of it (an earlier test may have moved it). */
+    @org.junit.jupiter.api.BeforeEach
+    void wallClock() {
+        clock.reset();
+    }
+
     private List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", JAR.toString()));
         command.addAll(List.of(args));

@@ -1,0 +1,48 @@
+package dev.cloudwarden.agentgateway.internal;
+
+import dev.cloudwarden.common.CloudwardenProperties;
+import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.identity.CloudwardenPrincipal;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/** The console's agents page: the organisation's agents, an enrolment token (shown once), revocation. */
+@Controller
+class AgentConsoleController {
+
+    private final Agents agents;
+    private final CloudwardenProperties platform;
+
+    AgentConsoleController(Agents agents, CloudwardenProperties platform) {
+        this.agents = agents;
+        this.platform = platform;
+    }
+
+    @GetMapping("/console/agents")
+    String page(Model model) {
+        model.addAttribute("agents", agents.list());
+        model.addAttribute("server", platform.publicUrl());
+        return "agents";
+    }
+
+    /** The token is rendered in the answer to this POST only, never stored in the session or a redirect. */
+    @PostMapping("/console/agents/enrollment-tokens")
+    String createToken(@AuthenticationPrincipal CloudwardenPrincipal user, Model model) {
+        Agents.Issued issued = agents.createToken(user.userId());
+        model.addAttribute("token", issued.token().reveal());
+        model.addAttribute("tokenExpiresAt", issued.expiresAt());
+        return page(model);
+    }
+
+    @PostMapping("/console/agents/{id}/revoke")
+    String revoke(@PathVariable String id, RedirectAttributes flash) {
+        agents.revoke(Ids.fromPath(id));
+        flash.addFlashAttribute("notice", "The agent is revoked: its next request is refused. To use that host again, enrol it anew.");
+        return "redirect:/console/agents";
+    }
+}
