@@ -77,6 +77,7 @@ public enum Action {
     PLATFORM_AUDIT_KEY_ROTATED("platform.audit_key_rotated", Log.PLATFORM, Actor.ANONYMOUS, "previous"),
     PLATFORM_TENANT_PURGED("platform.tenant_purged", Log.PLATFORM, Actor.ANONYMOUS, "rows", "activity_seq", "activity_head_hash"),
     SECURITY_REPORT_RECEIVED("platform.security_report_received", Log.PLATFORM, Actor.ANONYMOUS, "reference"),
+    SECURITY_REPORT_READ("platform.security_report_read", Log.PLATFORM, Actor.ANONYMOUS, "reference"),
     SECURITY_REPORT_TRIAGED("platform.security_report_triaged", Log.PLATFORM, Actor.ANONYMOUS, "reference", "status");
 
     /** Which chain an action goes to. */

@@ -519,6 +519,8 @@ class ActivityCompletenessTest extends IntegrationTest {
         assertThat(triaged.status()).isEqualTo(200);
         expect(PLATFORM, platformMark, Action.SECURITY_REPORT_TRIAGED, aliceActs, "security_report", report,
                 Map.of("reference", triaged.json().get("reference").asString(), "status", "TRIAGED"));
+        expect(PLATFORM, platformMark, Action.SECURITY_REPORT_READ, aliceActs, "security_report", report,
+                Map.of("reference", triaged.json().get("reference").asString()));
         assertThat(api.delete("/ops/api/v1/sessions/current", aliceToken).status()).isEqualTo(204);
         expect(PLATFORM, platformMark, Action.OPERATOR_SIGNED_OUT, aliceActs, "operator", alice.id(), Map.of("operator", alice.id().toString()));
         assertThat(TestOperators.disable(context, bob.email())).isTrue();

@@ -150,10 +150,18 @@ public class SecurityReports {
                 .list());
     }
 
-    /** One report, decrypted; an unknown id is 404. */
+    /** One report, decrypted; an unknown id is 404. Each read is recorded in the platform's history, with who read it. */
     public Report read(UUID id) {
         TenantKeys keys = platformKeys.keys();
-        return inPlatformScope(() -> jdbc.sql("""
+        return inPlatformScope(() -> {
+            Report report = decrypted(keys, id);
+            activity.record(Action.SECURITY_REPORT_READ, target(id), Map.of("reference", report.reference()));
+            return report;
+        });
+    }
+
+    private Report decrypted(TenantKeys keys, UUID id) {
+        return jdbc.sql("""
                         select id, reference, status, title_ciphertext, description_ciphertext, contact_ciphertext,
                                received_at, triaged_at, closed_at, triaged_by
                         from security_reports where id = ?""")
@@ -167,7 +175,7 @@ public class SecurityReports {
                             instant(rs, "received_at"), instant(rs, "triaged_at"), instant(rs, "closed_at"), rs.getObject("triaged_by", UUID.class));
                 })
                 .optional()
-                .orElseThrow(ApiProblem::notFound));
+                .orElseThrow(ApiProblem::notFound);
     }
 
     /**
