@@ -30,7 +30,7 @@ public record Redactor(boolean redactEmails) {
             "password|passwd|passphrase|pwd|secret|token|otp|api[_-]?key|access[_-]?key|private[_-]?key|credential|cookie";
 
     /** The prefixes of Cloudwarden's bearer secrets, without their underscore. */
-    private static final List<String> TOKEN_PREFIXES = List.of("cws", "cwpat", "cwi", "cwr", "cwv", "cwo", "cwe");
+    private static final List<String> TOKEN_PREFIXES = List.of("cws", "cwpat", "cwi", "cwr", "cwv", "cwo", "cwe", "cwa");
 
     private static final List<Rule> RULES = List.of(
             // PEM private keys span lines; a truncated one is redacted to the end of the text.
@@ -49,7 +49,7 @@ public record Redactor(boolean redactEmails) {
             // Cloudwarden bearer secrets, anywhere (a link's fragment, a JSON value under any key): a prefix
             // + base64url (common.TenantTokenFormat): cws_ API sessions, cwpat_ personal access tokens,
             // cwi_ invitations, cwr_ password resets, cwv_ email verifications; operators' cwo_ sessions and
-            // cwe_ enrolment links.
+            // cwe_ enrolment links; host agents' cwa_ enrolment tokens.
             rule("(?<![A-Za-z0-9_-])(?:" + String.join("|", TOKEN_PREFIXES) + ")_[A-Za-z0-9_-]+", 0,
                     m -> MARK),
             // Tenants' external IDs (cloud.ExternalIds: cw- and 40 hex digits), e.g. in a logged AssumeRole request.

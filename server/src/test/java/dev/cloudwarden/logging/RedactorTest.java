@@ -50,7 +50,7 @@ class RedactorTest {
 
     /** Each token prefix: in prose, in a link's fragment (as mailed), and as a JSON value under a harmless key. */
     static Stream<Arguments> tokens() {
-        return Stream.of("cws_", "cwpat_", "cwi_", "cwr_", "cwv_", "cwo_", "cwe_").flatMap(prefix -> {
+        return Stream.of("cws_", "cwpat_", "cwi_", "cwr_", "cwv_", "cwo_", "cwe_", "cwa_").flatMap(prefix -> {
             String t = token(prefix);
             return Stream.of(
                     Arguments.of(prefix, "presented " + t + ", refused", "presented [REDACTED], refused"),

@@ -31,10 +31,6 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class AgentApiController {
 
-    static final String KEY_ID = AgentProtocol.KEY_ID;
-    static final String TIMESTAMP = AgentProtocol.TIMESTAMP;
-    static final String NONCE = AgentProtocol.NONCE;
-    static final String SIGNATURE = AgentProtocol.SIGNATURE;
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
 
@@ -96,8 +92,8 @@ class AgentApiController {
 
     private Agents.Caller verified(HttpServletRequest request, byte[] body) {
         String path = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-        return agents.verify(request.getMethod(), path, request.getHeader(KEY_ID), request.getHeader(TIMESTAMP), request.getHeader(NONCE),
-                        request.getHeader(SIGNATURE), body)
+        return agents.verify(request.getMethod(), path, request.getHeader(AgentProtocol.KEY_ID), request.getHeader(AgentProtocol.TIMESTAMP),
+                        request.getHeader(AgentProtocol.NONCE), request.getHeader(AgentProtocol.SIGNATURE), body)
                 .orElseThrow(() -> ApiProblem.unauthorized("unauthorized", "The request is not signed by an enrolled agent."));
     }
 

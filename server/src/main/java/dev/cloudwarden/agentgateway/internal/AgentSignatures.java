@@ -1,17 +1,12 @@
 package dev.cloudwarden.agentgateway.internal;
 
 import com.google.crypto.tink.subtle.Ed25519Verify;
-import dev.cloudwarden.agent.AgentProtocol;
 import java.security.GeneralSecurityException;
 
-/** The server's check of an agent's signature, over the format both sides share ({@link AgentProtocol}). */
+/** The server's check of an agent's signature, over the format both sides share ({@code agent.AgentProtocol}). */
 final class AgentSignatures {
 
     private AgentSignatures() {
-    }
-
-    static byte[] base(String method, String pathAndQuery, long timestamp, String nonce, byte[] body, String keyId) {
-        return AgentProtocol.base(method, pathAndQuery, timestamp, nonce, body, keyId);
     }
 
     /** Whether {@code signature} is the agent's Ed25519 signature of {@code base}; false for anything malformed. */

@@ -178,7 +178,7 @@ class Agents {
             return Optional.empty();
         }
         Caller caller = claimed.get();
-        byte[] base = AgentSignatures.base(method, pathAndQuery, seconds, nonce, body, keyId);
+        byte[] base = AgentProtocol.base(method, pathAndQuery, seconds, nonce, body, keyId);
         return tenants.callAs(caller.tenantId(), () -> tx.execute(s -> {
             Optional<byte[]> key = jdbc.sql("select public_key from agents where id = ? and status = 'ACTIVE'").param(caller.agentId())
                     .query((rs, n) -> rs.getBytes(1)).optional();

@@ -1,5 +1,6 @@
 package dev.cloudwarden.agentgateway.internal;
 
+import dev.cloudwarden.agent.AgentProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.crypto.tink.subtle.Ed25519Sign;
@@ -63,11 +64,11 @@ class AgentGatewayTest extends IntegrationTest {
     /** A signed request as the agent builds it; {@code signedBody} lets a test sign one body and send another. */
     private HttpRequest signed(TestAgent agent, String keyId, String path, long timestamp, String nonce, byte[] signedBody, byte[] sentBody)
             throws Exception {
-        byte[] base = AgentSignatures.base("POST", path, timestamp, nonce, signedBody, keyId);
+        byte[] base = AgentProtocol.base("POST", path, timestamp, nonce, signedBody, keyId);
         String signature = Base64.getEncoder().encodeToString(new Ed25519Sign(agent.keys().getPrivateKey()).sign(base));
-        return api.request(path, null).header("Content-Type", "application/json").header(AgentApiController.KEY_ID, keyId)
-                .header(AgentApiController.TIMESTAMP, Long.toString(timestamp)).header(AgentApiController.NONCE, nonce)
-                .header(AgentApiController.SIGNATURE, signature).POST(HttpRequest.BodyPublishers.ofByteArray(sentBody)).build();
+        return api.request(path, null).header("Content-Type", "application/json").header(AgentProtocol.KEY_ID, keyId)
+                .header(AgentProtocol.TIMESTAMP, Long.toString(timestamp)).header(AgentProtocol.NONCE, nonce)
+                .header(AgentProtocol.SIGNATURE, signature).POST(HttpRequest.BodyPublishers.ofByteArray(sentBody)).build();
     }
 
     private HttpRequest heartbeat(TestAgent agent, String hostFacts) throws Exception {
@@ -112,6 +113,8 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(refused.status()).isEqualTo(401);
         assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action in "
                 + "('agent.enrollment_token_created', 'agent.enrolled', 'agent.revoked')", t.tenantId())).isEqualTo(3);
+        // the token is kept as a keyed hash only, and the agent's private key never left it
+        assertThat(TestDatabase.pgDump()).doesNotContain(token, Base64.getEncoder().encodeToString(agent.keys().getPrivateKey()));
     }
 
     @Test
@@ -156,8 +159,8 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(api.send(signed(agent, agent.keyId(), path, now + 1, used, body, body)).status()).isEqualTo(401);
         // no signature at all, or garbage
         assertThat(api.post(path, Map.of("facts", Map.of()), null).status()).isEqualTo(401);
-        assertThat(api.send(api.request(path, null).header(AgentApiController.KEY_ID, "x").header(AgentApiController.TIMESTAMP, "y")
-                .header(AgentApiController.NONCE, "z").header(AgentApiController.SIGNATURE, "!!")
+        assertThat(api.send(api.request(path, null).header(AgentProtocol.KEY_ID, "x").header(AgentProtocol.TIMESTAMP, "y")
+                .header(AgentProtocol.NONCE, "z").header(AgentProtocol.SIGNATURE, "!!")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build()).body()).isEqualTo(refusal);
         // the forged body changed nothing
         assertThat(agentOf(t, agent.id()).get("facts").get("os").asString()).isEqualTo("Debian 12");

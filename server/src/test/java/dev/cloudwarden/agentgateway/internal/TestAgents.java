@@ -1,5 +1,6 @@
 package dev.cloudwarden.agentgateway.internal;
 
+import dev.cloudwarden.agent.AgentProtocol;
 import com.google.crypto.tink.subtle.Ed25519Sign;
 import dev.cloudwarden.support.Api;
 import java.net.http.HttpRequest;
@@ -27,11 +28,11 @@ public final class TestAgents {
         String keyId = enrolled.json().get("keyId").asString();
         byte[] body = "{\"facts\":{\"os\":\"test\"}}".getBytes(StandardCharsets.UTF_8);
         String nonce = UUID.randomUUID().toString().replace("-", "");
-        byte[] base = AgentSignatures.base("POST", "/agent/v1/heartbeat", now.getEpochSecond(), nonce, body, keyId);
+        byte[] base = AgentProtocol.base("POST", "/agent/v1/heartbeat", now.getEpochSecond(), nonce, body, keyId);
         Api.Response beat = api.send(api.request("/agent/v1/heartbeat", null).header("Content-Type", "application/json")
-                .header(AgentApiController.KEY_ID, keyId).header(AgentApiController.TIMESTAMP, Long.toString(now.getEpochSecond()))
-                .header(AgentApiController.NONCE, nonce)
-                .header(AgentApiController.SIGNATURE, Base64.getEncoder().encodeToString(new Ed25519Sign(keys.getPrivateKey()).sign(base)))
+                .header(AgentProtocol.KEY_ID, keyId).header(AgentProtocol.TIMESTAMP, Long.toString(now.getEpochSecond()))
+                .header(AgentProtocol.NONCE, nonce)
+                .header(AgentProtocol.SIGNATURE, Base64.getEncoder().encodeToString(new Ed25519Sign(keys.getPrivateKey()).sign(base)))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
         if (beat.status() != 204) {
             throw new AssertionError("heartbeat refused: " + beat.status() + " " + beat.body());
