@@ -15,8 +15,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,13 +34,14 @@ import tools.jackson.databind.json.JsonMapper;
  * </pre>
  * {@code enroll} makes the agent's Ed25519 key pair here (the private key never leaves the state directory),
  * registers the public key with the token and pins the server's certificate. {@code run} sends a signed
- * heartbeat with the host's facts every minute ({@code --once}: one, then exit). Exit 0, or 1 with one
- * clear line on standard error. The agent only ever connects out; it opens no listening socket.
+ * heartbeat with the host's facts every minute (or the interval a command set), then polls the platform's
+ * signed commands and carries out those meant for it ({@code --once}: one heartbeat and one poll, then exit).
+ * Exit 0, or 1 with one clear line on standard error. The agent only ever connects out; it opens no
+ * listening socket.
  */
 public final class AgentMain {
 
     static final String VERSION = "0.1.0";
-    static final Duration HEARTBEAT = Duration.ofMinutes(1);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern SERVER = Pattern.compile("https://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -57,7 +60,7 @@ public final class AgentMain {
             String command = args.length == 0 ? "" : args[0];
             switch (command) {
                 case "enroll" -> enroll(require(options, "server"), require(options, "token"), Path.of(require(options, "dir")), options.get("ca"), out);
-                case "run" -> work(Path.of(require(options, "dir")), options.containsKey("once"), out);
+                case "run" -> work(Path.of(require(options, "dir")), options.containsKey("once"), out, err);
                 default -> throw new Refused("usage: cloudwarden-agent enroll --server <https URL> --token <token> --dir <state dir> [--ca <PEM file>]"
                         + " | run --dir <state dir> [--once]");
             }
@@ -109,45 +112,112 @@ public final class AgentMain {
             throw new Refused("enrolment refused (" + response.statusCode() + "): " + message(response.body()));
         }
         JsonNode enrolled = JSON.readTree(response.body());
+        byte[] commandKey = Base64.getDecoder().decode(enrolled.path("commandKey").asString(""));
+        if (commandKey.length != 32) {
+            throw new Refused("the server's answer lacks its command-signing key; is it a Cloudwarden server of this version?");
+        }
         AgentState state = new AgentState(server, enrolled.get("keyId").asString(), enrolled.get("agentId").asString(), seen.get(), ca,
-                publicKey, keys.getPrivate());
+                publicKey, keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS);
         state.save(dir);
         out.println("Enrolled as agent " + state.agentId() + "; state in " + dir + ". Start it with: run --dir " + dir);
     }
 
-    private static void work(Path dir, boolean once, PrintStream out) throws Refused, AgentState.Invalid, IOException, GeneralSecurityException,
-            InterruptedException {
+    private static void work(Path dir, boolean once, PrintStream out, PrintStream err) throws Refused, AgentState.Invalid, IOException,
+            GeneralSecurityException, InterruptedException {
         AgentState state = AgentState.load(dir);
         HttpClient client = Transport.client(state.caPem(), state.serverPin(), null);
         do {
             heartbeat(client, state);
+            List<String> done = new ArrayList<>();
+            state = carryOutCommands(client, state, dir, done, err);
             if (once) {
-                out.println("Heartbeat sent.");
+                out.println("Heartbeat sent" + (done.isEmpty() ? "" : "; carried out " + String.join(", ", done)) + ".");
                 return;
             }
-            Thread.sleep(HEARTBEAT);
+            Thread.sleep(Duration.ofSeconds(state.heartbeatSeconds()));
         } while (true);
     }
 
     private static void heartbeat(HttpClient client, AgentState state) throws Refused, IOException, GeneralSecurityException, InterruptedException {
-        byte[] body = JSON.writeValueAsBytes(Map.of("facts", facts()));
-        String path = "/agent/v1/heartbeat";
+        expect(signed(client, state, "POST", "/agent/v1/heartbeat", JSON.writeValueAsBytes(Map.of("facts", facts()))), 204, "heartbeat");
+    }
+
+    /**
+     * Polls the platform's commands and carries out those that pass {@link Commands#accept}; a refused one
+     * is named on standard error and skipped. Returns the state as the commands left it.
+     */
+    private static AgentState carryOutCommands(HttpClient client, AgentState state, Path dir, List<String> done, PrintStream err)
+            throws Refused, IOException, GeneralSecurityException, InterruptedException {
+        HttpResponse<String> response = expect(signed(client, state, "GET", "/agent/v1/commands", new byte[0]), 200, "command poll");
+        AgentState current = state;
+        for (JsonNode envelope : JSON.readTree(response.body()).path("commands")) {
+            AgentCommand command;
+            try {
+                command = Commands.accept(current, dir, envelope.path("payload").asString(""), envelope.path("signature").asString(""),
+                        System.currentTimeMillis() / 1000);
+            } catch (Commands.Refused e) {
+                err.println("cloudwarden-agent: refused " + e.getMessage());
+                continue;
+            }
+            String result = "/agent/v1/commands/" + command.id() + "/result";
+            switch (command.type()) {
+                case AgentCommand.COLLECT_FACTS -> {
+                    heartbeat(client, current);
+                    report(client, current, result, Map.of("outcome", "succeeded"));
+                }
+                case AgentCommand.UPDATE_INTERVAL -> {
+                    current = current.withHeartbeat(command.intervalSeconds());
+                    current.save(dir);
+                    report(client, current, result, Map.of("outcome", "succeeded"));
+                }
+                case AgentCommand.ROTATE_KEY -> {
+                    // the old key signs the request, the new one the rotation: the server sees both held here
+                    KeyPair keys = AgentState.newKeys();
+                    AgentState rotated = current.withKeys(keys);
+                    report(client, current, result, Map.of("outcome", "succeeded",
+                            "publicKey", Base64.getEncoder().encodeToString(rotated.publicKey()),
+                            "proof", Base64.getEncoder().encodeToString(rotated.sign(AgentProtocol.rotationBase(command.id(), rotated.publicKey())))));
+                    current = rotated;
+                    current.save(dir);
+                }
+                default -> throw new IllegalStateException("unreachable: AgentCommand admits known types only");
+            }
+            done.add(command.type());
+        }
+        return current;
+    }
+
+    private static void report(HttpClient client, AgentState state, String path, Map<String, String> result)
+            throws Refused, IOException, GeneralSecurityException, InterruptedException {
+        expect(signed(client, state, "POST", path, JSON.writeValueAsBytes(result)), 204, "command result");
+    }
+
+    /** A request signed with the agent's key (AgentProtocol). */
+    private static HttpResponse<String> signed(HttpClient client, AgentState state, String method, String path, byte[] body)
+            throws IOException, GeneralSecurityException, InterruptedException {
         long now = System.currentTimeMillis() / 1000;
         byte[] nonce = new byte[18];
         RANDOM.nextBytes(nonce);
         String nonceText = Base64.getUrlEncoder().withoutPadding().encodeToString(nonce);
-        byte[] signature = state.sign(AgentProtocol.base("POST", path, now, nonceText, body, state.keyId()));
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(state.server() + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header(AgentProtocol.KEY_ID, state.keyId())
-                .header(AgentProtocol.TIMESTAMP, Long.toString(now)).header(AgentProtocol.NONCE, nonceText)
-                .header(AgentProtocol.SIGNATURE, Base64.getEncoder().encodeToString(signature))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        byte[] signature = state.sign(AgentProtocol.base(method, path, now, nonceText, body, state.keyId()));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(state.server() + path)).timeout(Duration.ofSeconds(30))
+                .header(AgentProtocol.KEY_ID, state.keyId()).header(AgentProtocol.TIMESTAMP, Long.toString(now))
+                .header(AgentProtocol.NONCE, nonceText).header(AgentProtocol.SIGNATURE, Base64.getEncoder().encodeToString(signature));
+        if (body.length > 0) {
+            request.header("Content-Type", "application/json");
+        }
+        return client.send(request.method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> expect(HttpResponse<String> response, int status, String what) throws Refused {
         if (response.statusCode() == 401) {
             throw new Refused("the server refused this agent (revoked, or its clock is more than 5 minutes off); enrol again if it was revoked");
         }
-        if (response.statusCode() != 204) {
-            throw new Refused("heartbeat refused (" + response.statusCode() + "): " + message(response.body()));
+        if (response.statusCode() != status) {
+            throw new Refused(what + " refused (" + response.statusCode() + "): " + message(response.body()));
         }
+        return response;
     }
 
     /** What the agent reports of its host: flat names and values only. */

@@ -14,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -24,18 +23,19 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * What an agent keeps in its state directory: its Ed25519 private key ({@code agent.key}, mode 600, never
  * sent anywhere) and its configuration ({@code agent.json}: server, key id, the server certificate's
- * pinned SHA-256, the CA it trusts, its public key) with the signature of that file by the private key
- * ({@code agent.json.sig}). At start the signature must verify and the key must match the configuration:
- * a changed server, pin or key id means enrolling again.
+ * pinned SHA-256, the CA it trusts, its public key, the platform's command-signing key, the heartbeat
+ * interval) with the signature of that file by the private key ({@code agent.json.sig}). At start the
+ * signature must verify and the key must match the configuration: a changed server, pin, key id or
+ * command key means enrolling again. Only the agent itself rewrites it (a new interval or key, by command).
  */
-record AgentState(String server, String keyId, String agentId, String serverPin, String caPem, byte[] publicKey, PrivateKey privateKey) {
+record AgentState(String server, String keyId, String agentId, String serverPin, String caPem, byte[] publicKey, PrivateKey privateKey,
+                  byte[] commandKey, int heartbeatSeconds) {
 
     static final String KEY_FILE = "agent.key";
     static final String CONFIG_FILE = "agent.json";
     static final String SIGNATURE_FILE = "agent.json.sig";
+    static final int DEFAULT_HEARTBEAT_SECONDS = 60;
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** An Ed25519 SubjectPublicKeyInfo is this fixed prefix followed by the 32-byte key. */
-    private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
 
     /** A refusal with one line for the operator of the host. */
     static final class Invalid extends Exception {
@@ -52,6 +52,14 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
     static byte[] raw(PublicKey key) {
         byte[] encoded = key.getEncoded();
         return Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length);
+    }
+
+    AgentState withHeartbeat(int seconds) {
+        return new AgentState(server, keyId, agentId, serverPin, caPem, publicKey, privateKey, commandKey, seconds);
+    }
+
+    AgentState withKeys(KeyPair keys) {
+        return new AgentState(server, keyId, agentId, serverPin, caPem, raw(keys.getPublic()), keys.getPrivate(), commandKey, heartbeatSeconds);
     }
 
     byte[] sign(byte[] data) throws GeneralSecurityException {
@@ -73,6 +81,8 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
         config.put("serverCertificateSha256", serverPin);
         config.put("ca", caPem);
         config.put("publicKey", Base64.getEncoder().encodeToString(publicKey));
+        config.put("commandKey", Base64.getEncoder().encodeToString(commandKey));
+        config.put("heartbeatSeconds", heartbeatSeconds);
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
         writeOwnerOnly(dir.resolve(CONFIG_FILE), bytes);
         writeOwnerOnly(dir.resolve(SIGNATURE_FILE), Base64.getEncoder().encode(sign(bytes)));
@@ -86,21 +96,18 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
             @SuppressWarnings("unchecked")
             Map<String, Object> config = JSON.readValue(bytes, Map.class);
             byte[] publicKey = Base64.getDecoder().decode((String) config.get("publicKey"));
-            PublicKey verifyKey = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(concat(X509_PREFIX, publicKey)));
-            Signature verifier = Signature.getInstance("Ed25519");
-            verifier.initVerify(verifyKey);
-            verifier.update(bytes);
-            if (!verifier.verify(signature)) {
+            if (!AgentProtocol.verifies(publicKey, signature, bytes)) {
                 throw new Invalid("the configuration in " + dir + " was changed after enrolment; enrol this host again");
             }
             AgentState state = new AgentState((String) config.get("server"), (String) config.get("keyId"), (String) config.get("agentId"),
-                    (String) config.get("serverCertificateSha256"), (String) config.get("ca"), publicKey, key);
+                    (String) config.get("serverCertificateSha256"), (String) config.get("ca"), publicKey, key,
+                    Base64.getDecoder().decode((String) config.get("commandKey")), (Integer) config.get("heartbeatSeconds"));
+            if (state.heartbeatSeconds() < AgentCommand.MIN_INTERVAL_SECONDS || state.heartbeatSeconds() > AgentCommand.MAX_INTERVAL_SECONDS) {
+                throw new Invalid("the heartbeat interval in " + dir + " is out of range; enrol this host again");
+            }
             // the private key must be the one the configuration names: a swapped key file is refused too
-            Signature probe = Signature.getInstance("Ed25519");
-            probe.initVerify(verifyKey);
             byte[] challenge = "cloudwarden-agent-key-check".getBytes(StandardCharsets.US_ASCII);
-            probe.update(challenge);
-            if (!probe.verify(state.sign(challenge))) {
+            if (!AgentProtocol.verifies(publicKey, state.sign(challenge), challenge)) {
                 throw new Invalid("the key in " + dir + " is not the enrolled one; enrol this host again");
             }
             return state;
@@ -111,18 +118,12 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
         }
     }
 
-    private static void writeOwnerOnly(Path file, byte[] bytes) throws IOException {
+    static void writeOwnerOnly(Path file, byte[] bytes) throws IOException {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
         Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.write(temp, bytes);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     @Override

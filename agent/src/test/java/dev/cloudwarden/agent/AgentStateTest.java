@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,10 +18,17 @@ class AgentStateTest {
     @TempDir
     Path dir;
 
+    private static final byte[] COMMAND_KEY = new byte[32];
+
     private AgentState enrolled() throws Exception {
+        return enrolled(new UUID(1, 1), new UUID(2, 2), COMMAND_KEY);
+    }
+
+    /** A state as enrolment leaves it, for the agent of {@code tenant} and {@code agent}, taking commands signed by {@code commandKey}. */
+    static AgentState enrolled(UUID tenant, UUID agent, byte[] commandKey) throws Exception {
         KeyPair keys = AgentState.newKeys();
-        return new AgentState("https://cloudwarden.example.com", "t/a", "a", "ab".repeat(32), null, AgentState.raw(keys.getPublic()),
-                keys.getPrivate());
+        return new AgentState("https://cloudwarden.example.com", tenant + "/" + agent, agent.toString(), "ab".repeat(32), null,
+                AgentState.raw(keys.getPublic()), keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS);
     }
 
     @Test
@@ -36,12 +44,15 @@ class AgentStateTest {
     }
 
     @Test
-    void aChangedServerPinOrKeyIdOrASwappedKeyIsRefused() throws Exception {
+    void aChangedServerPinKeyIdCommandKeyOrIntervalOrASwappedKeyIsRefused() throws Exception {
         enrolled().save(dir);
         Path config = dir.resolve(AgentState.CONFIG_FILE);
         String original = Files.readString(config);
+        assertThat(original).contains("\"heartbeatSeconds\" : 60", "\"commandKey\" : \"" + "A".repeat(43) + "=\"");
         for (String changed : new String[] {original.replace("cloudwarden.example.com", "evil.example.com"),
-                original.replace("ab".repeat(32), "cd".repeat(32)), original.replace("\"t/a\"", "\"t/b\"")}) {
+                original.replace("ab".repeat(32), "cd".repeat(32)), original.replace("00000000-0000-0002", "00000000-0000-0003"),
+                original.replace("A".repeat(43), "B".repeat(43)), original.replace(": 60", ": 30")}) {
+            assertThat(changed).isNotEqualTo(original);
             Files.writeString(config, changed);
             assertThatThrownBy(() -> AgentState.load(dir)).isInstanceOf(AgentState.Invalid.class).hasMessageContaining("enrol this host again");
         }

@@ -53,6 +53,9 @@ public enum Action {
     AGENT_ENROLLMENT_TOKEN_CREATED("agent.enrollment_token_created", Log.TENANT, Actor.ANONYMOUS, "expires_at"),
     AGENT_ENROLLED("agent.enrolled", Log.TENANT, Actor.ANONYMOUS, "token"),
     AGENT_REVOKED("agent.revoked", Log.TENANT, Actor.ANONYMOUS, "reason"),
+    AGENT_COMMAND_ISSUED("agent.command_issued", Log.TENANT, Actor.ANONYMOUS, "agent", "type", "expires_at"),
+    AGENT_COMMAND_COMPLETED("agent.command_completed", Log.TENANT, Actor.ANONYMOUS, "agent", "type", "outcome"),
+    AGENT_KEY_ROTATED("agent.key_rotated", Log.TENANT, Actor.ANONYMOUS, "command"),
     // platform access (docs/operators.md): what operators asked, were granted and read of this tenant, shown to it
     ACCESS_REQUESTED("access.requested", Log.TENANT, Actor.ANONYMOUS, "request", "scopes", "duration_minutes", "ticket", "reason",
             "customer_approval"),
@@ -89,8 +92,9 @@ public enum Action {
     }
 
     /**
-     * Who acted when no user is signed in. With a signed-in user the actor is always that user; in
-     * work that no request started (schedules, commands) it is the system.
+     * Who acted when no user is signed in. With a signed-in user the actor is always that user (with a
+     * signed-in operator that operator, in a host agent's signed request that agent); in work that no
+     * request started (schedules, commands) it is the system.
      */
     public enum Actor {
         /**

@@ -1,20 +1,15 @@
 package dev.cloudwarden.crypto;
 
-import com.google.crypto.tink.ConfigurationV0;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeySign;
-import com.google.crypto.tink.TinkProtoKeysetFormat;
-import com.google.crypto.tink.signature.Ed25519PublicKey;
-import com.google.crypto.tink.signature.PredefinedSignatureParameters;
-import com.google.crypto.tink.signature.SignatureConfig;
 import dev.cloudwarden.activity.ActivityKeys;
 import dev.cloudwarden.audit.Canonical;
+import java.util.HexFormat;
 import dev.cloudwarden.audit.PublishedKeys;
 import dev.cloudwarden.common.CloudwardenProperties;
 import java.security.GeneralSecurityException;
 import java.time.OffsetDateTime;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,23 +33,16 @@ class AuditKeys implements ActivityKeys {
     private static final byte[] SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
     private final TenantKeyring keyring;
-    private final KeyEncryptionKey kek;
+    private final SigningKeysets keysets;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final String environment;
     private final Map<String, PublicKeySign> signers = new ConcurrentHashMap<>();
 
     AuditKeys(TenantKeyring keyring, KeyEncryptionKey kek, JdbcClient jdbc, TransactionTemplate tx, CloudwardenProperties platform) {
         this.keyring = keyring;
-        this.kek = kek;
+        this.keysets = new SigningKeysets(kek, "cloudwarden:audit-signing-key:v1", platform.environment().name());
         this.jdbc = jdbc;
         this.tx = tx;
-        this.environment = platform.environment().name();
-        try {
-            SignatureConfig.register();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Tink signature registration failed", e);
-        }
     }
 
     @Override
@@ -76,7 +64,7 @@ class AuditKeys implements ActivityKeys {
             create(null);
             return readCurrent().orElseThrow(() -> new IllegalStateException("no current audit signing key"));
         });
-        PublicKeySign sign = signers.computeIfAbsent(current.keyId(), id -> unwrap(id, current.privateKeyset()));
+        PublicKeySign sign = signers.computeIfAbsent(current.keyId(), id -> keysets.signer(id, current.privateKeyset()));
         return new Signer() {
             @Override
             public String keyId() {
@@ -104,14 +92,9 @@ class AuditKeys implements ActivityKeys {
      * the old key's validity ends when the new one's begins.
      */
     private String create(String previous) {
-        KeysetHandle keyset;
-        try {
-            keyset = KeysetHandle.generateNew(PredefinedSignatureParameters.ED25519WithRawOutput);
-        } catch (GeneralSecurityException e) {
-            throw new CryptoException("Could not generate an audit signing key", e);
-        }
-        byte[] spki = spki(keyset);
-        String keyId = "ed25519-" + HexFormat.of().formatHex(Canonical.sha256().digest(spki), 0, 8);
+        KeysetHandle keyset = SigningKeysets.generate();
+        byte[] spki = spki(SigningKeysets.publicKey(keyset));
+        String keyId = SigningKeysets.keyId(spki);
         // validity comes from the database's clock (a trigger sets it, see V10): one clock for every node,
         // and a digest holding the current key (FOR SHARE) is always signed before that key's retirement
         if (previous != null) {
@@ -119,7 +102,7 @@ class AuditKeys implements ActivityKeys {
                     .param(previous).update();
         }
         jdbc.sql("insert into audit_signing_keys (key_id, public_key, private_keyset, kek_id) values (?, ?, ?, ?) on conflict do nothing")
-                .params(keyId, spki, wrap(keyId, keyset), kek.id()).update();
+                .params(keyId, spki, keysets.wrap(keyId, keyset), keysets.kekId()).update();
         return keyId;
     }
 
@@ -138,10 +121,10 @@ class AuditKeys implements ActivityKeys {
             int moved = 0;
             // retired keys hold no private half any more (wiped at retirement): only the current one moves
             for (Stored stored : jdbc.sql("select key_id, private_keyset from audit_signing_keys where kek_id <> ? and valid_until is null for update")
-                    .param(kek.id()).query((rs, n) -> new Stored(rs.getString(1), rs.getBytes(2))).list()) {
-                KeysetHandle keyset = parse(stored.keyId(), stored.privateKeyset());
+                    .param(keysets.kekId()).query((rs, n) -> new Stored(rs.getString(1), rs.getBytes(2))).list()) {
+                KeysetHandle keyset = keysets.parse(stored.keyId(), stored.privateKeyset());
                 jdbc.sql("update audit_signing_keys set private_keyset = ?, kek_id = ? where key_id = ?")
-                        .params(wrap(stored.keyId(), keyset), kek.id(), stored.keyId()).update();
+                        .params(keysets.wrap(stored.keyId(), keyset), keysets.kekId(), stored.keyId()).update();
                 moved++;
             }
             return moved;
@@ -158,44 +141,11 @@ class AuditKeys implements ActivityKeys {
                 }).list()));
     }
 
-    private PublicKeySign unwrap(String keyId, byte[] wrapped) {
-        try {
-            return parse(keyId, wrapped).getPrimitive(ConfigurationV0.get(), PublicKeySign.class);
-        } catch (GeneralSecurityException e) {
-            throw new CryptoException("The audit signing key " + keyId + " is unusable", e);
-        }
-    }
-
-    private KeysetHandle parse(String keyId, byte[] wrapped) {
-        try {
-            return TinkProtoKeysetFormat.parseEncryptedKeyset(wrapped, kek, associatedData(keyId));
-        } catch (GeneralSecurityException e) {
-            throw new CryptoException("The audit signing key " + keyId + " cannot be unwrapped with " + kek.id(), e);
-        }
-    }
-
-    private byte[] wrap(String keyId, KeysetHandle keyset) {
-        try {
-            return TinkProtoKeysetFormat.serializeEncryptedKeyset(keyset, kek, associatedData(keyId));
-        } catch (GeneralSecurityException e) {
-            throw new CryptoException("Could not wrap the audit signing key with " + kek.id(), e);
-        }
-    }
-
-    private byte[] associatedData(String keyId) {
-        return TenantKeyring.AssociatedData.of("cloudwarden:audit-signing-key:v1", environment, keyId);
-    }
-
-    private static byte[] spki(KeysetHandle keyset) {
-        try {
-            Ed25519PublicKey key = (Ed25519PublicKey) keyset.getPublicKeysetHandle().getPrimary().getKey();
-            byte[] raw = key.getPublicKeyBytes().toByteArray();
-            byte[] spki = new byte[SPKI_PREFIX.length + raw.length];
-            System.arraycopy(SPKI_PREFIX, 0, spki, 0, SPKI_PREFIX.length);
-            System.arraycopy(raw, 0, spki, SPKI_PREFIX.length, raw.length);
-            return spki;
-        } catch (GeneralSecurityException e) {
-            throw new CryptoException("Could not read the audit signing key's public key", e);
-        }
+    /** The published form of a raw Ed25519 key: its X.509 SubjectPublicKeyInfo (RFC 8410). */
+    private static byte[] spki(byte[] raw) {
+        byte[] spki = new byte[SPKI_PREFIX.length + raw.length];
+        System.arraycopy(SPKI_PREFIX, 0, spki, 0, SPKI_PREFIX.length);
+        System.arraycopy(raw, 0, spki, SPKI_PREFIX.length, raw.length);
+        return spki;
     }
 }

@@ -62,10 +62,10 @@ class KeyCommands implements ApplicationRunner {
             }
             KeyMaintenance.Rewrapped rewrapped = maintenance.rewrapUnderCurrentKek();
             int count = rewrapped.tenantKeysets();
-            int signing = rewrapped.auditKeys();
+            int signing = rewrapped.signingKeys();
             activity.record(Action.PLATFORM_KEK_ROTATED, Target.key(kek.id().replaceAll("[^A-Za-z0-9:/_.-]", "_")),
                     Map.of("kek", kek.id(), "keysets", count + signing));
-            System.out.println("Re-wrapped " + count + " tenant keysets and " + signing + " audit signing keys under the current KEK.");
+            System.out.println("Re-wrapped " + count + " tenant keysets and " + signing + " signing keys under the current KEK.");
         } else {
             // the rotation and its event in one transaction, in the platform chain's scope
             String[] ids = tenants.callAs(ActivityLog.PLATFORM, () -> tx.execute(s -> {

@@ -43,6 +43,7 @@ public class KeyMaintenance implements DisposableBean {
     private final TenantKeyring keyring;
     private final PlatformKeys platformKeys;
     private final AuditKeys auditKeys;
+    private final CommandKeys commandKeys;
     private final FieldCrypto crypto;
     private final List<EncryptedColumn> columns;
     private final TenantContext tenants;
@@ -53,12 +54,13 @@ public class KeyMaintenance implements DisposableBean {
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final Duration settle;
 
-    KeyMaintenance(TenantKeyring keyring, PlatformKeys platformKeys, AuditKeys auditKeys, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
+    KeyMaintenance(TenantKeyring keyring, PlatformKeys platformKeys, AuditKeys auditKeys, CommandKeys commandKeys, FieldCrypto crypto, ObjectProvider<EncryptedColumn> columns, TenantContext tenants,
                    TransactionTemplate tx, JdbcClient jdbc, ActivityLog activity,
                    @Value("${cloudwarden.crypto.rotation.grace:PT1M}") Duration grace) {
         this.keyring = keyring;
         this.platformKeys = platformKeys;
         this.auditKeys = auditKeys;
+        this.commandKeys = commandKeys;
         this.crypto = crypto;
         this.columns = columns.orderedStream().toList();
         this.tenants = tenants;
@@ -71,13 +73,16 @@ public class KeyMaintenance implements DisposableBean {
     }
 
     /** What a re-wrap under the current KEK did. */
-    public record Rewrapped(int tenantKeysets, int auditKeys) {
+    public record Rewrapped(int tenantKeysets, int signingKeys) {
     }
 
-    /** Everything the KEK wraps, re-wrapped under the current one: the platform's keysets, every tenant's, the audit signing keys. */
+    /**
+     * Everything the KEK wraps, re-wrapped under the current one: the platform's keysets, every tenant's, the
+     * signing keys (the activity history's and the agents' command key).
+     */
     public Rewrapped rewrapUnderCurrentKek() {
         int tenantKeysets = rewrapAllTenantKeysets();
-        return new Rewrapped(tenantKeysets, auditKeys.rewrap());
+        return new Rewrapped(tenantKeysets, auditKeys.rewrap() + commandKeys.rewrap());
     }
 
     /** Re-wraps the platform's keysets and every tenant's under the current KEK; returns how many tenants were done. */

@@ -101,6 +101,8 @@ public final class Routes {
             signedIn(POST, "/api/v1/agents/enrollment-tokens", ADMINS),
             signedIn(GET, "/api/v1/agents", ANYONE).token(TokenScope.READ),
             signedIn(DELETE, "/api/v1/agents/{id}", ADMINS).token(TokenScope.WRITE),
+            signedIn(POST, "/api/v1/agents/{id}/commands", ADMINS).token(TokenScope.WRITE),
+            signedIn(GET, "/api/v1/agents/{id}/commands", ANYONE).token(TokenScope.READ),
             // --- JSON API: platform access (operators' requests to read this organisation's data) ---
             signedIn(GET, "/api/v1/access-requests", AUDITORS).token(TokenScope.READ),
             // deciding about the platform's access is for people, never a token
@@ -175,6 +177,7 @@ public final class Routes {
             signedIn(POST, "/console/jobs/{id}/delete", ADMINS),
             signedIn(GET, "/console/agents", ANYONE),
             signedIn(POST, "/console/agents/enrollment-tokens", ADMINS),
+            signedIn(POST, "/console/agents/{id}/commands", ADMINS),
             signedIn(POST, "/console/agents/{id}/revoke", ADMINS),
             signedIn(GET, "/console/platform-access", ADMINS),
             signedIn(POST, "/console/platform-access/settings", ADMINS),
@@ -186,6 +189,8 @@ public final class Routes {
             // the agent gateway itself, before anything of the agent is read: docs/agents.md) ---
             open(POST, "/agent/v1/enroll").limit(RateLimit.AGENT_ENROLL),
             open(POST, "/agent/v1/heartbeat"),
+            open(GET, "/agent/v1/commands"),
+            open(POST, "/agent/v1/commands/{id}/result"),
 
             // --- operators' JSON API (bearer operator session tokens; no cookie is read there) ---
             open(POST, "/ops/api/v1/sessions").limit(RateLimit.SIGN_IN),

@@ -412,16 +412,27 @@ class ActivityCompletenessTest extends IntegrationTest {
      * unwrap its tenants' keys.
      */
     /** A report from anyone, then its triage (here by the service, as the operators' console calls it: no request, so `system`). */
-    /** A host agent: its enrolment token, its enrolment (the agent acts: anonymous), its revocation. */
+    /**
+     * A host agent: its enrolment token, its enrolment (before it has a key: anonymous), a command to it (a key
+     * rotation: issued by the owner, carried out and reported by the agent, which acts as itself), its revocation.
+     */
     private void agents() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Completeness Agents");
         Org org = new Org(t.tenantId(), t.userId(), t.email());
         String token = t.token();
         long mark = head(org.tenant());
-        UUID agent = TestAgents.enrolAndBeat(api, token, clock.instant());
+        TestAgents.Enrolled enrolled = TestAgents.enrol(api, token, "completeness-host");
+        UUID agent = enrolled.id();
         expect(org.tenant(), mark, Action.AGENT_ENROLLMENT_TOKEN_CREATED, user(org.owner()), "agent_enrollment_token", null,
                 Map.of("expires_at", ANY));
         expect(org.tenant(), mark, Action.AGENT_ENROLLED, ANONYMOUS, "agent", agent, Map.of("token", ANY));
+        TestAgents.rotateKey(api, token, enrolled, clock.instant());
+        Actor itself = new Actor("agent", agent);
+        expect(org.tenant(), mark, Action.AGENT_COMMAND_ISSUED, user(org.owner()), "agent_command", null,
+                Map.of("agent", agent.toString(), "type", "rotate_key", "expires_at", ANY));
+        expect(org.tenant(), mark, Action.AGENT_KEY_ROTATED, itself, "agent", agent, Map.of("command", ANY));
+        expect(org.tenant(), mark, Action.AGENT_COMMAND_COMPLETED, itself, "agent_command", null,
+                Map.of("agent", agent.toString(), "type", "rotate_key", "outcome", "succeeded"));
         assertThat(api.delete("/api/v1/agents/" + agent, token).status()).isEqualTo(204);
         expect(org.tenant(), mark, Action.AGENT_REVOKED, user(org.owner()), "agent", agent, Map.of("reason", "revoked"));
     }

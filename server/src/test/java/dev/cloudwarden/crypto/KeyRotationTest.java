@@ -3,6 +3,8 @@ package dev.cloudwarden.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cloudwarden.agent.AgentProtocol;
+import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
@@ -37,6 +39,10 @@ class KeyRotationTest extends IntegrationTest {
     FieldCrypto crypto;
     @Autowired
     KeyEncryptionKey kek;
+    @Autowired
+    CommandKeys commandKeys;
+    @Autowired
+    CloudwardenProperties platform;
 
     @Test
     void kekRotationRewrapsEveryTenantKeysetWithoutTouchingData() throws Exception {
@@ -57,6 +63,29 @@ class KeyRotationTest extends IntegrationTest {
             assertThat(api.signIn(t.email(), Api.PASSWORD)).isNotBlank();
         }
         assertThat(nameCiphertext(a.tenantId())).as("data untouched").isEqualTo(nameBefore);
+    }
+
+    @Test
+    void kekRotationRewrapsTheAgentCommandKeyWhichKeepsItsPublicHalf() throws Exception {
+        CommandKeys.PublicKey pinned = commandKeys.publicKey();
+        ((LocalKek) kek).rotate();
+        KeyMaintenance.Rewrapped done = maintenance.rewrapUnderCurrentKek();
+        assertThat(done.signingKeys()).isGreaterThanOrEqualTo(1);
+        byte[] wrapped;
+        try (Connection c = TestDatabase.asAdmin(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select kek_id, private_keyset, public_key from agent_command_keys")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(kek.id());
+            assertThat(rs.getBytes(3)).isEqualTo(pinned.raw());
+            wrapped = rs.getBytes(2);
+        }
+        // unwrapped under the new KEK, it signs for the key agents pinned; bound to its purpose, it is no audit key
+        byte[] message = AgentProtocol.commandBase("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] signature = new SigningKeysets(kek, "cloudwarden:agent-command-key:v1", platform.environment().name()).signer(pinned.keyId(), wrapped).sign(message);
+        assertThat(AgentProtocol.verifies(pinned.raw(), signature, message)).isTrue();
+        assertThatThrownBy(() -> new SigningKeysets(kek, "cloudwarden:audit-signing-key:v1", platform.environment().name()).signer(pinned.keyId(), wrapped))
+                .isInstanceOf(CryptoException.class);
+        assertThat(AgentProtocol.verifies(pinned.raw(), commandKeys.sign(message).value(), message)).isTrue();
     }
 
     @Test

@@ -47,12 +47,14 @@ class CatalogTest extends IntegrationTest {
             // their sessions: keyed hashes of the tokens only
             "operator_sessions",
             // vulnerability reports: anyone's, no tenant's; what the reporter wrote is under the platform's keys
-            "security_reports");
+            "security_reports",
+            // the platform's key for commands to host agents: its public half, its private keyset wrapped by the KEK
+            "agent_command_keys");
 
     /** Global tables the runtime role may use, beyond the tenant tables. */
     private static final Set<String> GLOBAL_TABLES_OF_THE_RUNTIME_ROLE = Set.of(
             "tenants", "spring_session", "spring_session_attributes", "audit_signing_keys", "scheduled_tasks", "tenant_tombstones",
-            "platform_keysets", "operators", "operator_sessions",
+            "platform_keysets", "operators", "operator_sessions", "agent_command_keys",
             "security_reports"); // received from anyone, triaged by operators: select, insert, update of the status columns
 
     /** The only functions that read across tenants, each answering one narrow question. */

@@ -116,7 +116,7 @@ class RowLevelSecurityTest extends IntegrationTest {
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
      * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
      * inventory (cloud_external_ids, cloud_accounts, cloud_resources), a job with a dry run (jobs,
-     * job_runs, job_run_results), a host agent (agent_enrollment_tokens, agents, agent_nonces), and the activity history
+     * job_runs, job_run_results), a host agent (agent_enrollment_tokens, agents, agent_nonces, agent_commands), and the activity history
      * of it all (activity_events, activity_chain_heads; an export adds activity_digests).
      */
     private Api.Tenant populated(Api client, String organization) {
@@ -145,9 +145,10 @@ class RowLevelSecurityTest extends IntegrationTest {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        // a host agent, enrolled and heard from (agent_enrollment_tokens, agents, agent_nonces)
+        // a host agent, enrolled and heard from (agent_enrollment_tokens, agents, agent_nonces), given a command (agent_commands)
         try {
-            TestAgents.enrolAndBeat(client, t.token(), clock.instant());
+            UUID agent = TestAgents.enrolAndBeat(client, t.token(), clock.instant());
+            assertThat(client.post("/api/v1/agents/" + agent + "/commands", Map.of("type", "collect_facts"), t.token()).status()).isEqualTo(201);
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -191,7 +191,11 @@ class ActivityConsoleController {
         if (actor.email() != null) {
             return actor.email();
         }
-        return actor.type().equals("operator") ? "Cloudwarden operator " + actor.id() + " (platform access)" : actor.type();
+        return switch (actor.type()) {
+            case "operator" -> "Cloudwarden operator " + actor.id() + " (platform access)";
+            case "agent" -> "host agent " + actor.id();
+            default -> actor.type();
+        };
     }
 
     /** A keyed hash is shown by its first characters (enough to compare two events); the whole value in its title. */

@@ -3,6 +3,7 @@ package dev.cloudwarden.activity.internal;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.activity.ActivityKeys;
 import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.AgentActor;
 import dev.cloudwarden.activity.ClientAddress;
 import dev.cloudwarden.activity.OperatorActor;
 import dev.cloudwarden.activity.Target;
@@ -80,6 +81,9 @@ class ChainedActivityLog implements ActivityLog {
         if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof OperatorActor operator) {
             actorType = "operator"; // platform staff, in any chain: their own actions and their access to a tenant
             actorId = operator.operatorId().toString();
+        } else if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof AgentActor agent && agent.tenantId().equals(tenant)) {
+            actorType = "agent"; // a host agent, in a request it signed
+            actorId = agent.agentId().toString();
         } else if (auth != null && auth.isAuthenticated() && auth.getPrincipal() instanceof TenantPrincipal p && p.tenantId().equals(tenant)) {
             actorType = "user";
             actorId = p.userId().toString();

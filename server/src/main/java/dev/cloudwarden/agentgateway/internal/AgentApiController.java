@@ -4,14 +4,18 @@ import dev.cloudwarden.agent.AgentProtocol;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.Secret;
+import dev.cloudwarden.crypto.CommandKeys;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -24,8 +28,8 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Agents in the tenant API ({@code /api/v1/agents}: SPEC §3) and the agents' own API ({@code /agent/v1}):
- * enrolment with a token, and signed requests. A signed request is verified before its body is read as
+ * Agents in the tenant API ({@code /api/v1/agents}: SPEC §3, with their commands) and the agents' own API
+ * ({@code /agent/v1}): enrolment with a token, then signed requests (heartbeat, command poll, command result). A signed request is verified before its body is read as
  * anything but bytes; every failure is the same 401.
  */
 @RestController
@@ -35,9 +39,13 @@ class AgentApiController {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() { };
 
     private final Agents agents;
+    private final AgentCommands commands;
+    private final CommandKeys commandKeys;
 
-    AgentApiController(Agents agents) {
+    AgentApiController(Agents agents, AgentCommands commands, CommandKeys commandKeys) {
         this.agents = agents;
+        this.commands = commands;
+        this.commandKeys = commandKeys;
     }
 
     record TokenCreated(String token, Instant expiresAt) {
@@ -46,8 +54,21 @@ class AgentApiController {
     record Enrolment(Secret token, String publicKey, String hostname, Map<String, Object> facts) {
     }
 
-    /** What an enrolled agent keeps: its id and the key id it signs with ({@code <tenant>/<agent>}). */
-    record Enrolled(UUID agentId, String keyId) {
+    /**
+     * What an enrolled agent keeps: its id, the key id it signs with ({@code <tenant>/<agent>}) and the
+     * platform's command-signing public key (raw Ed25519, base64) it accepts commands from.
+     */
+    record Enrolled(UUID agentId, String keyId, String commandKey) {
+    }
+
+    record NewCommand(String type, Integer intervalSeconds) {
+    }
+
+    record Waiting(List<AgentCommands.Envelope> commands) {
+    }
+
+    /** An agent's report on a command: the outcome, a short message, and for a key rotation the new key and its proof. */
+    record Result(String outcome, String message, String publicKey, String proof) {
     }
 
     @PostMapping(path = "/api/v1/agents/enrollment-tokens", produces = "application/json")
@@ -68,11 +89,40 @@ class AgentApiController {
         agents.revoke(Ids.fromPath(id));
     }
 
+    @PostMapping(path = "/api/v1/agents/{id}/commands", consumes = "application/json", produces = "application/json")
+    @ResponseStatus(HttpStatus.CREATED)
+    AgentCommands.CommandView issue(@AuthenticationPrincipal CloudwardenPrincipal user, @PathVariable String id, @RequestBody NewCommand body) {
+        return commands.issue(Ids.fromPath(id), user.userId(), body.type(), body.intervalSeconds());
+    }
+
+    @GetMapping(path = "/api/v1/agents/{id}/commands", produces = "application/json")
+    List<AgentCommands.CommandView> commands(@PathVariable String id) {
+        return commands.list(Ids.fromPath(id));
+    }
+
     @PostMapping(path = "/agent/v1/enroll", consumes = "application/json", produces = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     Enrolled enroll(@RequestBody Enrolment body) {
         Agents.Enrolled enrolled = agents.enroll(body.token(), body.publicKey(), body.hostname(), body.facts());
-        return new Enrolled(enrolled.agentId(), enrolled.tenantId() + "/" + enrolled.agentId());
+        return new Enrolled(enrolled.agentId(), enrolled.tenantId() + "/" + enrolled.agentId(),
+                Base64.getEncoder().encodeToString(commandKeys.publicKey().raw()));
+    }
+
+    /** The agent's poll, signed: the commands waiting for it, each the signed bytes and the platform's signature. */
+    @GetMapping(path = "/agent/v1/commands", produces = "application/json")
+    Waiting poll(HttpServletRequest request) {
+        return new Waiting(commands.deliver(verified(request, new byte[0])));
+    }
+
+    /** The agent's report on a command it was given, signed. */
+    @PostMapping(path = "/agent/v1/commands/{id}/result", produces = "application/json")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void result(HttpServletRequest request, @PathVariable String id, @RequestBody(required = false) byte[] body) {
+        byte[] bytes = body == null ? new byte[0] : body;
+        Agents.Caller caller = verified(request, bytes);
+        UUID commandId = Ids.fromPath(id);
+        Map<String, Object> result = parse(bytes);
+        commands.complete(caller, commandId, text(result, "outcome"), text(result, "message"), text(result, "publicKey"), text(result, "proof"));
     }
 
     /** The agent's heartbeat, signed: {@code {"facts":{...}}}. */
@@ -90,11 +140,23 @@ class AgentApiController {
         agents.heartbeat(caller, factMap);
     }
 
+    /** The agent that signed this request, from now on the actor of what the request records; or 401. */
     private Agents.Caller verified(HttpServletRequest request, byte[] body) {
         String path = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-        return agents.verify(request.getMethod(), path, request.getHeader(AgentProtocol.KEY_ID), request.getHeader(AgentProtocol.TIMESTAMP),
-                        request.getHeader(AgentProtocol.NONCE), request.getHeader(AgentProtocol.SIGNATURE), body)
+        Agents.Caller caller = agents.verify(request.getMethod(), path, request.getHeader(AgentProtocol.KEY_ID),
+                        request.getHeader(AgentProtocol.TIMESTAMP), request.getHeader(AgentProtocol.NONCE), request.getHeader(AgentProtocol.SIGNATURE), body)
                 .orElseThrow(() -> ApiProblem.unauthorized("unauthorized", "The request is not signed by an enrolled agent."));
+        // for this request only: the security filter chain clears the context when it ends
+        SecurityContextHolder.getContext().setAuthentication(new PreAuthenticatedAuthenticationToken(caller, null, List.of()));
+        return caller;
+    }
+
+    private static String text(Map<String, Object> body, String field) {
+        Object value = body.get(field);
+        if (value != null && !(value instanceof String)) {
+            throw ApiProblem.invalid(field, "must be a string");
+        }
+        return (String) value;
     }
 
     private static Map<String, Object> parse(byte[] body) {

@@ -1,25 +1,31 @@
 package dev.cloudwarden.agentgateway.internal;
 
+import dev.cloudwarden.agent.AgentCommand;
+import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The console's agents page: the organisation's agents, an enrolment token (shown once), revocation. */
+/** The console's agents page: the organisation's agents, an enrolment token (shown once), commands, revocation. */
 @Controller
 class AgentConsoleController {
 
     private final Agents agents;
+    private final AgentCommands commands;
     private final CloudwardenProperties platform;
 
-    AgentConsoleController(Agents agents, CloudwardenProperties platform) {
+    AgentConsoleController(Agents agents, AgentCommands commands, CloudwardenProperties platform) {
         this.agents = agents;
+        this.commands = commands;
         this.platform = platform;
     }
 
@@ -37,6 +43,24 @@ class AgentConsoleController {
         model.addAttribute("token", issued.token().reveal());
         model.addAttribute("tokenExpiresAt", issued.expiresAt());
         return page(model);
+    }
+
+    /** A command to one agent; a bad one comes back as the field's message, the page otherwise unchanged. */
+    @PostMapping("/console/agents/{id}/commands")
+    String command(@AuthenticationPrincipal CloudwardenPrincipal user, @PathVariable String id, @RequestParam(required = false) String type,
+                   @RequestParam(required = false) Integer intervalSeconds, RedirectAttributes flash) {
+        try {
+            commands.issue(Ids.fromPath(id), user.userId(), type,
+                    AgentCommand.UPDATE_INTERVAL.equals(type) ? intervalSeconds : null);
+            flash.addFlashAttribute("notice", "Command sent: the agent carries it out at its next heartbeat, within "
+                    + AgentCommands.LIFETIME.toMinutes() + " minutes, or it expires.");
+        } catch (ApiProblem problem) {
+            if (problem.status() == HttpStatus.NOT_FOUND) {
+                throw problem;
+            }
+            flash.addFlashAttribute("notice", "Not sent: " + problem.getMessage());
+        }
+        return "redirect:/console/agents";
     }
 
     @PostMapping("/console/agents/{id}/revoke")

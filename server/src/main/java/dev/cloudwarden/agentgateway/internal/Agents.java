@@ -3,6 +3,7 @@ package dev.cloudwarden.agentgateway.internal;
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.agent.AgentProtocol;
 import dev.cloudwarden.activity.ActivityLog;
+import dev.cloudwarden.activity.AgentActor;
 import dev.cloudwarden.activity.Target;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Secret;
@@ -34,9 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Agents of the tenant in scope: enrolment tokens, enrolment, signed requests and revocation. A signed
- * request is checked in this order, each failure the same 401: the key id's tenant opens its scope, the
- * agent must be there and active, the timestamp within {@link #SKEW} of this server's clock, the signature
- * its own over the request, and the nonce new for it.
+ * request is checked in this order, each failure the same 401: its headers well formed and its timestamp
+ * within {@link #SKEW} of this server's clock; then, in the key id's tenant's scope, the agent there and
+ * active, the signature its own over the request ({@link AgentProtocol}), and the nonce new for it.
  */
 @Service
 class Agents {
@@ -49,7 +50,6 @@ class Agents {
     private static final String TOKEN_HASH = "agent-enrollment-token";
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,252})");
     private static final Pattern FACT_KEY = Pattern.compile("[a-zA-Z][a-zA-Z0-9_.-]{0,63}");
-    private static final Pattern NONCE = Pattern.compile("[A-Za-z0-9_-]{16,64}");
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<Map<String, Object>> FACTS = new TypeReference<>() { };
 
@@ -64,8 +64,8 @@ class Agents {
     record AgentView(UUID id, String hostname, Instant lastSeenAt, String status, Map<String, Object> facts, Instant enrolledAt) {
     }
 
-    /** The agent a verified signed request comes from. */
-    record Caller(UUID tenantId, UUID agentId) {
+    /** The agent a verified signed request comes from; the actor of what it does ({@link AgentActor}). */
+    record Caller(UUID tenantId, UUID agentId) implements AgentActor {
     }
 
     private final JdbcClient jdbc;
@@ -161,34 +161,24 @@ class Agents {
      * scope; records the nonce, so the same request is refused the next time.
      */
     Optional<Caller> verify(String method, String pathAndQuery, String keyId, String timestamp, String nonce, String signature, byte[] body) {
-        Optional<Caller> claimed = keyId(keyId);
-        if (claimed.isEmpty() || nonce == null || !NONCE.matcher(nonce).matches() || signature == null || timestamp == null) {
-            return Optional.empty();
-        }
-        long seconds;
-        byte[] sig;
-        try {
-            seconds = Long.parseLong(timestamp);
-            sig = Base64.getDecoder().decode(signature);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        Optional<AgentProtocol.SignedHeaders> parsed = AgentProtocol.parse(keyId, timestamp, nonce, signature);
         Instant now = clock.instant();
-        if (Math.abs(now.getEpochSecond() - seconds) > SKEW.toSeconds()) {
+        if (parsed.isEmpty() || Math.abs(now.getEpochSecond() - parsed.get().timestamp()) > SKEW.toSeconds()) {
             return Optional.empty();
         }
-        Caller caller = claimed.get();
-        byte[] base = AgentProtocol.base(method, pathAndQuery, seconds, nonce, body, keyId);
+        AgentProtocol.SignedHeaders headers = parsed.get();
+        Caller caller = new Caller(headers.tenantId(), headers.agentId());
+        byte[] base = AgentProtocol.base(method, pathAndQuery, headers.timestamp(), headers.nonce(), body, headers.keyId());
         return tenants.callAs(caller.tenantId(), () -> tx.execute(s -> {
             Optional<byte[]> key = jdbc.sql("select public_key from agents where id = ? and status = 'ACTIVE'").param(caller.agentId())
                     .query((rs, n) -> rs.getBytes(1)).optional();
-            if (key.isEmpty() || !AgentSignatures.verifies(key.get(), sig, base)) {
+            if (key.isEmpty() || !AgentProtocol.verifies(key.get(), headers.signature(), base)) {
                 return Optional.<Caller>empty();
             }
             jdbc.sql("delete from agent_nonces where agent_id = ? and seen_at < ?")
                     .params(caller.agentId(), Timestamp.from(now.minus(SKEW.multipliedBy(2)))).update();
             int fresh = jdbc.sql("insert into agent_nonces (tenant_id, agent_id, nonce, seen_at) values (?, ?, ?, ?) on conflict do nothing")
-                    .params(caller.tenantId(), caller.agentId(), nonce, Timestamp.from(now)).update();
+                    .params(caller.tenantId(), caller.agentId(), headers.nonce(), Timestamp.from(now)).update();
             return fresh == 1 ? Optional.of(caller) : Optional.<Caller>empty();
         }));
     }
@@ -199,17 +189,6 @@ class Agents {
         tenants.runAs(caller.tenantId(), () -> tx.executeWithoutResult(s -> jdbc
                 .sql("update agents set last_seen_at = ?, facts = ?::jsonb where id = ? and status = 'ACTIVE'")
                 .params(Timestamp.from(clock.instant()), factsJson, caller.agentId()).update()));
-    }
-
-    private static Optional<Caller> keyId(String keyId) {
-        if (keyId == null || keyId.length() != 73 || keyId.charAt(36) != '/') {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new Caller(UUID.fromString(keyId.substring(0, 36)), UUID.fromString(keyId.substring(37))));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     private static AgentView view(ResultSet rs, Instant now) throws SQLException {

@@ -73,7 +73,7 @@ class OperatorActions {
     int rewrapUnderCurrentKek() {
         KeyMaintenance.Rewrapped done = keys.rewrapUnderCurrentKek();
         activity.record(Action.PLATFORM_KEK_ROTATED, Target.key(kek.id().replaceAll("[^A-Za-z0-9:/_.-]", "_")),
-                Map.of("kek", kek.id(), "keysets", done.tenantKeysets() + done.auditKeys()));
+                Map.of("kek", kek.id(), "keysets", done.tenantKeysets() + done.signingKeys()));
         return done.tenantKeysets();
     }
 

@@ -1,5 +1,6 @@
 package dev.cloudwarden.agentgateway.internal;
 
+import dev.cloudwarden.agent.AgentCommand;
 import dev.cloudwarden.agent.AgentProtocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +16,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -33,6 +33,9 @@ class AgentGatewayTest extends IntegrationTest {
 
     /** An agent as a host holds it: its key pair and the key id the server gave it. */
     record TestAgent(Ed25519Sign.KeyPair keys, String keyId, UUID id) {
+        TestAgents.Enrolled enrolled() {
+            return new TestAgents.Enrolled(id, keyId, keys);
+        }
     }
 
     @AfterEach
@@ -52,23 +55,31 @@ class AgentGatewayTest extends IntegrationTest {
         Api.Response r = api.post("/agent/v1/enroll", Map.of("token", token, "publicKey", Base64.getEncoder().encodeToString(keys.getPublicKey()),
                 "hostname", hostname, "facts", Map.of("os", "Debian 12", "cpus", 2)), null);
         assertThat(r.status()).as(r.body()).isEqualTo(201);
+        commandKey = Base64.getDecoder().decode(r.json().get("commandKey").asString());
         return new TestAgent(keys, r.json().get("keyId").asString(), UUID.fromString(r.json().get("agentId").asString()));
     }
 
+    /** The platform's command key as the last enrolment gave it. */
+    private byte[] commandKey;
+
     private static String nonce() {
-        byte[] b = new byte[18];
-        ThreadLocalRandom.current().nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return TestAgents.nonce();
     }
 
     /** A signed request as the agent builds it; {@code signedBody} lets a test sign one body and send another. */
     private HttpRequest signed(TestAgent agent, String keyId, String path, long timestamp, String nonce, byte[] signedBody, byte[] sentBody)
             throws Exception {
-        byte[] base = AgentProtocol.base("POST", path, timestamp, nonce, signedBody, keyId);
-        String signature = Base64.getEncoder().encodeToString(new Ed25519Sign(agent.keys().getPrivateKey()).sign(base));
-        return api.request(path, null).header("Content-Type", "application/json").header(AgentProtocol.KEY_ID, keyId)
-                .header(AgentProtocol.TIMESTAMP, Long.toString(timestamp)).header(AgentProtocol.NONCE, nonce)
-                .header(AgentProtocol.SIGNATURE, signature).POST(HttpRequest.BodyPublishers.ofByteArray(sentBody)).build();
+        return signed(agent, keyId, "POST", path, timestamp, nonce, signedBody, sentBody);
+    }
+
+    private HttpRequest signed(TestAgent agent, String keyId, String method, String path, long timestamp, String nonce, byte[] signedBody,
+                               byte[] sentBody) throws Exception {
+        return TestAgents.request(api, agent.keys(), keyId, method, path, timestamp, nonce, signedBody, sentBody);
+    }
+
+    /** A request signed now by {@code agent}, as its own. */
+    private Api.Response send(TestAgent agent, String method, String path, String body) throws Exception {
+        return TestAgents.send(api, agent.enrolled(), method, path, body, clock.instant());
     }
 
     private HttpRequest heartbeat(TestAgent agent, String hostFacts) throws Exception {
@@ -210,10 +221,149 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(console.get("/console/agents").body()).as("shown once").doesNotContain(m.group(1));
         TestAgent agent = enroll(m.group(1), "console-host-1");
         assertThat(console.get("/console/agents").body()).contains("console-host-1", "stale");
+        // a command from the console, and a bad one named without being sent
+        assertThat(console.submit("/console/agents", "/console/agents/" + agent.id() + "/commands", Map.of("type", "collect_facts"))
+                .status()).isEqualTo(302);
+        assertThat(console.get("/console/agents").body()).contains("Command sent");
+        assertThat(console.submit("/console/agents", "/console/agents/" + agent.id() + "/commands",
+                Map.of("type", "update_interval", "intervalSeconds", "5")).status()).isEqualTo(302);
+        assertThat(console.get("/console/agents").body()).contains("Not sent: intervalSeconds");
+        assertThat(poll(agent)).singleElement().extracting(AgentCommand::type).isEqualTo("collect_facts");
         Api.Response revoked = console.submit("/console/agents", "/console/agents/" + agent.id() + "/revoke", Map.of());
         assertThat(revoked.status()).isEqualTo(302);
         assertThat(console.get("/console/agents").body()).contains("revoked");
         assertThat(api.send(heartbeat(agent, "{}")).status()).isEqualTo(401);
+    }
+
+    /** The commands an agent receives at its poll, checked as the agent checks them: the platform's signature, then the bytes. */
+    private List<AgentCommand> poll(TestAgent agent) throws Exception {
+        Api.Response r = send(agent, "GET", "/agent/v1/commands", "");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        List<AgentCommand> commands = new java.util.ArrayList<>();
+        for (JsonNode envelope : r.json().get("commands")) {
+            byte[] payload = Base64.getDecoder().decode(envelope.get("payload").asString());
+            assertThat(AgentProtocol.verifies(commandKey, Base64.getDecoder().decode(envelope.get("signature").asString()),
+                    AgentProtocol.commandBase(payload))).as("signed by the platform's command key").isTrue();
+            commands.add(AgentCommand.decode(payload));
+        }
+        return commands;
+    }
+
+    private JsonNode commandOf(Api.Tenant t, UUID agent, UUID command) {
+        for (JsonNode c : api.get("/api/v1/agents/" + agent + "/commands", t.token()).json()) {
+            if (c.get("id").asString().equals(command.toString())) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aCommandIsSignedGoesOnlyToItsAgentAndOnlyThatAgentReportsOnIt() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Command Org");
+        TestAgent agent = enroll(enrollmentToken(t), "cmd-1");
+        TestAgent sibling = enroll(enrollmentToken(t), "cmd-2");
+        Api.Tenant elsewhere = api.signUpAndSignIn("Agent Command Elsewhere Org");
+        TestAgent foreign = enroll(enrollmentToken(elsewhere), "cmd-3");
+        assertThat(commandKey).hasSize(32);
+
+        Api.Response issued = api.post("/api/v1/agents/" + agent.id() + "/commands", Map.of("type", "collect_facts"), t.token());
+        assertThat(issued.status()).as(issued.body()).isEqualTo(201);
+        UUID id = UUID.fromString(issued.json().get("id").asString());
+        assertThat(issued.json().get("status").asString()).isEqualTo("pending");
+        assertThat(poll(sibling)).isEmpty();
+        assertThat(poll(foreign)).isEmpty();
+        List<AgentCommand> received = poll(agent);
+        assertThat(received).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo(id);
+            assertThat(c.agentId()).isEqualTo(agent.id());
+            assertThat(c.tenantId()).isEqualTo(t.tenantId());
+            assertThat(c.type()).isEqualTo("collect_facts");
+            assertThat(c.expiresAt() - c.issuedAt()).isEqualTo(AgentCommands.LIFETIME.toSeconds());
+        });
+        assertThat(commandOf(t, agent.id(), id).get("status").asString()).isEqualTo("delivered");
+        assertThat(poll(agent)).as("delivered, not yet reported: offered again").hasSize(1);
+
+        // only its agent reports on it, signed; the others get the same 404 as for a command that does not exist
+        String done = "{\"outcome\":\"succeeded\"}";
+        assertThat(send(sibling, "POST", "/agent/v1/commands/" + id + "/result", done).status()).isEqualTo(404);
+        assertThat(send(foreign, "POST", "/agent/v1/commands/" + id + "/result", done).status()).isEqualTo(404);
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + UUID.randomUUID() + "/result", done).status()).isEqualTo(404);
+        assertThat(api.post("/agent/v1/commands/" + id + "/result", Map.of("outcome", "succeeded"), null).status()).isEqualTo(401);
+        assertThat(api.get("/agent/v1/commands", null).status()).isEqualTo(401);
+        Api.Response bad = send(agent, "POST", "/agent/v1/commands/" + id + "/result", "{\"outcome\":\"maybe\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("field").asString()).isEqualTo("outcome");
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + id + "/result", done).status()).isEqualTo(204);
+        assertThat(commandOf(t, agent.id(), id).get("status").asString()).isEqualTo("succeeded");
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + id + "/result", done).status()).as("reported once").isEqualTo(404);
+        assertThat(poll(agent)).isEmpty();
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'agent.command_issued' "
+                + "and actor_type = 'user' and target_id = ?", t.tenantId(), id.toString())).isEqualTo(1);
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'agent.command_completed' "
+                + "and actor_type = 'agent' and actor_id = ? and target_id = ?", t.tenantId(), agent.id(), id.toString())).isEqualTo(1);
+
+        // bad commands are named and change nothing
+        record Bad(String field, Map<String, Object> body) {
+        }
+        for (Bad b : List.of(new Bad("type", Map.of("type", "reboot")), new Bad("type", Map.of()),
+                new Bad("intervalSeconds", Map.of("type", "update_interval")),
+                new Bad("intervalSeconds", Map.of("type", "update_interval", "intervalSeconds", 5)),
+                new Bad("intervalSeconds", Map.of("type", "collect_facts", "intervalSeconds", 60)))) {
+            Api.Response r = api.post("/api/v1/agents/" + agent.id() + "/commands", b.body(), t.token());
+            assertThat(r.status()).as(b.toString()).isEqualTo(400);
+            assertThat(r.json().get("field").asString()).as(b.toString()).isEqualTo(b.field());
+        }
+        assertThat(api.post("/api/v1/agents/" + foreign.id() + "/commands", Map.of("type", "collect_facts"), t.token()).status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/agents/" + foreign.id() + "/commands", t.token()).status()).isEqualTo(404);
+        assertThat(api.post("/api/v1/agents/not-an-id/commands", Map.of("type", "collect_facts"), t.token()).status()).isEqualTo(404);
+        assertThat(TestDatabase.count("select count(*) from agent_commands where tenant_id = ?", t.tenantId())).isEqualTo(1);
+
+        // a command not picked up in time expires: never delivered, shown as expired
+        UUID late = UUID.fromString(api.post("/api/v1/agents/" + agent.id() + "/commands",
+                Map.of("type", "update_interval", "intervalSeconds", 120), t.token()).json().get("id").asString());
+        clock.advance(AgentCommands.LIFETIME.plusSeconds(1));
+        assertThat(poll(agent)).isEmpty();
+        assertThat(commandOf(t, agent.id(), late).get("status").asString()).isEqualTo("expired");
+        assertThat(commandOf(t, agent.id(), late).get("intervalSeconds").asInt()).isEqualTo(120);
+        // a revoked agent takes none
+        assertThat(api.delete("/api/v1/agents/" + sibling.id(), t.token()).status()).isEqualTo(204);
+        Api.Response revoked = api.post("/api/v1/agents/" + sibling.id() + "/commands", Map.of("type", "collect_facts"), t.token());
+        assertThat(revoked.status()).isEqualTo(409);
+    }
+
+    @Test
+    void aKeyRotationNeedsTheNewKeysProofAndThenOnlyTheNewKeySigns() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Agent Rotation Org");
+        TestAgent agent = enroll(enrollmentToken(t), "rot-1");
+        UUID id = UUID.fromString(api.post("/api/v1/agents/" + agent.id() + "/commands", Map.of("type", "rotate_key"), t.token())
+                .json().get("id").asString());
+        assertThat(poll(agent)).singleElement().extracting(AgentCommand::type).isEqualTo("rotate_key");
+        Ed25519Sign.KeyPair next = Ed25519Sign.KeyPair.newKeyPair();
+        String nextKey = Base64.getEncoder().encodeToString(next.getPublicKey());
+        String proof = Base64.getEncoder().encodeToString(new Ed25519Sign(next.getPrivateKey()).sign(AgentProtocol.rotationBase(id, next.getPublicKey())));
+        String strangerProof = Base64.getEncoder().encodeToString(new Ed25519Sign(Ed25519Sign.KeyPair.newKeyPair().getPrivateKey())
+                .sign(AgentProtocol.rotationBase(id, next.getPublicKey())));
+        String otherCommandProof = Base64.getEncoder().encodeToString(new Ed25519Sign(next.getPrivateKey())
+                .sign(AgentProtocol.rotationBase(UUID.randomUUID(), next.getPublicKey())));
+        String path = "/agent/v1/commands/" + id + "/result";
+        for (String bad : List.of("{\"outcome\":\"succeeded\"}",
+                "{\"outcome\":\"succeeded\",\"publicKey\":\"" + nextKey + "\",\"proof\":\"" + strangerProof + "\"}",
+                "{\"outcome\":\"succeeded\",\"publicKey\":\"" + nextKey + "\",\"proof\":\"" + otherCommandProof + "\"}",
+                "{\"outcome\":\"succeeded\",\"publicKey\":\"AAAA\",\"proof\":\"" + proof + "\"}")) {
+            Api.Response r = send(agent, "POST", path, bad);
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().get("field").asString()).isEqualTo("proof");
+        }
+        assertThat(send(agent, "POST", "/agent/v1/heartbeat", "{}").status()).as("nothing changed").isEqualTo(204);
+        Api.Response rotated = send(agent, "POST", path,
+                "{\"outcome\":\"succeeded\",\"publicKey\":\"" + nextKey + "\",\"proof\":\"" + proof + "\"}");
+        assertThat(rotated.status()).as(rotated.body()).isEqualTo(204);
+        assertThat(send(agent, "POST", "/agent/v1/heartbeat", "{}").status()).as("the old key is done").isEqualTo(401);
+        TestAgent renewed = new TestAgent(next, agent.keyId(), agent.id());
+        assertThat(send(renewed, "POST", "/agent/v1/heartbeat", "{}").status()).isEqualTo(204);
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'agent.key_rotated' "
+                + "and actor_type = 'agent' and actor_id = ?", t.tenantId(), agent.id())).isEqualTo(1);
     }
 
     @Test

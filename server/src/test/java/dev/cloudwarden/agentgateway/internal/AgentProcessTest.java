@@ -2,6 +2,10 @@ package dev.cloudwarden.agentgateway.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.crypto.tink.subtle.Ed25519Sign;
+import dev.cloudwarden.agent.AgentCommand;
+import dev.cloudwarden.agent.AgentProtocol;
+import dev.cloudwarden.crypto.CommandKeys;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestDatabase;
@@ -10,19 +14,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The host agent as a customer runs it: the built {@code agent/target/cloudwarden-agent.jar} in a process of
  * its own, against this server over real HTTPS. It enrols, sends heartbeats the console sees, listens on
- * no socket, refuses a changed configuration, and stops working once revoked.
+ * no socket, refuses a changed configuration, carries out the platform's signed commands (and refuses
+ * forged, misdirected, expired and replayed ones), rotates its key on command, and stops working once revoked.
  */
 class AgentProcessTest extends IntegrationTest {
 
@@ -30,6 +41,9 @@ class AgentProcessTest extends IntegrationTest {
 
     record Result(int exit, String out, String err) {
     }
+
+    @Autowired
+    CommandKeys commandKeys;
 
     /** The agent process signs with the host's real clock: the server's must not run ahead of it (an earlier test may have moved it). */
     @org.junit.jupiter.api.BeforeEach
@@ -83,6 +97,106 @@ class AgentProcessTest extends IntegrationTest {
         return inodes;
     }
 
+    private UUID issue(Api.Tenant t, UUID agent, Map<String, Object> command) {
+        Api.Response r = api.post("/api/v1/agents/" + agent + "/commands", command, t.token());
+        assertThat(r.status()).as(r.body()).isEqualTo(201);
+        return UUID.fromString(r.json().get("id").asString());
+    }
+
+    private String statusOf(Api.Tenant t, UUID agent, UUID command) {
+        for (JsonNode c : api.get("/api/v1/agents/" + agent + "/commands", t.token()).json()) {
+            if (c.get("id").asString().equals(command.toString())) {
+                return c.get("status").asString();
+            }
+        }
+        throw new AssertionError("no command " + command);
+    }
+
+    private static String publicKeyOf(UUID agent) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement st = c.prepareStatement("select encode(public_key, 'hex') from agents where id = ?")) {
+            st.setObject(1, agent);
+            try (ResultSet rs = st.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /**
+     * A command row put straight into the database, as whoever took it over might: the agent gets these bytes and
+     * this signature at its next poll, and must judge them itself.
+     */
+    private static UUID plant(UUID tenant, UUID agent, byte[] payload, byte[] signature) throws Exception {
+        UUID row = UUID.randomUUID();
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement st = c.prepareStatement("""
+                insert into agent_commands (id, tenant_id, agent_id, type, payload, signature, key_id, created_by, created_at, expires_at)
+                values (?, ?, ?, 'collect_facts', ?, ?, (select key_id from agent_command_keys), ?, now(), now() + interval '10 minutes')""")) {
+            st.setObject(1, row);
+            st.setObject(2, tenant);
+            st.setObject(3, agent);
+            st.setBytes(4, payload);
+            st.setBytes(5, signature);
+            st.setObject(6, UUID.randomUUID());
+            st.executeUpdate();
+        }
+        return row;
+    }
+
+    private void commandsAreCarriedOutAndForgeriesRefused(Api.Tenant t, UUID agent, Path dir) throws Exception {
+        UUID collect = issue(t, agent, Map.of("type", "collect_facts"));
+        UUID interval = issue(t, agent, Map.of("type", "update_interval", "intervalSeconds", 120));
+        Result commanded = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(commanded.exit()).as(commanded.err()).isZero();
+        assertThat(commanded.out()).contains("carried out collect_facts, update_interval");
+        assertThat(statusOf(t, agent, collect)).isEqualTo("succeeded");
+        assertThat(statusOf(t, agent, interval)).isEqualTo("succeeded");
+        assertThat(Files.readString(dir.resolve("agent.json"))).contains("\"heartbeatSeconds\" : 120");
+
+        // a new key made on the host, proven to the server with the old and the new; the next run signs with the new one
+        String keyBefore = publicKeyOf(agent);
+        byte[] keyFileBefore = Files.readAllBytes(dir.resolve("agent.key"));
+        UUID rotate = issue(t, agent, Map.of("type", "rotate_key"));
+        Result rotated = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(rotated.exit()).as(rotated.err()).isZero();
+        assertThat(statusOf(t, agent, rotate)).isEqualTo("succeeded");
+        assertThat(publicKeyOf(agent)).isNotEqualTo(keyBefore);
+        assertThat(Files.readAllBytes(dir.resolve("agent.key"))).isNotEqualTo(keyFileBefore);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.key")))).isEqualTo("rw-------");
+        Result afterRotation = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(afterRotation.exit()).as(afterRotation.err()).isZero();
+
+        // commands the platform did not sign, signed for another agent, expired, or carried out before: each refused, none reported
+        long now = clock.instant().getEpochSecond();
+        AgentCommand fresh = new AgentCommand(UUID.randomUUID(), t.tenantId(), agent, AgentCommand.COLLECT_FACTS, null, now, now + 600);
+        Ed25519Sign attacker = new Ed25519Sign(Ed25519Sign.KeyPair.newKeyPair().getPrivateKey());
+        UUID forged = plant(t.tenantId(), agent, fresh.encode(), attacker.sign(AgentProtocol.commandBase(fresh.encode())));
+        AgentCommand elsewhere = new AgentCommand(UUID.randomUUID(), t.tenantId(), UUID.randomUUID(), AgentCommand.COLLECT_FACTS, null, now, now + 600);
+        UUID misdirected = plant(t.tenantId(), agent, elsewhere.encode(), commandKeys.sign(AgentProtocol.commandBase(elsewhere.encode())).value());
+        AgentCommand old = new AgentCommand(UUID.randomUUID(), t.tenantId(), agent, AgentCommand.COLLECT_FACTS, null, now - 900, now - 60);
+        UUID expired = plant(t.tenantId(), agent, old.encode(), commandKeys.sign(AgentProtocol.commandBase(old.encode())).value());
+        byte[][] first = originalOf(collect);
+        UUID replayed = plant(t.tenantId(), agent, first[0], first[1]);
+        Result refusing = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(refusing.exit()).as(refusing.err()).isZero();
+        assertThat(refusing.out()).doesNotContain("carried out");
+        assertThat(refusing.err()).contains("not signed by the platform's command key", "is meant for another agent", "has expired",
+                "was carried out already");
+        for (UUID refused : List.of(forged, misdirected, expired, replayed)) {
+            assertThat(statusOf(t, agent, refused)).as("never reported").isEqualTo("delivered");
+        }
+    }
+
+    /** The signed bytes and signature of a command as it was issued. */
+    private static byte[][] originalOf(UUID command) throws Exception {
+        try (Connection c = TestDatabase.asAdmin(); PreparedStatement st = c.prepareStatement("select payload, signature from agent_commands where id = ?")) {
+            st.setObject(1, command);
+            try (ResultSet rs = st.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return new byte[][] {rs.getBytes(1), rs.getBytes(2)};
+            }
+        }
+    }
+
     @Test
     void aRealAgentEnrolsSendsHeartbeatsListensNowhereRefusesTamperingAndStopsWhenRevoked() throws Exception {
         assertThat(JAR).as("the agent is built before the server's tests (mvn verify)").exists();
@@ -133,6 +247,9 @@ class AgentProcessTest extends IntegrationTest {
         assertThat(tampered.exit()).isEqualTo(1);
         assertThat(tampered.err()).contains("changed after enrolment");
         Files.writeString(file, config, StandardCharsets.UTF_8);
+
+        String agentId = agent.get("id").asString();
+        commandsAreCarriedOutAndForgeriesRefused(t, UUID.fromString(agentId), dir);
 
         // revoked in the API: the next request is refused
         assertThat(api.delete("/api/v1/agents/" + agent.get("id").asString(), t.token()).status()).isEqualTo(204);
