@@ -15,7 +15,8 @@ grant select, insert on agent_command_keys to ${app_role};
 grant update (private_keyset, kek_id) on agent_command_keys to ${app_role};
 
 -- A command as issued: its signed bytes are what the agent receives, so what it does is what was signed
--- here. PENDING until the agent polls it, DELIVERED until it reports, then SUCCEEDED or FAILED; one past
+-- here. PENDING until the agent polls it, DELIVERED until it reports, then SUCCEEDED, FAILED, or REFUSED
+-- (the agent's own checks turned it down: a forged, misdirected, expired or repeated command); one past
 -- expires_at that was never reported is shown as expired.
 create table agent_commands (
     id            uuid primary key,
@@ -25,16 +26,16 @@ create table agent_commands (
     payload       bytea not null,
     signature     bytea not null check (length(signature) = 64),
     key_id        text not null references agent_command_keys (key_id),
-    created_by    uuid not null,
+    created_by    uuid not null,                    -- the user who issued it (users may be erased; the id stays)
     created_at    timestamptz not null,
     expires_at    timestamptz not null check (expires_at > created_at and expires_at <= created_at + interval '1 hour'),
-    status        text not null default 'PENDING' check (status in ('PENDING', 'DELIVERED', 'SUCCEEDED', 'FAILED')),
+    status        text not null default 'PENDING' check (status in ('PENDING', 'DELIVERED', 'SUCCEEDED', 'FAILED', 'REFUSED')),
     delivered_at  timestamptz,
     completed_at  timestamptz,
     message       text check (length(message) <= 500),
     foreign key (tenant_id, agent_id) references agents (tenant_id, id),
     check ((status = 'PENDING') = (delivered_at is null)),
-    check ((status in ('SUCCEEDED', 'FAILED')) = (completed_at is not null))
+    check ((status in ('SUCCEEDED', 'FAILED', 'REFUSED')) = (completed_at is not null))
 );
 create index agent_commands_agent on agent_commands (tenant_id, agent_id, created_at);
 alter table agent_commands enable row level security;

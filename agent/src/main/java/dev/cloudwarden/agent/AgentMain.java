@@ -8,9 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -42,6 +45,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AgentMain {
 
     static final String VERSION = "0.1.0";
+    static final String LOCK_FILE = "agent.lock";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern SERVER = Pattern.compile("https://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -77,6 +81,10 @@ public final class AgentMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        } catch (RuntimeException e) {
+            // an answer that is not what a Cloudwarden server sends (not JSON, a bad key): one line, no stack trace
+            err.println("cloudwarden-agent: the server's answer could not be understood (" + e.getClass().getSimpleName() + ")");
+            return 1;
         }
     }
 
@@ -92,7 +100,7 @@ public final class AgentMain {
         if (!SERVER.matcher(server).matches()) {
             throw new Refused("--server must be an https URL of the server, such as https://cloudwarden.example.com");
         }
-        if (Files.exists(dir.resolve(AgentState.CONFIG_FILE))) {
+        if (Files.exists(dir.resolve(AgentState.STATE_FILE))) {
             throw new Refused(dir + " already holds an enrolled agent; use another directory or remove it first");
         }
         String ca = caFile == null ? null : Files.readString(Path.of(caFile), StandardCharsets.US_ASCII);
@@ -117,15 +125,30 @@ public final class AgentMain {
             throw new Refused("the server's answer lacks its command-signing key; is it a Cloudwarden server of this version?");
         }
         AgentState state = new AgentState(server, enrolled.get("keyId").asString(), enrolled.get("agentId").asString(), seen.get(), ca,
-                publicKey, keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS);
+                publicKey, keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS, null);
         state.save(dir);
         out.println("Enrolled as agent " + state.agentId() + "; state in " + dir + ". Start it with: run --dir " + dir);
     }
 
+    /** One agent process per state directory (a lock file), so two never write it or carry out a command twice. */
     private static void work(Path dir, boolean once, PrintStream out, PrintStream err) throws Refused, AgentState.Invalid, IOException,
             GeneralSecurityException, InterruptedException {
-        AgentState state = AgentState.load(dir);
-        HttpClient client = Transport.client(state.caPem(), state.serverPin(), null);
+        if (!Files.isDirectory(dir)) {
+            throw new AgentState.Invalid("no enrolled agent in " + dir + "; run enroll first");
+        }
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
+            if (lock == null) {
+                throw new Refused("another agent process is running with " + dir + "; stop it first (systemctl stop cloudwarden-agent)");
+            }
+            work(dir, once, out, err, AgentState.load(dir));
+        }
+    }
+
+    private static void work(Path dir, boolean once, PrintStream out, PrintStream err, AgentState loaded) throws Refused, IOException,
+            GeneralSecurityException, InterruptedException {
+        HttpClient client = Transport.client(loaded.caPem(), loaded.serverPin(), null);
+        AgentState state = settleRotation(client, loaded, dir);
         do {
             heartbeat(client, state);
             List<String> done = new ArrayList<>();
@@ -139,7 +162,29 @@ public final class AgentMain {
     }
 
     private static void heartbeat(HttpClient client, AgentState state) throws Refused, IOException, GeneralSecurityException, InterruptedException {
-        expect(signed(client, state, "POST", "/agent/v1/heartbeat", JSON.writeValueAsBytes(Map.of("facts", facts()))), 204, "heartbeat");
+        expect(beat(client, state), 204, "heartbeat");
+    }
+
+    private static HttpResponse<String> beat(HttpClient client, AgentState state) throws IOException, GeneralSecurityException, InterruptedException {
+        return signed(client, state, "POST", "/agent/v1/heartbeat", JSON.writeValueAsBytes(Map.of("facts", facts())));
+    }
+
+    /**
+     * Finishes a key rotation that was under way when the agent last stopped: the server holds either the old
+     * key (it never heard of the new one) or the new one (its answer was lost). A heartbeat with each tells which.
+     */
+    private static AgentState settleRotation(HttpClient client, AgentState state, Path dir) throws Refused, IOException, GeneralSecurityException,
+            InterruptedException {
+        if (state.pending() == null) {
+            return state;
+        }
+        for (AgentState candidate : List.of(state.withoutPending(), state.promoted())) {
+            if (beat(client, candidate).statusCode() == 204) {
+                candidate.save(dir);
+                return candidate;
+            }
+        }
+        throw new Refused("the server refused this agent with its old and its new key (revoked?); enrol again if it was revoked");
     }
 
     /**
@@ -157,6 +202,11 @@ public final class AgentMain {
                         System.currentTimeMillis() / 1000);
             } catch (Commands.Refused e) {
                 err.println("cloudwarden-agent: refused " + e.getMessage());
+                // told to the server by the id it gave (nothing in a refused command is believed), for the history
+                String id = envelope.path("id").asString("");
+                if (id.matches("[0-9a-f-]{36}")) {
+                    report(client, current, "/agent/v1/commands/" + id + "/result", Map.of("outcome", "refused", "message", e.getMessage()));
+                }
                 continue;
             }
             String result = "/agent/v1/commands/" + command.id() + "/result";
@@ -171,9 +221,11 @@ public final class AgentMain {
                     report(client, current, result, Map.of("outcome", "succeeded"));
                 }
                 case AgentCommand.ROTATE_KEY -> {
-                    // the old key signs the request, the new one the rotation: the server sees both held here
-                    KeyPair keys = AgentState.newKeys();
-                    AgentState rotated = current.withKeys(keys);
+                    // the new key is saved as pending first (see settleRotation); the old key signs the report, the new
+                    // one the rotation, so the server sees both held here
+                    AgentState pending = current.withPending(AgentState.newKeys());
+                    pending.save(dir);
+                    AgentState rotated = pending.promoted();
                     report(client, current, result, Map.of("outcome", "succeeded",
                             "publicKey", Base64.getEncoder().encodeToString(rotated.publicKey()),
                             "proof", Base64.getEncoder().encodeToString(rotated.sign(AgentProtocol.rotationBase(command.id(), rotated.publicKey())))));

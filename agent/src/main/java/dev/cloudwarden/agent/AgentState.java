@@ -1,10 +1,12 @@
 package dev.cloudwarden.agent;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -18,24 +20,32 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What an agent keeps in its state directory: its Ed25519 private key ({@code agent.key}, mode 600, never
- * sent anywhere) and its configuration ({@code agent.json}: server, key id, the server certificate's
- * pinned SHA-256, the CA it trusts, its public key, the platform's command-signing key, the heartbeat
- * interval) with the signature of that file by the private key ({@code agent.json.sig}). At start the
- * signature must verify and the key must match the configuration: a changed server, pin, key id or
- * command key means enrolling again. Only the agent itself rewrites it (a new interval or key, by command).
+ * What an agent keeps, in one file of its state directory ({@code agent.state}, mode 600, in a directory
+ * only its owner enters), always written whole (a temporary file, fsync, an atomic rename), so a crash
+ * leaves the old state or the new one, never a mix:
+ * <ul>
+ *   <li>{@code config}: server, key id, agent id, the server certificate's pinned SHA-256, the CA it
+ *       trusts, its public key, the platform's command-signing key, the heartbeat interval;</li>
+ *   <li>{@code signature}: the private key's signature over the configuration's canonical bytes;</li>
+ *   <li>{@code privateKey}: PKCS#8, made on the host and never sent anywhere;</li>
+ *   <li>{@code pendingPrivateKey}/{@code pendingPublicKey}: during a key rotation only, the new key pair,
+ *       saved before the server is told, so an answer lost on the way cannot lock the agent out.</li>
+ * </ul>
+ * At start the signature must verify and the key must be the one the configuration names: a changed
+ * server, pin, key id, command key or interval means enrolling again. Only the agent rewrites the file
+ * (a new interval or key, by command).
  */
 record AgentState(String server, String keyId, String agentId, String serverPin, String caPem, byte[] publicKey, PrivateKey privateKey,
-                  byte[] commandKey, int heartbeatSeconds) {
+                  byte[] commandKey, int heartbeatSeconds, KeyPair pending) {
 
-    static final String KEY_FILE = "agent.key";
-    static final String CONFIG_FILE = "agent.json";
-    static final String SIGNATURE_FILE = "agent.json.sig";
+    static final String STATE_FILE = "agent.state";
     static final int DEFAULT_HEARTBEAT_SECONDS = 60;
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final byte[] KEY_CHECK = "cloudwarden-agent-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** A refusal with one line for the operator of the host. */
     static final class Invalid extends Exception {
@@ -55,11 +65,23 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
     }
 
     AgentState withHeartbeat(int seconds) {
-        return new AgentState(server, keyId, agentId, serverPin, caPem, publicKey, privateKey, commandKey, seconds);
+        return new AgentState(server, keyId, agentId, serverPin, caPem, publicKey, privateKey, commandKey, seconds, pending);
     }
 
-    AgentState withKeys(KeyPair keys) {
-        return new AgentState(server, keyId, agentId, serverPin, caPem, raw(keys.getPublic()), keys.getPrivate(), commandKey, heartbeatSeconds);
+    /** This state with a rotation under way to {@code next}. */
+    AgentState withPending(KeyPair next) {
+        return new AgentState(server, keyId, agentId, serverPin, caPem, publicKey, privateKey, commandKey, heartbeatSeconds, next);
+    }
+
+    /** The state as it is once the server took the pending key: that key, nothing pending. */
+    AgentState promoted() {
+        return new AgentState(server, keyId, agentId, serverPin, caPem, raw(pending.getPublic()), pending.getPrivate(), commandKey, heartbeatSeconds,
+                null);
+    }
+
+    /** The state as it is when the server kept the old key: nothing pending. */
+    AgentState withoutPending() {
+        return withPending(null);
     }
 
     byte[] sign(byte[] data) throws GeneralSecurityException {
@@ -69,11 +91,8 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
         return signer.sign();
     }
 
-    /** Writes the key (owner-only) and the signed configuration into {@code dir}. */
-    void save(Path dir) throws IOException, GeneralSecurityException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        writeOwnerOnly(dir.resolve(KEY_FILE), privateKey.getEncoded());
+    /** The configuration as signed: its fields in a fixed order, compact JSON. */
+    private byte[] configBytes() {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("server", server);
         config.put("keyId", keyId);
@@ -83,47 +102,91 @@ record AgentState(String server, String keyId, String agentId, String serverPin,
         config.put("publicKey", Base64.getEncoder().encodeToString(publicKey));
         config.put("commandKey", Base64.getEncoder().encodeToString(commandKey));
         config.put("heartbeatSeconds", heartbeatSeconds);
-        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config);
-        writeOwnerOnly(dir.resolve(CONFIG_FILE), bytes);
-        writeOwnerOnly(dir.resolve(SIGNATURE_FILE), Base64.getEncoder().encode(sign(bytes)));
+        return JSON.writeValueAsBytes(config);
+    }
+
+    /** Writes the whole state into {@code dir}, readable by its owner only. */
+    void save(Path dir) throws IOException, GeneralSecurityException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        byte[] config = configBytes();
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("config", JSON.readTree(config));
+        state.put("signature", Base64.getEncoder().encodeToString(sign(config)));
+        state.put("privateKey", Base64.getEncoder().encodeToString(privateKey.getEncoded()));
+        if (pending != null) {
+            state.put("pendingPrivateKey", Base64.getEncoder().encodeToString(pending.getPrivate().getEncoded()));
+            state.put("pendingPublicKey", Base64.getEncoder().encodeToString(raw(pending.getPublic())));
+        }
+        writeOwnerOnly(dir.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     }
 
     static AgentState load(Path dir) throws Invalid {
+        byte[] bytes;
         try {
-            byte[] bytes = Files.readAllBytes(dir.resolve(CONFIG_FILE));
-            byte[] signature = Base64.getDecoder().decode(Files.readString(dir.resolve(SIGNATURE_FILE), StandardCharsets.US_ASCII).strip());
-            PrivateKey key = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Files.readAllBytes(dir.resolve(KEY_FILE))));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> config = JSON.readValue(bytes, Map.class);
-            byte[] publicKey = Base64.getDecoder().decode((String) config.get("publicKey"));
-            if (!AgentProtocol.verifies(publicKey, signature, bytes)) {
-                throw new Invalid("the configuration in " + dir + " was changed after enrolment; enrol this host again");
-            }
-            AgentState state = new AgentState((String) config.get("server"), (String) config.get("keyId"), (String) config.get("agentId"),
-                    (String) config.get("serverCertificateSha256"), (String) config.get("ca"), publicKey, key,
-                    Base64.getDecoder().decode((String) config.get("commandKey")), (Integer) config.get("heartbeatSeconds"));
-            if (state.heartbeatSeconds() < AgentCommand.MIN_INTERVAL_SECONDS || state.heartbeatSeconds() > AgentCommand.MAX_INTERVAL_SECONDS) {
-                throw new Invalid("the heartbeat interval in " + dir + " is out of range; enrol this host again");
-            }
-            // the private key must be the one the configuration names: a swapped key file is refused too
-            byte[] challenge = "cloudwarden-agent-key-check".getBytes(StandardCharsets.US_ASCII);
-            if (!AgentProtocol.verifies(publicKey, state.sign(challenge), challenge)) {
-                throw new Invalid("the key in " + dir + " is not the enrolled one; enrol this host again");
-            }
-            return state;
+            bytes = Files.readAllBytes(dir.resolve(STATE_FILE));
         } catch (IOException e) {
             throw new Invalid("no enrolled agent in " + dir + " (" + e.getClass().getSimpleName() + "); run enroll first");
+        }
+        try {
+            JsonNode state = JSON.readTree(bytes);
+            JsonNode config = state.required("config");
+            AgentState loaded = new AgentState(text(config, "server"), text(config, "keyId"), text(config, "agentId"),
+                    text(config, "serverCertificateSha256"), text(config, "ca"), bytes(config, "publicKey"), privateKey(state.required("privateKey")),
+                    bytes(config, "commandKey"), config.required("heartbeatSeconds").asInt(), pending(state));
+            if (!AgentProtocol.verifies(loaded.publicKey(), Base64.getDecoder().decode(state.required("signature").asString()), loaded.configBytes())) {
+                throw new Invalid("the configuration in " + dir + " was changed after enrolment; enrol this host again");
+            }
+            if (loaded.heartbeatSeconds() < AgentCommand.MIN_INTERVAL_SECONDS || loaded.heartbeatSeconds() > AgentCommand.MAX_INTERVAL_SECONDS) {
+                throw new Invalid("the heartbeat interval in " + dir + " is out of range; enrol this host again");
+            }
+            // the private key must be the one the configuration names: a swapped key is refused too
+            if (!AgentProtocol.verifies(loaded.publicKey(), loaded.sign(KEY_CHECK), KEY_CHECK)) {
+                throw new Invalid("the key in " + dir + " is not the enrolled one; enrol this host again");
+            }
+            return loaded;
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new Invalid("the agent state in " + dir + " is damaged or was changed; enrol this host again");
         }
     }
 
+    private static String text(JsonNode config, String name) {
+        JsonNode value = config.required(name);
+        return value.isNull() ? null : value.asString();
+    }
+
+    private static byte[] bytes(JsonNode config, String name) {
+        return Base64.getDecoder().decode(config.required(name).asString());
+    }
+
+    private static PrivateKey privateKey(JsonNode value) throws GeneralSecurityException {
+        return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(value.asString())));
+    }
+
+    private static KeyPair pending(JsonNode state) throws GeneralSecurityException {
+        if (!state.has("pendingPrivateKey")) {
+            return null;
+        }
+        return new KeyPair(AgentProtocol.publicKey(Base64.getDecoder().decode(state.required("pendingPublicKey").asString())),
+                privateKey(state.required("pendingPrivateKey")));
+    }
+
+    /** Replaces {@code file} whole: a new file (owner-only), synced, renamed over the old one; the directory synced too. */
     static void writeOwnerOnly(Path file, byte[] bytes) throws IOException {
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(temp, bytes);
+        try (FileChannel channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel directory = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     @Override

@@ -8,11 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent's state: a key only its owner reads, and a configuration that must be exactly what enrolment wrote. */
+/** The agent's state: one file only its owner reads, written whole, and a configuration that must be what the agent signed. */
 class AgentStateTest {
 
     @TempDir
@@ -28,43 +29,71 @@ class AgentStateTest {
     static AgentState enrolled(UUID tenant, UUID agent, byte[] commandKey) throws Exception {
         KeyPair keys = AgentState.newKeys();
         return new AgentState("https://cloudwarden.example.com", tenant + "/" + agent, agent.toString(), "ab".repeat(32), null,
-                AgentState.raw(keys.getPublic()), keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS);
+                AgentState.raw(keys.getPublic()), keys.getPrivate(), commandKey, AgentState.DEFAULT_HEARTBEAT_SECONDS, null);
+    }
+
+    private Path file() {
+        return dir.resolve(AgentState.STATE_FILE);
     }
 
     @Test
-    void aSavedStateLoadsAgainWithItsKeyReadableByItsOwnerOnly() throws Exception {
+    void aSavedStateLoadsAgainReadableByItsOwnerOnlyWithNothingLeftBehind() throws Exception {
         AgentState state = enrolled();
         state.save(dir);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(AgentState.KEY_FILE)))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly(AgentState.STATE_FILE);
+        }
         AgentState loaded = AgentState.load(dir);
         assertThat(loaded.server()).isEqualTo(state.server());
         assertThat(loaded.serverPin()).isEqualTo(state.serverPin());
-        assertThat(loaded.toString()).doesNotContain("PrivateKey");
+        assertThat(loaded.publicKey()).isEqualTo(state.publicKey());
+        assertThat(loaded.pending()).isNull();
+        assertThat(loaded.toString()).doesNotContain("PrivateKey", Files.readString(file()).split("\"privateKey\" : \"")[1].substring(0, 20));
+        // a new interval is kept, signed again
+        state.withHeartbeat(120).save(dir);
+        assertThat(AgentState.load(dir).heartbeatSeconds()).isEqualTo(120);
+    }
+
+    @Test
+    void aRotationUnderWayIsKeptUntilSettledEitherWay() throws Exception {
+        AgentState state = enrolled();
+        KeyPair next = AgentState.newKeys();
+        state.withPending(next).save(dir);
+        AgentState loaded = AgentState.load(dir);
+        assertThat(loaded.pending()).isNotNull();
+        assertThat(loaded.publicKey()).as("still the old key until the server took the new").isEqualTo(state.publicKey());
+        loaded.promoted().save(dir);
+        AgentState promoted = AgentState.load(dir);
+        assertThat(promoted.publicKey()).isEqualTo(AgentState.raw(next.getPublic()));
+        assertThat(promoted.pending()).isNull();
+        assertThat(Files.readString(file())).doesNotContain("pending");
     }
 
     @Test
     void aChangedServerPinKeyIdCommandKeyOrIntervalOrASwappedKeyIsRefused() throws Exception {
         enrolled().save(dir);
-        Path config = dir.resolve(AgentState.CONFIG_FILE);
-        String original = Files.readString(config);
+        String original = Files.readString(file());
         assertThat(original).contains("\"heartbeatSeconds\" : 60", "\"commandKey\" : \"" + "A".repeat(43) + "=\"");
-        for (String changed : new String[] {original.replace("cloudwarden.example.com", "evil.example.com"),
+        for (String changed : List.of(original.replace("cloudwarden.example.com", "evil.example.com"),
                 original.replace("ab".repeat(32), "cd".repeat(32)), original.replace("00000000-0000-0002", "00000000-0000-0003"),
-                original.replace("A".repeat(43), "B".repeat(43)), original.replace(": 60", ": 30")}) {
+                original.replace("A".repeat(43), "B".repeat(43)), original.replace(": 60", ": 30"))) {
             assertThat(changed).isNotEqualTo(original);
-            Files.writeString(config, changed);
+            Files.writeString(file(), changed);
             assertThatThrownBy(() -> AgentState.load(dir)).isInstanceOf(AgentState.Invalid.class).hasMessageContaining("enrol this host again");
         }
-        Files.writeString(config, original);
+        Files.writeString(file(), original);
         AgentState.load(dir);
-        // another key in the key file, the configuration untouched
+        // another agent's private key in this file, the configuration untouched
         Path other = Files.createTempDirectory("other-agent");
         enrolled().save(other);
-        Files.copy(other.resolve(AgentState.KEY_FILE), dir.resolve(AgentState.KEY_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String otherKey = Files.readString(other.resolve(AgentState.STATE_FILE)).split("\"privateKey\" : \"")[1].split("\"")[0];
+        String ownKey = original.split("\"privateKey\" : \"")[1].split("\"")[0];
+        Files.writeString(file(), original.replace(ownKey, otherKey));
         assertThatThrownBy(() -> AgentState.load(dir)).isInstanceOf(AgentState.Invalid.class).hasMessageContaining("not the enrolled one");
-        Files.writeString(dir.resolve(AgentState.SIGNATURE_FILE), "not base64 at all!", StandardCharsets.US_ASCII);
-        assertThatThrownBy(() -> AgentState.load(dir)).isInstanceOf(AgentState.Invalid.class);
+        Files.writeString(file(), "not json at all", StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> AgentState.load(dir)).isInstanceOf(AgentState.Invalid.class).hasMessageContaining("damaged");
     }
 
     @Test

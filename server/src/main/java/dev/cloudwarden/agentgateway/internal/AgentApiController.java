@@ -164,7 +164,11 @@ class AgentApiController {
             return Map.of();
         }
         try {
-            return JSON.readValue(body, OBJECT);
+            Map<String, Object> parsed = JSON.readValue(body, OBJECT);
+            if (parsed == null) {
+                throw ApiProblem.invalid("body", "must be a JSON object");
+            }
+            return parsed;
         } catch (JacksonException e) {
             throw ApiProblem.invalid("body", "must be a JSON object");
         }

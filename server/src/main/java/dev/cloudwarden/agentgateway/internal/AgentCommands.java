@@ -35,14 +35,19 @@ class AgentCommands {
     static final Duration LIFETIME = Duration.ofMinutes(15);
     /** Commands an agent may have waiting, so a loop cannot pile them up. */
     static final int MAX_WAITING = 20;
+    /** What an agent may report, and the status each becomes. */
+    private static final Map<String, String> OUTCOMES = Map.of("succeeded", "SUCCEEDED", "failed", "FAILED", "refused", "REFUSED");
 
-    /** A command as the API shows it: {@code pending}, {@code delivered}, {@code succeeded}, {@code failed} or {@code expired}. */
+    /** A command as the API shows it: {@code pending}, {@code delivered}, {@code succeeded}, {@code failed}, {@code refused} or {@code expired}. */
     record CommandView(UUID id, String type, Integer intervalSeconds, String status, Instant createdAt, Instant expiresAt, Instant completedAt,
                        String message) {
     }
 
-    /** What an agent receives: the signed bytes of a command and the signature, both base64. */
-    record Envelope(String payload, String signature) {
+    /**
+     * What an agent receives: the command's id (to report on it even when it refuses the command), the signed
+     * bytes and the signature, both base64.
+     */
+    record Envelope(UUID id, String payload, String signature) {
     }
 
     private final JdbcClient jdbc;
@@ -122,10 +127,11 @@ class AgentCommands {
         Base64.Encoder base64 = Base64.getEncoder();
         return tenants.callAs(caller.tenantId(), () -> tx.execute(s -> {
             List<Envelope> waiting = jdbc.sql("""
-                            select payload, signature from agent_commands
+                            select id, payload, signature from agent_commands
                             where agent_id = ? and status in ('PENDING', 'DELIVERED') and expires_at > ? order by created_at, id limit ?""")
                     .params(caller.agentId(), Timestamp.from(now), MAX_WAITING)
-                    .query((rs, n) -> new Envelope(base64.encodeToString(rs.getBytes(1)), base64.encodeToString(rs.getBytes(2)))).list();
+                    .query((rs, n) -> new Envelope(rs.getObject(1, UUID.class), base64.encodeToString(rs.getBytes(2)),
+                            base64.encodeToString(rs.getBytes(3)))).list();
             jdbc.sql("update agent_commands set status = 'DELIVERED', delivered_at = ? where agent_id = ? and status = 'PENDING' and expires_at > ?")
                     .params(Timestamp.from(now), caller.agentId(), Timestamp.from(now)).update();
             return waiting;
@@ -133,28 +139,31 @@ class AgentCommands {
     }
 
     /**
-     * The agent's report on a command it received. Only its own delivered commands: anything else is 404. A
-     * successful key rotation carries the new public key and its proof (the new key's signature over
+     * The agent's report on a command it received: {@code succeeded}, {@code failed}, or {@code refused} by its
+     * own checks. Only its own delivered commands, until a skew window after their expiry: anything else is 404.
+     * A successful key rotation carries the new public key and its proof (the new key's signature over
      * {@link AgentProtocol#rotationBase}); the request itself was signed with the old key, so the agent held
      * both, and the new key replaces the old one in the same transaction.
      */
     void complete(Agents.Caller caller, UUID commandId, String outcome, String message, String newPublicKey, String proof) {
-        if (!"succeeded".equals(outcome) && !"failed".equals(outcome)) {
-            throw ApiProblem.invalid("outcome", "must be succeeded or failed");
+        if (!OUTCOMES.containsKey(outcome == null ? "" : outcome)) {
+            throw ApiProblem.invalid("outcome", "must be succeeded, failed or refused");
         }
         if (message != null && (message.length() > 500 || message.chars().anyMatch(Character::isISOControl))) {
             throw ApiProblem.invalid("message", "must be one line of at most 500 characters");
         }
         Instant now = clock.instant();
         tenants.runAs(caller.tenantId(), () -> tx.executeWithoutResult(s -> {
-            String type = jdbc.sql("select type from agent_commands where id = ? and agent_id = ? and status = 'DELIVERED' for update")
-                    .params(commandId, caller.agentId()).query(String.class).optional().orElseThrow(ApiProblem::notFound);
-            boolean succeeded = outcome.equals("succeeded");
-            if (type.equals(AgentCommand.ROTATE_KEY) && succeeded) {
+            String type = jdbc.sql("""
+                            select type from agent_commands where id = ? and agent_id = ? and status = 'DELIVERED' and expires_at > ?
+                            for update""")
+                    .params(commandId, caller.agentId(), Timestamp.from(now.minus(Agents.SKEW))).query(String.class).optional()
+                    .orElseThrow(ApiProblem::notFound);
+            if (type.equals(AgentCommand.ROTATE_KEY) && outcome.equals("succeeded")) {
                 rotate(caller, commandId, newPublicKey, proof);
             }
             jdbc.sql("update agent_commands set status = ?, completed_at = ?, message = ? where id = ?")
-                    .params(succeeded ? "SUCCEEDED" : "FAILED", Timestamp.from(now), message, commandId).update();
+                    .params(OUTCOMES.get(outcome), Timestamp.from(now), message, commandId).update();
             activity.record(Action.AGENT_COMMAND_COMPLETED, target(commandId),
                     Map.of("agent", caller.agentId().toString(), "type", type, "outcome", outcome));
         }));

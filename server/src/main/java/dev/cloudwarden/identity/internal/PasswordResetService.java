@@ -11,6 +11,7 @@ import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -65,23 +66,30 @@ public class PasswordResetService {
     public void request(String email) {
         String canonicalEmail = Emails.require("email", email);
         background.submit("password reset request", () -> users.lookupLogin(canonicalEmail).ifPresent(target ->
-                tenants.runAs(target.tenantId(), () -> tx.executeWithoutResult(s -> {
-                    // an active user of an active organisation (active_users): a terminated one stays as it was until renewal or purge
-                    CloudwardenPrincipal user = users.findActive(target.userId()).orElse(null);
-                    if (user == null) {
-                        return;
-                    }
-                    oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId());
-                    Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId(), RESET_TTL);
-                    mailer.send(user.email(), "Reset your Cloudwarden password",
+                tenants.runAs(target.tenantId(), () -> {
+                    // committed before the mail goes out, so the link works the moment it arrives
+                    Optional<Reset> reset = tx.execute(s -> {
+                        // an active user of an active organisation (active_users): a terminated one stays as it was until renewal or purge
+                        CloudwardenPrincipal user = users.findActive(target.userId()).orElse(null);
+                        if (user == null) {
+                            return Optional.<Reset>empty();
+                        }
+                        oneTimeTokens.voidUnused(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId());
+                        Secret token = oneTimeTokens.issue(OneTimeTokens.Purpose.PASSWORD_RESET, user.userId(), RESET_TTL);
+                        activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.userId()));
+                        return Optional.of(new Reset(user.email(), token));
+                    });
+                    reset.ifPresent(r -> mailer.send(r.email(), "Reset your Cloudwarden password",
                             "Someone asked to reset the password of your Cloudwarden account.\n\n"
-                                    + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + token.reveal() + "\n\n"
-                                    + "Or go to " + publicUrl + "/password-reset/confirm and paste this code:\n" + token.reveal() + "\n\n"
+                                    + "Choose a new password within 30 minutes at:\n" + publicUrl + "/password-reset/confirm#" + r.token().reveal() + "\n\n"
+                                    + "Or go to " + publicUrl + "/password-reset/confirm and paste this code:\n" + r.token().reveal() + "\n\n"
                                     + "Choosing a new password signs you out everywhere: every session and every personal access token ends.\n"
-                                    + "If you did not ask for this, ignore this email; your password stays as it is.\n");
-                    // last: the tenant's chain head stays locked from here to the commit, not through the SMTP call
-                    activity.record(Action.PASSWORD_RESET_REQUESTED, Target.user(user.userId()));
-                }))));
+                                    + "If you did not ask for this, ignore this email; your password stays as it is.\n"));
+                })));
+    }
+
+    /** A reset link to send: where, and the token (its value only in this record, on its way to the mail). */
+    private record Reset(String email, Secret token) {
     }
 
     /**

@@ -326,10 +326,32 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(poll(agent)).isEmpty();
         assertThat(commandOf(t, agent.id(), late).get("status").asString()).isEqualTo("expired");
         assertThat(commandOf(t, agent.id(), late).get("intervalSeconds").asInt()).isEqualTo(120);
-        // a revoked agent takes none
+        // delivered, then reported too late: past its expiry (and the skew window) the report is refused like any unknown one
+        UUID slow = UUID.fromString(api.post("/api/v1/agents/" + agent.id() + "/commands", Map.of("type", "collect_facts"), t.token())
+                .json().get("id").asString());
+        assertThat(poll(agent)).extracting(AgentCommand::id).containsExactly(slow);
+        clock.advance(AgentCommands.LIFETIME.plus(Agents.SKEW).plusSeconds(1));
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + slow + "/result", done).status()).isEqualTo(404);
+        assertThat(commandOf(t, agent.id(), slow).get("status").asString()).isEqualTo("expired");
+        // a refusal by the agent is kept with its reason; a body that is no object is named
+        UUID turnedDown = UUID.fromString(api.post("/api/v1/agents/" + agent.id() + "/commands", Map.of("type", "collect_facts"), t.token())
+                .json().get("id").asString());
+        assertThat(poll(agent)).hasSize(1);
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + turnedDown + "/result", "null").status()).isEqualTo(400);
+        assertThat(send(agent, "POST", "/agent/v1/commands/" + turnedDown + "/result", "{\"outcome\":\"refused\",\"message\":\"has expired\"}")
+                .status()).isEqualTo(204);
+        JsonNode refused = commandOf(t, agent.id(), turnedDown);
+        assertThat(refused.get("status").asString()).isEqualTo("refused");
+        assertThat(refused.get("message").asString()).isEqualTo("has expired");
+        // a revoked agent takes none, polls nothing and reports nothing
+        UUID beforeRevocation = UUID.fromString(api.post("/api/v1/agents/" + sibling.id() + "/commands", Map.of("type", "collect_facts"),
+                t.token()).json().get("id").asString());
+        assertThat(poll(sibling)).hasSize(1);
         assertThat(api.delete("/api/v1/agents/" + sibling.id(), t.token()).status()).isEqualTo(204);
         Api.Response revoked = api.post("/api/v1/agents/" + sibling.id() + "/commands", Map.of("type", "collect_facts"), t.token());
         assertThat(revoked.status()).isEqualTo(409);
+        assertThat(send(sibling, "GET", "/agent/v1/commands", "").status()).isEqualTo(401);
+        assertThat(send(sibling, "POST", "/agent/v1/commands/" + beforeRevocation + "/result", done).status()).isEqualTo(401);
     }
 
     @Test
@@ -355,6 +377,13 @@ class AgentGatewayTest extends IntegrationTest {
             assertThat(r.status()).as(bad).isEqualTo(400);
             assertThat(r.json().get("field").asString()).isEqualTo("proof");
         }
+        // the key it already has is no rotation
+        String sameProof = Base64.getEncoder().encodeToString(new Ed25519Sign(agent.keys().getPrivateKey())
+                .sign(AgentProtocol.rotationBase(id, agent.keys().getPublicKey())));
+        Api.Response same = send(agent, "POST", path, "{\"outcome\":\"succeeded\",\"publicKey\":\""
+                + Base64.getEncoder().encodeToString(agent.keys().getPublicKey()) + "\",\"proof\":\"" + sameProof + "\"}");
+        assertThat(same.status()).isEqualTo(400);
+        assertThat(same.json().get("field").asString()).isEqualTo("publicKey");
         assertThat(send(agent, "POST", "/agent/v1/heartbeat", "{}").status()).as("nothing changed").isEqualTo(204);
         Api.Response rotated = send(agent, "POST", path,
                 "{\"outcome\":\"succeeded\",\"publicKey\":\"" + nextKey + "\",\"proof\":\"" + proof + "\"}");

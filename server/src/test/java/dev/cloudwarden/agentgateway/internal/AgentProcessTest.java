@@ -28,6 +28,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The host agent as a customer runs it: the built {@code agent/target/cloudwarden-agent.jar} in a process of
@@ -44,6 +46,8 @@ class AgentProcessTest extends IntegrationTest {
 
     @Autowired
     CommandKeys commandKeys;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The agent process signs with the host's real clock: the server's must not run ahead of it (an earlier test may have moved it). */
     @org.junit.jupiter.api.BeforeEach
@@ -150,23 +154,41 @@ class AgentProcessTest extends IntegrationTest {
         assertThat(commanded.out()).contains("carried out collect_facts, update_interval");
         assertThat(statusOf(t, agent, collect)).isEqualTo("succeeded");
         assertThat(statusOf(t, agent, interval)).isEqualTo("succeeded");
-        assertThat(Files.readString(dir.resolve("agent.json"))).contains("\"heartbeatSeconds\" : 120");
+        assertThat(Files.readString(dir.resolve("agent.state"))).contains("\"heartbeatSeconds\" : 120");
 
         // a new key made on the host, proven to the server with the old and the new; the next run signs with the new one
         String keyBefore = publicKeyOf(agent);
-        byte[] keyFileBefore = Files.readAllBytes(dir.resolve("agent.key"));
+        String stateBefore = Files.readString(dir.resolve("agent.state"));
         UUID rotate = issue(t, agent, Map.of("type", "rotate_key"));
         Result rotated = agent("run", "--dir", dir.toString(), "--once");
         assertThat(rotated.exit()).as(rotated.err()).isZero();
         assertThat(statusOf(t, agent, rotate)).isEqualTo("succeeded");
         assertThat(publicKeyOf(agent)).isNotEqualTo(keyBefore);
-        assertThat(Files.readAllBytes(dir.resolve("agent.key"))).isNotEqualTo(keyFileBefore);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.key")))).isEqualTo("rw-------");
+        String stateAfter = Files.readString(dir.resolve("agent.state"));
+        assertThat(privateKeyIn(stateAfter)).isNotEqualTo(privateKeyIn(stateBefore));
+        assertThat(stateAfter).doesNotContain("pending");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.state")))).isEqualTo("rw-------");
         Result afterRotation = agent("run", "--dir", dir.toString(), "--once");
         assertThat(afterRotation.exit()).as(afterRotation.err()).isZero();
 
-        // commands the platform did not sign, signed for another agent, expired, or carried out before: each refused, none reported
+        // a rotation whose answer was lost: the host still holds the old key, the new one pending, while the server took the
+        // new one; the next start finds out which key the server has and keeps that one
+        Files.writeString(dir.resolve("agent.state"), withPending(stateBefore, stateAfter));
+        Result settled = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(settled.exit()).as(settled.err()).isZero();
+        String settledState = Files.readString(dir.resolve("agent.state"));
+        assertThat(privateKeyIn(settledState)).isEqualTo(privateKeyIn(stateAfter));
+        assertThat(settledState).doesNotContain("pending");
+        // and one that never reached the server: the key it has stays, the pending one is dropped
+        Files.writeString(dir.resolve("agent.state"), withPending(stateAfter, stateBefore));
+        Result kept = agent("run", "--dir", dir.toString(), "--once");
+        assertThat(kept.exit()).as(kept.err()).isZero();
+        assertThat(privateKeyIn(Files.readString(dir.resolve("agent.state")))).isEqualTo(privateKeyIn(stateAfter));
+
+        // commands the platform did not sign, signed for another agent, expired, or carried out before: each refused, none
+        // carried out, each reported as refused (so the history shows it)
         long now = clock.instant().getEpochSecond();
+        String keyNow = publicKeyOf(agent);
         AgentCommand fresh = new AgentCommand(UUID.randomUUID(), t.tenantId(), agent, AgentCommand.COLLECT_FACTS, null, now, now + 600);
         Ed25519Sign attacker = new Ed25519Sign(Ed25519Sign.KeyPair.newKeyPair().getPrivateKey());
         UUID forged = plant(t.tenantId(), agent, fresh.encode(), attacker.sign(AgentProtocol.commandBase(fresh.encode())));
@@ -179,11 +201,27 @@ class AgentProcessTest extends IntegrationTest {
         Result refusing = agent("run", "--dir", dir.toString(), "--once");
         assertThat(refusing.exit()).as(refusing.err()).isZero();
         assertThat(refusing.out()).doesNotContain("carried out");
+        assertThat(publicKeyOf(agent)).as("nothing was rotated").isEqualTo(keyNow);
         assertThat(refusing.err()).contains("not signed by the platform's command key", "is meant for another agent", "has expired",
                 "was carried out already");
         for (UUID refused : List.of(forged, misdirected, expired, replayed)) {
-            assertThat(statusOf(t, agent, refused)).as("never reported").isEqualTo("delivered");
+            assertThat(statusOf(t, agent, refused)).isEqualTo("refused");
         }
+        assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'agent.command_completed' "
+                + "and actor_type = 'agent' and details->>'outcome' = 'refused'", t.tenantId())).isEqualTo(4);
+    }
+
+    private static String privateKeyIn(String state) {
+        return JSON.readTree(state).get("privateKey").asString();
+    }
+
+    /** {@code state} with the key pair of {@code other} as its pending key: a rotation under way. */
+    private static String withPending(String state, String other) {
+        ObjectNode node = (ObjectNode) JSON.readTree(state);
+        JsonNode from = JSON.readTree(other);
+        node.put("pendingPrivateKey", from.get("privateKey").asString());
+        node.put("pendingPublicKey", from.get("config").get("publicKey").asString());
+        return JSON.writeValueAsString(node);
     }
 
     /** The signed bytes and signature of a command as it was issued. */
@@ -209,8 +247,8 @@ class AgentProcessTest extends IntegrationTest {
         Result enrolled = agent("enroll", "--server", server, "--token", token, "--dir", dir.toString(), "--ca", ca);
         assertThat(enrolled.exit()).as(enrolled.err()).isZero();
         assertThat(enrolled.out()).contains("Enrolled as agent");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.key")))).isEqualTo("rw-------");
-        String config = Files.readString(dir.resolve("agent.json"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("agent.state")))).isEqualTo("rw-------");
+        String config = Files.readString(dir.resolve("agent.state"));
         assertThat(config).containsPattern("\"serverCertificateSha256\" : \"[0-9a-f]{64}\"").doesNotContain(token);
         Result again = agent("enroll", "--server", server, "--token", token, "--dir", dir.resolveSibling("second").toString(), "--ca", ca);
         assertThat(again.exit()).isEqualTo(1);
@@ -241,7 +279,7 @@ class AgentProcessTest extends IntegrationTest {
         }
 
         // a configuration changed after enrolment is refused at start
-        Path file = dir.resolve("agent.json");
+        Path file = dir.resolve("agent.state");
         Files.writeString(file, config.replace("localhost", "127.0.0.1"), StandardCharsets.UTF_8);
         Result tampered = agent("run", "--dir", dir.toString(), "--once");
         assertThat(tampered.exit()).isEqualTo(1);

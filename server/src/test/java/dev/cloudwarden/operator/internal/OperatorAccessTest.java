@@ -202,7 +202,7 @@ class OperatorAccessTest extends IntegrationTest {
         clock.advance(Duration.ofSeconds(31));
         String fresh = TestOperators.signIn(api, clock, alice); // one more TOTP step: past the hour
         assertThat(api.get("/ops/api/v1/tenants/" + owner.tenantId() + "/users", fresh).status()).isEqualTo(404);
-        assertThat(requests.expireDue()).isGreaterThanOrEqualTo(1);
+        requests.expireDue(); // or the minutely task did, on the moved clock: either way once
         assertThat(api.get("/ops/api/v1/access-requests/" + id, fresh).json().get("status").asString()).isEqualTo("EXPIRED");
 
         // every step is in the tenant's own history, the operators as actors, and the tenant reads it as platform access
