@@ -134,6 +134,7 @@ public final class Routes {
             open(POST, "/security/report").limit(RateLimit.SECURITY_REPORT),
             open(GET, "/css/**").beforeMfaEnrollment(),
             open(GET, "/js/**").beforeMfaEnrollment(),
+            open(GET, "/favicon.svg").beforeMfaEnrollment(),
             open(GET, "/favicon.ico").beforeMfaEnrollment(),
             open(null, "/error").beforeMfaEnrollment(),
             // --- console: signed in ---

@@ -50,7 +50,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         signIn(ownerEmail);
         assertThat(browser.path()).isEqualTo("/console");
         assertThat(browser.find("#organization").getText()).isEqualTo("Browser Org");
-        assertThat(browser.find("#signed-in-as").getText()).contains(ownerEmail).contains("OWNER");
+        assertThat(browser.find("#signed-in-as").getText()).contains(ownerEmail).contains("Owner");
         browser.screenshot("console-owner");
 
         String viewerEmail = Api.uniqueEmail("browser-viewer");
@@ -60,10 +60,10 @@ class ConsoleBrowserTest extends IntegrationTest {
         new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
         browser.submit("#invite-form");
         assertThat(browser.find("#notice").getText()).contains("Invitation sent");
-        assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("INVITED");
+        assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("Invited");
         browser.screenshot("console-users");
         browser.open("/console");
-        browser.clickAndWait("#sign-out");
+        browser.signOut();
         assertThat(browser.text()).contains("You are signed out");
 
         // the emailed link carries its code after '#': the page moves it into the form and out of the address bar
@@ -76,7 +76,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.text()).contains("Welcome aboard");
 
         signIn(viewerEmail);
-        assertThat(browser.find("#signed-in-as").getText()).contains("VIEWER");
+        assertThat(browser.find("#signed-in-as").getText()).contains("Viewer");
         assertThat(browser.driver().findElements(org.openqa.selenium.By.id("manage-users"))).as("no admin link for a VIEWER").isEmpty();
         browser.open("/console/users");
         assertThat(browser.find("h1").getText()).isEqualTo("403 Forbidden");
@@ -85,17 +85,17 @@ class ConsoleBrowserTest extends IntegrationTest {
 
         // back as the owner: promote, then disable the new user from the users page
         browser.open("/console");
-        browser.clickAndWait("#sign-out");
+        browser.signOut();
         signIn(ownerEmail);
         browser.open("/console/users");
         String row = "tr[data-email='" + viewerEmail + "']";
         new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).selectByValue("OPERATOR");
         browser.clickAndWait(row + " form[action$='/role'] button");
         assertThat(browser.find("#notice").getText()).isEqualTo("Role changed.");
-        assertThat(new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).getFirstSelectedOption().getText()).isEqualTo("OPERATOR");
+        assertThat(new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).getFirstSelectedOption().getText()).isEqualTo("Operator");
         browser.clickAndWait(row + " form[action$='/disable'] button");
         assertThat(browser.find("#notice").getText()).contains("User disabled");
-        assertThat(browser.find(row).getText()).contains("DISABLED");
+        assertThat(browser.find(row).getText()).contains("Disabled");
         assertThat(api.post("/api/v1/sessions", java.util.Map.of("email", viewerEmail, "password", Api.PASSWORD), null).status()).isEqualTo(401);
     }
 
@@ -110,6 +110,8 @@ class ConsoleBrowserTest extends IntegrationTest {
         String uri = TestTotp.decodeQr(java.util.Base64.getDecoder().decode(src.substring(src.indexOf(',') + 1)));
         assertThat(uri).startsWith("otpauth://totp/Cloudwarden").contains("issuer=Cloudwarden");
         String secret = java.net.URI.create(uri).getQuery().replaceAll(".*secret=([A-Z2-7]+).*", "$1");
+        browser.find("#manual-key summary").click(); // "Unable to scan?"
+        assertThat(browser.find("#secret").getText()).matches("([A-Z2-7]{4} )+[A-Z2-7]{1,4}");
         assertThat(browser.find("#secret").getText().replace(" ", "")).isEqualTo(secret);
         browser.screenshot("mfa-enrol");
 
@@ -119,7 +121,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.find("#recovery-codes").findElements(org.openqa.selenium.By.tagName("li"))).hasSize(10);
         browser.clickAndWait("#continue");
         assertThat(browser.find("#signed-in-as").getText()).contains(t.email());
-        browser.clickAndWait("#sign-out");
+        browser.signOut();
 
         signIn(t.email());
         assertThat(browser.path()).isEqualTo("/login/mfa");

@@ -32,7 +32,7 @@ class MfaConsoleTest extends IntegrationTest {
 
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
     private static final Pattern QR = Pattern.compile("<img class=\"qr\" id=\"qr-code\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
-    private static final Pattern SECRET = Pattern.compile("<code class=\"secret\" id=\"secret\">([A-Z2-7]+)</code>");
+    private static final Pattern SECRET = Pattern.compile("<code class=\"secret\" id=\"secret\">([A-Z2-7 ]+)</code>");
     private static final Pattern RECOVERY = Pattern.compile("<li><code>([a-z2-9-]+)</code></li>");
     private static final String SESSION_COOKIE = "__Host-cloudwarden";
     /** ConsoleSecondFactor.MAX_ATTEMPTS: wrong codes before the half-way sign-in is dropped. */
@@ -53,7 +53,9 @@ class MfaConsoleTest extends IntegrationTest {
         Api.Response enrol = post(browser, "/mfa/totp", Map.of(), csrf(overview));
         assertThat(enrol.status()).isEqualTo(200);
         assertThat(enrol.header("Cache-Control")).contains("no-store");
-        String secret = group(SECRET, enrol.body());
+        String shown = group(SECRET, enrol.body());
+        assertThat(shown).as("in groups of four").matches("([A-Z2-7]{4} )+[A-Z2-7]{1,4}");
+        String secret = shown.replace(" ", "");
         String qrText = TestTotp.decodeQr(Base64.getDecoder().decode(group(QR, enrol.body())));
         assertThat(qrText).isEqualTo("otpauth://totp/Cloudwarden%3A" + t.email().replace("@", "%40") + "?secret=" + secret
                 + "&issuer=Cloudwarden&algorithm=SHA1&digits=6&period=30");
@@ -61,8 +63,8 @@ class MfaConsoleTest extends IntegrationTest {
         long step = clock.freezeTotpStep();
         Api.Response wrong = post(browser, "/mfa/totp/confirm", Map.of("code", TestTotp.wrongCode(secret, step)), csrf(enrol));
         assertThat(wrong.status()).isEqualTo(200);
-        assertThat(wrong.body()).contains("id=\"enrol-error\"").contains("id=\"restart-form\"")
-                .as("the key is never shown twice").doesNotContain(secret).doesNotContain("data:image/png");
+        assertThat(wrong.body()).contains("id=\"enrol-error\"").contains("id=\"restart-form\"").contains("aria-invalid=\"true\"")
+                .as("the same key again, to try again without scanning anew").contains(shown).contains("data:image/png");
         for (String bad : new String[] {"", "abcdef", "9".repeat(1024)}) {
             Api.Response r = post(browser, "/mfa/totp/confirm", Map.of("code", bad), csrf(wrong));
             assertThat(r.status()).isEqualTo(200);
@@ -201,7 +203,7 @@ class MfaConsoleTest extends IntegrationTest {
         assertThat(post(browser, "/mfa/totp/disable", Map.of("code", "123456"), csrf(overview)).header("Location")).endsWith("/mfa");
 
         Api.Response enrol = post(browser, "/mfa/totp", Map.of(), csrf(overview));
-        String secret = group(SECRET, enrol.body());
+        String secret = group(SECRET, enrol.body()).replace(" ", "");
         Api.Response confirmed = post(browser, "/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, clock.freezeTotpStep())), csrf(enrol));
         assertThat(all(RECOVERY, confirmed.body())).hasSize(10);
         assertThat(browser.get("/console", null).status()).as("enrolled: the console opens").isEqualTo(200);

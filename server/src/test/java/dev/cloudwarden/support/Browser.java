@@ -108,6 +108,14 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** Signs out as a person does: the account menu in the header, then its "Sign out". */
+    public void signOut() {
+        if (!find("#sign-out").isDisplayed()) {
+            find("#user-menu summary").click();
+        }
+        clickAndWait("#sign-out");
+    }
+
     public String path() {
         return java.net.URI.create(driver.getCurrentUrl()).getPath();
     }

@@ -28,7 +28,7 @@ class BrowserErrorPagesTest extends IntegrationTest {
 
     /** What Chromium sends when it opens a page. */
     private static final String BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8";
-    private static final Pattern SECRET = Pattern.compile("<code class=\"secret\" id=\"secret\">([A-Z2-7]+)</code>");
+    private static final Pattern SECRET = Pattern.compile("<code class=\"secret\" id=\"secret\">([A-Z2-7 ]+)</code>");
     private static final Pattern RECOVERY = Pattern.compile("<li><code>([a-z2-9-]+)</code></li>");
 
     @Test
@@ -110,7 +110,7 @@ class BrowserErrorPagesTest extends IntegrationTest {
         Api.Response enrol = post(browser, "/mfa/totp", Map.of("_csrf", ConsoleClient.csrf(overview.body())));
         Matcher secret = SECRET.matcher(enrol.body());
         assertThat(secret.find()).isTrue();
-        Map<String, String> confirm = Map.of("code", TestTotp.code(secret.group(1), clock.freezeTotpStep()),
+        Map<String, String> confirm = Map.of("code", TestTotp.code(secret.group(1).replace(" ", ""), clock.freezeTotpStep()),
                 "_csrf", ConsoleClient.csrf(enrol.body()));
         Api.Response confirmed = post(browser, "/mfa/totp/confirm", confirm);
         assertThat(confirmed.status()).isEqualTo(200);

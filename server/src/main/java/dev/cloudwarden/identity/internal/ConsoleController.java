@@ -40,9 +40,10 @@ class ConsoleController {
         return principal == null ? "redirect:/login" : "redirect:/console";
     }
 
+    /** Someone signed in already has an organisation: the console, not the form. */
     @GetMapping("/signup")
-    String signupForm() {
-        return "signup";
+    String signupForm(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        return principal != null ? "redirect:/console" : "signup";
     }
 
     @PostMapping("/signup")
@@ -83,8 +84,9 @@ class ConsoleController {
     }
 
     @GetMapping("/login")
-    String login() {
-        return "login";
+    String login(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(required = false) String error, Model model) {
+        model.addAttribute("signInFailed", error != null);
+        return principal != null ? "redirect:/console" : "login";
     }
 
     @GetMapping("/console")

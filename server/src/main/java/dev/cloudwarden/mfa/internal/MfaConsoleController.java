@@ -7,6 +7,7 @@ import dev.cloudwarden.identity.IdentityWeb;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Set;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -56,13 +57,17 @@ class MfaConsoleController {
     @PostMapping("/mfa/totp")
     String enroll(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         try {
-            MfaService.Enrollment enrollment = mfa.startEnrollment(principal);
-            model.addAttribute("secret", enrollment.secret().reveal());
-            model.addAttribute("qrCode", QrCodes.pngDataUri(enrollment.otpauthUri()));
-            return "mfa-enrol";
+            return enrolment(mfa.startEnrollment(principal), model);
         } catch (ApiProblem problem) {
             return "redirect:/mfa";
         }
+    }
+
+    /** The set-up page with the QR code and the key, the key in groups of four to type it without losing one's place. */
+    private static String enrolment(MfaService.Enrollment enrollment, Model model) {
+        model.addAttribute("secret", enrollment.secret().reveal().replaceAll("(.{4})(?!$)", "$1 "));
+        model.addAttribute("qrCode", QrCodes.pngDataUri(enrollment.otpauthUri()));
+        return "mfa-enrol";
     }
 
     @PostMapping("/mfa/totp/confirm")
@@ -76,8 +81,10 @@ class MfaConsoleController {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {
                 return "redirect:/mfa";
             }
-            model.addAttribute("error", problem.getMessage());
-            return "mfa-enrol"; // without the secret: it is never shown twice; the page offers to start over
+            model.addAttribute("error", problem.status() == HttpStatus.TOO_MANY_REQUESTS ? problem.getMessage()
+                    : "That code did not work. Enter the 6-digit code your app shows now; if it keeps failing, check that your phone's clock is right.");
+            // the same key again (a wrong code is no reason to make the person scan a new one)
+            return mfa.pendingEnrollment(principal).map(e -> enrolment(e, model)).orElse("redirect:/mfa");
         }
     }
 

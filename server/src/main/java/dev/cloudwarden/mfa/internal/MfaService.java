@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -124,6 +125,22 @@ public class MfaService implements SecondFactor {
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
+    }
+
+    /**
+     * The enrolment under way, if any, to show its key again after a wrong first code: a person who mistyped
+     * needs it to try again (they hold it already, and this is their own signed-in session).
+     */
+    public Optional<Enrollment> pendingEnrollment(CloudwardenPrincipal user) {
+        return tx.execute(s -> repository.lock(user.userId()).filter(a -> !a.confirmed()).map(a -> {
+            byte[] secret = crypto.decrypt(tenants.require(), SECRET, user.userId(), a.secretCiphertext());
+            try {
+                String encoded = Base32.encode(secret);
+                return new Enrollment(Secret.of(encoded), otpauthUri(user.email(), encoded));
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+        }));
     }
 
     /**

@@ -41,7 +41,7 @@ class PermissionMatrixTest extends IntegrationTest {
     private static final Path MATRIX = Path.of("..", "docs", "permissions.md");
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
     /** Routes that Spring Security's filters or the static resource handler serve, not a controller. */
-    private static final Set<String> SERVED_BY_FILTERS = Set.of("POST /login", "POST /logout", "GET /css/**", "GET /js/**", "GET /favicon.ico",
+    private static final Set<String> SERVED_BY_FILTERS = Set.of("POST /login", "POST /logout", "GET /css/**", "GET /js/**", "GET /favicon.svg", "GET /favicon.ico",
             "GET /swagger-ui/**");
 
     @Autowired

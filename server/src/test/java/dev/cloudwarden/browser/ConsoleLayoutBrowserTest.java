@@ -1,0 +1,150 @@
+package dev.cloudwarden.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.Browser;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestTotp;
+import dev.cloudwarden.support.TestUsers;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The console's shared layout and its first forms in a real Chromium, as the walk-through of the console
+ * found them wanting: one navigation that marks the current page, a skip link, an account menu holding
+ * sign-out, nothing off-screen at phone width, a sign-in form that keeps the email, and an MFA set-up that
+ * keeps its QR code after a wrong code.
+ */
+@ExtendWith(Browser.ScreenshotOnFailure.class)
+class ConsoleLayoutBrowserTest extends IntegrationTest {
+
+    private Browser browser;
+
+    @BeforeEach
+    void openBrowser() {
+        browser = new Browser(port);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    private void signIn(String email, String password) {
+        browser.open("/login");
+        browser.type("#email", email);
+        browser.type("#password", password);
+        browser.submit("#login-form");
+    }
+
+    private Object script(String js, Object... args) {
+        return ((JavascriptExecutor) browser.driver()).executeScript(js, args);
+    }
+
+    @Test
+    void oneNavigationMarksTheCurrentPageASkipLinkLeadsToTheContentAndSignOutIsInTheAccountMenu() {
+        Api.Tenant t = api.signUpAndSignIn("Layout Org");
+        signIn(t.email(), Api.PASSWORD);
+        browser.open("/console/agents");
+        assertThat(browser.find("#nav-agents").getAttribute("aria-current")).isEqualTo("page");
+        assertThat(browser.find("#nav-jobs").getAttribute("aria-current")).isNull();
+        assertThat(browser.find("#nav-overview").getAttribute("aria-current")).isNull();
+        assertThat(browser.driver().findElements(By.cssSelector("main nav"))).as("no second menu in the content").isEmpty();
+
+        // the first Tab reaches the skip link, which moves the focus past the header
+        browser.find("body").sendKeys(Keys.TAB);
+        WebElement focused = browser.driver().switchTo().activeElement();
+        assertThat(focused.getAttribute("class")).isEqualTo("skip-link");
+        assertThat(focused.isDisplayed()).as("visible when focused").isTrue();
+        focused.sendKeys(Keys.ENTER);
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).isEqualTo("content");
+
+        // sign-out is in the account menu, which names the person
+        assertThat(browser.find("#sign-out").isDisplayed()).as("closed menu").isFalse();
+        assertThat(browser.find("#user-menu summary").getText()).contains(t.email());
+        browser.find("#user-menu summary").click();
+        assertThat(browser.find("#nav-tokens").isDisplayed()).isTrue();
+        browser.screenshot("layout-account-menu");
+        browser.signOut();
+        assertThat(browser.text()).contains("You are signed out");
+
+        // the icon is served, and nothing the pages load breaks the policy
+        assertThat(browser.find("link[rel=icon]").getAttribute("href")).endsWith("/favicon.svg");
+        Api.Response icon = api.get("/favicon.svg", null);
+        assertThat(icon.status()).isEqualTo(200);
+        assertThat(icon.header("Content-Type")).startsWith("image/svg+xml");
+        assertThat(browser.consoleMessages()).noneMatch(m -> m.contains("Content Security Policy") || m.contains("SEVERE"));
+    }
+
+    @Test
+    void atPhoneWidthEveryTableKeepsItsButtonsOnScreen() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Phone Width Org");
+        TestUsers.add(t, "VIEWER");
+        api.post("/api/v1/agents/enrollment-tokens", "", t.token());
+        browser.driver().manage().window().setSize(new Dimension(390, 844));
+        signIn(t.email(), Api.PASSWORD);
+        for (String page : List.of("/console", "/console/users", "/console/sessions", "/console/tokens", "/console/agents", "/console/jobs",
+                "/console/cloud-accounts", "/console/activity")) {
+            browser.open(page);
+            browser.find("main h1");
+            long viewport = ((Number) script("return document.documentElement.clientWidth")).longValue();
+            long scrolled = ((Number) script("return document.documentElement.scrollWidth")).longValue();
+            assertThat(scrolled).as(page + ": nothing wider than the screen").isLessThanOrEqualTo(viewport);
+            for (WebElement button : browser.driver().findElements(By.cssSelector("main button, main select, main input"))) {
+                if (button.isDisplayed()) {
+                    long right = ((Number) script("return arguments[0].getBoundingClientRect().right", button)).longValue();
+                    assertThat(right).as(page + ": " + button.getText()).isLessThanOrEqualTo(viewport);
+                }
+            }
+            browser.screenshot("phone" + page.replace('/', '-'));
+        }
+    }
+
+    @Test
+    void aWrongPasswordKeepsTheEmailAndSomeoneSignedInSkipsTheForms() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Sign-in Form Org");
+        signIn(t.email(), "not-the-password-123");
+        assertThat(browser.find("#login-error").getText()).isNotBlank();
+        assertThat(browser.find("#email").getAttribute("value")).isEqualTo(t.email());
+        assertThat(browser.find("#password").getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).as("straight to the password").isEqualTo("password");
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+        assertThat(browser.path()).isEqualTo("/console");
+        for (String form : List.of("/login", "/signup")) {
+            browser.open(form);
+            assertThat(browser.path()).as(form).isEqualTo("/console");
+        }
+    }
+
+    @Test
+    void aWrongFirstCodeKeepsTheQrCodeAndTheKeyOnScreen() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("MFA Retry Org");
+        signIn(t.email(), Api.PASSWORD);
+        browser.open("/mfa");
+        browser.submit("#enrol-form");
+        String qr = browser.find("#qr-code").getAttribute("src");
+        browser.find("#manual-key summary").click();
+        String secret = browser.find("#secret").getText().replace(" ", "");
+        long step = clock.freezeTotpStep();
+        browser.type("#code", TestTotp.wrongCode(secret, step));
+        browser.submit("#confirm-form");
+        assertThat(browser.find("#enrol-error").getText()).contains("did not work");
+        assertThat(browser.find("#qr-code").getAttribute("src")).as("the same QR code").isEqualTo(qr);
+        assertThat(browser.find("#secret").isDisplayed()).as("the key, opened").isTrue();
+        assertThat(browser.find("#code").getAttribute("aria-invalid")).isEqualTo("true");
+        browser.screenshot("mfa-wrong-code");
+        browser.type("#code", TestTotp.code(secret, step));
+        browser.submit("#confirm-form");
+        assertThat(browser.find("#recovery-codes").findElements(By.tagName("li"))).hasSize(10);
+    }
+}
