@@ -59,7 +59,7 @@ class ConsoleBrowserTest extends IntegrationTest {
         browser.type("#invite-email", viewerEmail);
         new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
         browser.submit("#invite-form");
-        assertThat(browser.find("#notice").getText()).contains("Invitation sent");
+        assertThat(browser.find("#notice").getText()).isEqualTo("Invitation sent to " + viewerEmail + ".");
         assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("Invited");
         browser.screenshot("console-users");
         browser.open("/console");
@@ -91,10 +91,13 @@ class ConsoleBrowserTest extends IntegrationTest {
         String row = "tr[data-email='" + viewerEmail + "']";
         new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).selectByValue("OPERATOR");
         browser.clickAndWait(row + " form[action$='/role'] button");
-        assertThat(browser.find("#notice").getText()).isEqualTo("Role changed.");
+        assertThat(browser.find("#notice").getText()).isEqualTo(viewerEmail + " is now Operator.");
         assertThat(new org.openqa.selenium.support.ui.Select(browser.find(row + " select")).getFirstSelectedOption().getText()).isEqualTo("Operator");
-        browser.clickAndWait(row + " form[action$='/disable'] button");
-        assertThat(browser.find("#notice").getText()).contains("User disabled");
+        // disabling asks first, naming the person; "no" sends nothing
+        assertThat(browser.confirm(row + " form[action$='/disable'] button", false)).contains("Disable " + viewerEmail + "?");
+        assertThat(browser.find(row).getText()).contains("Active");
+        browser.confirm(row + " form[action$='/disable'] button", true);
+        assertThat(browser.find("#notice").getText()).isEqualTo(viewerEmail + " is disabled and signed out everywhere.");
         assertThat(browser.find(row).getText()).contains("Disabled");
         assertThat(api.post("/api/v1/sessions", java.util.Map.of("email", viewerEmail, "password", Api.PASSWORD), null).status()).isEqualTo(401);
     }

@@ -68,9 +68,9 @@ class ConsoleLayoutBrowserTest extends IntegrationTest {
         focused.sendKeys(Keys.ENTER);
         assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).isEqualTo("content");
 
-        // sign-out is in the account menu, which names the person
+        // sign-out is in the account menu (which does not show the email on every page)
         assertThat(browser.find("#sign-out").isDisplayed()).as("closed menu").isFalse();
-        assertThat(browser.find("#user-menu summary").getText()).contains(t.email());
+        assertThat(browser.find("#user-menu summary").getText()).isEqualTo("Account");
         browser.find("#user-menu summary").click();
         assertThat(browser.find("#nav-tokens").isDisplayed()).isTrue();
         browser.screenshot("layout-account-menu");
@@ -127,6 +127,39 @@ class ConsoleLayoutBrowserTest extends IntegrationTest {
     }
 
     @Test
+    void aPageOpenedBeforeSigningInIsWhereSignInLeadsEvenThroughAWrongPasswordAndTheCodeStep() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Deep Link Org");
+        browser.open("/console/agents");
+        assertThat(browser.path()).isEqualTo("/login");
+        assertThat(browser.driver().getCurrentUrl()).endsWith("?next=%2Fconsole%2Fagents");
+        browser.type("#email", t.email());
+        browser.type("#password", "not-the-password-123");
+        browser.submit("#login-form");
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+        assertThat(browser.path()).isEqualTo("/console/agents");
+        browser.signOut();
+        // only a console page: anything else leads to the console
+        for (String elsewhere : List.of("https://evil.example.com/", "//evil.example.com/console/x", "/console/../ops", "/console/a?b=c")) {
+            browser.open("/login?next=" + java.net.URLEncoder.encode(elsewhere, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(browser.driver().findElements(By.cssSelector("input[name=next]"))).as(elsewhere).isEmpty();
+        }
+        // with MFA on, through the code step
+        long step = clock.freezeTotpStep();
+        String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
+        assertThat(api.post("/api/v1/mfa/totp/confirm", java.util.Map.of("code", TestTotp.code(secret, step - 1)), t.token()).status())
+                .isEqualTo(200);
+        browser.open("/console/jobs");
+        browser.type("#email", t.email());
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+        assertThat(browser.path()).isEqualTo("/login/mfa");
+        browser.type("#code", TestTotp.code(secret, step));
+        browser.submit("#mfa-form");
+        assertThat(browser.path()).isEqualTo("/console/jobs");
+    }
+
+    @Test
     void aWrongFirstCodeKeepsTheQrCodeAndTheKeyOnScreen() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("MFA Retry Org");
         signIn(t.email(), Api.PASSWORD);
@@ -145,6 +178,16 @@ class ConsoleLayoutBrowserTest extends IntegrationTest {
         browser.screenshot("mfa-wrong-code");
         browser.type("#code", TestTotp.code(secret, step));
         browser.submit("#confirm-form");
-        assertThat(browser.find("#recovery-codes").findElements(By.tagName("li"))).hasSize(10);
+        List<String> codes = browser.find("#recovery-codes").findElements(By.tagName("li")).stream().map(WebElement::getText).toList();
+        assertThat(codes).hasSize(10);
+        // the codes can be copied, downloaded as a file and printed, without leaving the page
+        String download = browser.find("#download-codes").getAttribute("href");
+        assertThat(download).startsWith("data:text/plain");
+        assertThat(java.net.URLDecoder.decode(download.substring(download.indexOf(',') + 1), java.nio.charset.StandardCharsets.UTF_8))
+                .contains(codes.toArray(String[]::new));
+        assertThat(browser.find("#download-codes").getAttribute("download")).isEqualTo("cloudwarden-recovery-codes.txt");
+        assertThat(browser.find("button.copy").isDisplayed()).isTrue();
+        assertThat(browser.find("#print-codes").isDisplayed()).isTrue();
+        browser.screenshot("mfa-recovery-codes");
     }
 }

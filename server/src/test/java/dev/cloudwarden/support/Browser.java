@@ -108,6 +108,22 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** Clicks a button whose form asks first (data-confirm), answers the question, and waits for the next page if it was yes. */
+    public String confirm(String css, boolean yes) {
+        WebElement element = find(css);
+        element.click();
+        org.openqa.selenium.Alert alert = new WebDriverWait(driver, Duration.ofSeconds(10))
+                .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+        String question = alert.getText();
+        if (yes) {
+            alert.accept();
+            new WebDriverWait(driver, Duration.ofSeconds(15)).until(d -> replaced(element));
+        } else {
+            alert.dismiss();
+        }
+        return question;
+    }
+
     /** Signs out as a person does: the account menu in the header, then its "Sign out". */
     public void signOut() {
         if (!find("#sign-out").isDisplayed()) {

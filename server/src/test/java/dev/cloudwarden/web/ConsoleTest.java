@@ -38,7 +38,7 @@ class ConsoleTest extends IntegrationTest {
 
         Api.Response console = browser.get("/console", null);
         assertThat(console.status()).isEqualTo(200);
-        assertThat(console.body()).contains(email).contains("OWNER").contains("Console Org");
+        assertThat(console.body()).contains(email).contains("Owner").contains("Console Org");
     }
 
     @Test

@@ -2,9 +2,12 @@ package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
+import java.util.Locale;
+import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -84,9 +87,11 @@ class ConsoleController {
     }
 
     @GetMapping("/login")
-    String login(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(required = false) String error, Model model) {
+    String login(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(required = false) String error,
+                 @RequestParam(required = false) String next, Model model) {
         model.addAttribute("signInFailed", error != null);
-        return principal != null ? "redirect:/console" : "login";
+        model.addAttribute("next", ReturnPaths.consolePage(next).orElse(null));
+        return principal != null ? "redirect:" + ReturnPaths.consolePage(next).orElse("/console") : "login";
     }
 
     @GetMapping("/console")
@@ -110,30 +115,41 @@ class ConsoleController {
     @PostMapping("/console/users/invite")
     String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
                   @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, "Invitation sent.", () -> invitations.invite(principal, email, parseRole(role)));
+        return act(flash, () -> "Invitation sent to " + invitations.invite(principal, email, parseRole(role)).email() + ".");
     }
 
     @PostMapping("/console/users/{id}/role")
     String changeRole(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id,
                       @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, "Role changed.", () -> users.changeRole(principal, Ids.fromPath(id), parseRole(role)));
+        return act(flash, () -> {
+            UserService.UserView changed = users.changeRole(principal, Ids.fromPath(id), parseRole(role));
+            return changed.email() + " is now " + label(changed.role()) + ".";
+        });
     }
 
     @PostMapping("/console/users/{id}/disable")
     String disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User disabled; their sessions are closed.", () -> users.disable(principal, Ids.fromPath(id)));
+        return act(flash, () -> {
+            String email = users.user(Ids.fromPath(id)).email();
+            users.disable(principal, Ids.fromPath(id));
+            return email + " is disabled and signed out everywhere.";
+        });
     }
 
     @PostMapping("/console/users/{id}/enable")
     String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "User enabled.", () -> users.enable(principal, Ids.fromPath(id)));
+        return act(flash, () -> users.enable(principal, Ids.fromPath(id)).email() + " can sign in again.");
     }
 
-    /** Runs a user-management action and returns to the page with its outcome; unknown ids stay 404. */
-    private static String act(RedirectAttributes flash, String done, Runnable action) {
+    /** A role as people read it: "Owner", not OWNER. */
+    private static String label(Role role) {
+        return role.name().charAt(0) + role.name().substring(1).toLowerCase(Locale.ROOT);
+    }
+
+    /** Runs a user-management action and returns to the page with its outcome, which names the person; unknown ids stay 404. */
+    private static String act(RedirectAttributes flash, Supplier<String> action) {
         try {
-            action.run();
-            flash.addFlashAttribute("notice", done);
+            flash.addFlashAttribute("notice", action.get());
         } catch (ApiProblem problem) {
             if (problem.status().value() == 404) {
                 throw problem;

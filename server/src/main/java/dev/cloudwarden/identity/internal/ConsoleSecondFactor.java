@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import jakarta.servlet.http.HttpServletRequest;
@@ -65,23 +66,31 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             // account's half-way sign-in, never one user's session holding another's pending step
             contexts.saveContext(SecurityContextHolder.createEmptyContext(), request, response);
             session.setAttribute(PENDING, new Pending(needed.tenantId(), needed.userId(), Instant.now().plus(TIME_LIMIT), 0));
-            response.sendRedirect(request.getContextPath() + "/login/mfa");
+            response.sendRedirect(request.getContextPath() + "/login/mfa" + query("?", request.getParameter("next")));
         } else {
             forget(request);
             String outcome = e instanceof LockedException ? "locked" : e instanceof SignInBusyException ? "busy"
                     : e instanceof AccountExpiredException ? "ended" : "error";
-            response.sendRedirect(request.getContextPath() + "/login?" + outcome);
+            response.sendRedirect(request.getContextPath() + "/login?" + outcome + query("&", request.getParameter("next")));
         }
     }
 
+    /** The page to return to after sign-in, carried from step to step ({@code next}); empty when there is none. */
+    private static String query(String separator, String next) {
+        String parameter = ReturnPaths.parameter(next);
+        return parameter.isEmpty() ? "" : separator + parameter;
+    }
+
     @GetMapping("/login/mfa")
-    String form(HttpServletRequest request) {
+    String form(@RequestParam(required = false) String next, HttpServletRequest request, Model model) {
+        model.addAttribute("next", ReturnPaths.consolePage(next).orElse(null));
         return pending(request) == null ? "redirect:/login" : "login-mfa";
     }
 
     @PostMapping("/login/mfa")
-    String verify(@RequestParam(defaultValue = "") String code, HttpServletRequest request, HttpServletResponse response,
-                  Model model) {
+    String verify(@RequestParam(defaultValue = "") String code, @RequestParam(required = false) String next, HttpServletRequest request,
+                  HttpServletResponse response, Model model) {
+        model.addAttribute("next", ReturnPaths.consolePage(next).orElse(null));
         Pending pending = pending(request);
         if (pending == null) {
             return "redirect:/login?expired";
@@ -95,19 +104,19 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             case ACCEPTED -> {
                 forget(request);
                 signIn(step.principal().orElseThrow(), request, response);
-                return "redirect:/console";
+                return "redirect:" + ReturnPaths.consolePage(next).orElse("/console");
             }
             case LOCKED -> {
                 forget(request);
                 return "redirect:/login?locked";
             }
             default -> {
-                Pending next = pending.failedOnce();
-                if (next.attempts() >= MAX_ATTEMPTS) {
+                Pending failed = pending.failedOnce();
+                if (failed.attempts() >= MAX_ATTEMPTS) {
                     forget(request);
                     return "redirect:/login?error";
                 }
-                request.getSession().setAttribute(PENDING, next);
+                request.getSession().setAttribute(PENDING, failed);
                 model.addAttribute("error", "That code is wrong, expired or already used.");
                 return "login-mfa";
             }

@@ -1,11 +1,13 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.tenancy.TenantContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
+import java.util.Optional;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
@@ -46,7 +48,15 @@ class ConsoleSignInEvents implements AuthenticationSuccessHandler, LogoutHandler
         if (authentication.getPrincipal() instanceof CloudwardenPrincipal principal) {
             signIns.recordConsoleSignIn(principal);
         }
-        toConsole.onAuthenticationSuccess(request, response, authentication);
+        // the console page opened before signing in (common.ReturnPaths), else the console
+        Optional<String> next = ReturnPaths.consolePage(request.getParameter("next"));
+        if (next.isPresent()) {
+            SimpleUrlAuthenticationSuccessHandler toPage = new SimpleUrlAuthenticationSuccessHandler(next.get());
+            toPage.setAlwaysUseDefaultTargetUrl(true);
+            toPage.onAuthenticationSuccess(request, response, authentication);
+        } else {
+            toConsole.onAuthenticationSuccess(request, response, authentication);
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.IdentityWeb;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -74,7 +75,9 @@ class MfaConsoleController {
     String confirm(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String code,
                    HttpServletRequest request, HttpServletResponse response, Model model) {
         try {
-            model.addAttribute("recoveryCodes", mfa.confirm(principal, Secret.of(code)).stream().map(Secret::reveal).toList());
+            List<String> codes = mfa.confirm(principal, Secret.of(code)).stream().map(Secret::reveal).toList();
+            model.addAttribute("recoveryCodes", codes);
+            model.addAttribute("recoveryCodesText", "Cloudwarden recovery codes for " + principal.email() + "\n\n" + String.join("\n", codes) + "\n");
             console.refreshConsolePrincipal(principal, request, response);
             return "mfa-recovery-codes";
         } catch (ApiProblem problem) {

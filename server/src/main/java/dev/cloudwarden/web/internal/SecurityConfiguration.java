@@ -1,6 +1,7 @@
 package dev.cloudwarden.web.internal;
 
 import dev.cloudwarden.abuse.RateLimiter;
+import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.IdentityWeb;
 import dev.cloudwarden.identity.Role;
@@ -232,6 +233,11 @@ class SecurityConfiguration {
                         ExceptionTranslationFilter.class)
                 // identity's step ends the stored session and records it, before the session is invalidated
                 .logout(logout -> logout.logoutUrl("/logout").addLogoutHandler(identity.consoleSignOut()).logoutSuccessUrl("/login?signedOut"))
+                // a page opened before signing in is where sign-in returns to (a console page only: common.ReturnPaths)
+                .exceptionHandling(e -> e.authenticationEntryPoint((request, response, denied) -> {
+                    String next = "GET".equals(request.getMethod()) ? ReturnPaths.parameter(request.getRequestURI()) : "";
+                    response.sendRedirect(request.getContextPath() + "/login" + (next.isEmpty() ? "" : "?" + next));
+                }))
                 .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
                 .requestCache(cache -> cache.disable())
                 .addFilterBefore(identity.consoleSessionLifetime(), SecurityContextHolderFilter.class)

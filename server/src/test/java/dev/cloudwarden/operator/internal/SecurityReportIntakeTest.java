@@ -269,7 +269,7 @@ class SecurityReportIntakeTest extends IntegrationTest {
         Api.Response page = browser.get("/security/report");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.body()).contains("<label for=\"title\"", "<label for=\"description\"", "<label for=\"contact\"")
-                .contains("name=\"_csrf\"").doesNotContain("<script");
+                .contains("name=\"_csrf\"").doesNotContainPattern("<script(?![^>]*\\bsrc=)");
         long before = rows();
 
         Api.Response sent = browser.post("/security/report", Map.of("title", "Open redirect", "description", "On /login?next=",

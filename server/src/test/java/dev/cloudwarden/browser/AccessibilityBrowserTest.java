@@ -1,0 +1,121 @@
+package dev.cloudwarden.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.Browser;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestUsers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+
+/**
+ * axe-core (the npm package, from the test classpath) run on every main page of the console, at desktop and at
+ * phone width: no serious or critical violation anywhere. The minor and moderate ones are counted into
+ * {@code target/accessibility.md} (docs/console.md records the figures). Each page is also kept as a screenshot in
+ * {@code target/screenshots/}, after checking that it rendered its title and is no error page.
+ */
+@ExtendWith(Browser.ScreenshotOnFailure.class)
+class AccessibilityBrowserTest extends IntegrationTest {
+
+    private static final String AXE = "/META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
+    private static final List<String> SIGNED_OUT = List.of("/login", "/signup", "/password-reset", "/security-policy", "/security/report");
+    private static final List<String> SIGNED_IN = List.of("/console", "/console/users", "/console/settings", "/console/sessions", "/console/tokens",
+            "/console/cloud-accounts", "/console/cloud-accounts/setup", "/console/jobs", "/console/agents", "/console/activity",
+            "/console/platform-access", "/mfa");
+
+    private Browser browser;
+
+    @BeforeEach
+    void openBrowser() {
+        browser = new Browser(port);
+    }
+
+    @AfterEach
+    void closeBrowser() {
+        browser.close();
+    }
+
+    private static String axe() throws IOException {
+        try (InputStream in = AccessibilityBrowserTest.class.getResourceAsStream(AXE)) {
+            assertThat(in).as("axe-core on the test classpath").isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The violations axe finds on the open page, as "impact rule (nodes)". */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> violations(String axe) {
+        JavascriptExecutor js = (JavascriptExecutor) browser.driver();
+        js.executeScript(axe);
+        Object result = js.executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v =>
+                    ({id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+                      targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))).catch(e => done([{id: 'axe-error', impact: 'critical', nodes: 0, help: String(e)}]));""");
+        return (List<Map<String, Object>>) result;
+    }
+
+    @Test
+    void noPageHasASeriousOrCriticalViolationAtDesktopOrPhoneWidth() throws Exception {
+        String axe = axe();
+        Api.Tenant t = api.signUpAndSignIn("Accessibility Org");
+        TestUsers.add(t, "VIEWER");
+        api.post("/api/v1/agents/enrollment-tokens", "", t.token());
+        browser.driver().manage().timeouts().scriptTimeout(java.time.Duration.ofSeconds(60));
+
+        List<String> serious = new ArrayList<>();
+        Map<String, Integer> minor = new TreeMap<>();
+        for (Dimension size : List.of(new Dimension(1280, 1000), new Dimension(390, 844))) {
+            browser.driver().manage().window().setSize(size);
+            List<String> pages = new ArrayList<>(SIGNED_OUT);
+            pages.addAll(SIGNED_IN);
+            for (String page : pages) {
+                if (page.equals(SIGNED_IN.get(0))) {
+                    signIn(t.email());
+                }
+                browser.open(page);
+                String title = browser.driver().getTitle();
+                assertThat(title).as(page + " rendered its title").endsWith("· Cloudwarden").doesNotContain("Error", "404", "403");
+                assertThat(browser.find("main h1").getText()).as(page).isNotBlank();
+                browser.screenshot("page-" + size.getWidth() + page.replace('/', '-'));
+                for (Map<String, Object> v : violations(axe)) {
+                    String impact = String.valueOf(v.get("impact"));
+                    String line = size.getWidth() + "px " + page + ": " + impact + " " + v.get("id") + " (" + v.get("nodes") + ") " + v.get("help")
+                            + " " + v.get("targets");
+                    if (impact.equals("serious") || impact.equals("critical")) {
+                        serious.add(line);
+                    } else {
+                        minor.merge(impact + " " + v.get("id"), ((Number) v.get("nodes")).intValue(), Integer::sum);
+                    }
+                }
+            }
+            browser.signOut();
+        }
+        StringBuilder report = new StringBuilder("# axe-core on the console (" + (SIGNED_OUT.size() + SIGNED_IN.size())
+                + " pages, 1280 px and 390 px)\n\n| impact and rule | elements |\n|---|---|\n");
+        minor.forEach((rule, count) -> report.append("| ").append(rule).append(" | ").append(count).append(" |\n"));
+        Files.writeString(Path.of("target", "accessibility.md"), report);
+        assertThat(serious).as("serious or critical accessibility violations").isEmpty();
+    }
+
+    private void signIn(String email) {
+        browser.open("/login");
+        browser.type("#email", email);
+        browser.type("#password", Api.PASSWORD);
+        browser.submit("#login-form");
+    }
+}
