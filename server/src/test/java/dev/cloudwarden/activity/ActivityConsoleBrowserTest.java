@@ -3,18 +3,14 @@ package dev.cloudwarden.activity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestDatabase;
 import dev.cloudwarden.support.TestUsers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -22,22 +18,9 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
 /** The activity page in a real headless Chromium: read, filter, page, verify; and who does not get it. */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class ActivityConsoleBrowserTest extends IntegrationTest {
+class ActivityConsoleBrowserTest extends BrowserTest {
 
     private static final String ROWS = "#events tbody tr";
-
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        browser.close();
-    }
 
     @Test
     void anOwnerReadsFiltersPagesAndVerifiesTheHistory() throws Exception {
@@ -147,10 +130,4 @@ class ActivityConsoleBrowserTest extends IntegrationTest {
         return Long.parseLong(row.getAttribute("data-seq"));
     }
 
-    private void signIn(String email) {
-        browser.open("/login");
-        browser.type("#email", email);
-        browser.type("#password", Api.PASSWORD);
-        browser.submit("#login-form");
-    }
 }

@@ -3,8 +3,7 @@ package dev.cloudwarden.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestUsers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 
@@ -28,26 +24,13 @@ import org.openqa.selenium.JavascriptExecutor;
  * {@code target/accessibility.md} (docs/console.md records the figures). Each page is also kept as a screenshot in
  * {@code target/screenshots/}, after checking that it rendered its title and is no error page.
  */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class AccessibilityBrowserTest extends IntegrationTest {
+class AccessibilityBrowserTest extends BrowserTest {
 
     private static final String AXE = "/META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
     private static final List<String> SIGNED_OUT = List.of("/login", "/signup", "/password-reset", "/security-policy", "/security/report");
     private static final List<String> SIGNED_IN = List.of("/console", "/console/users", "/console/settings", "/console/sessions", "/console/tokens",
             "/console/cloud-accounts", "/console/cloud-accounts/setup", "/console/jobs", "/console/agents", "/console/activity",
             "/console/platform-access", "/mfa");
-
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        browser.close();
-    }
 
     private static String axe() throws IOException {
         try (InputStream in = AccessibilityBrowserTest.class.getResourceAsStream(AXE)) {
@@ -112,10 +95,4 @@ class AccessibilityBrowserTest extends IntegrationTest {
         assertThat(serious).as("serious or critical accessibility violations").isEmpty();
     }
 
-    private void signIn(String email) {
-        browser.open("/login");
-        browser.type("#email", email);
-        browser.type("#password", Api.PASSWORD);
-        browser.submit("#login-form");
-    }
 }

@@ -3,30 +3,13 @@ package dev.cloudwarden.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestMail;
 import dev.cloudwarden.support.TestTotp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The console in a real headless Chromium: what a new user does first, end to end. */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class ConsoleBrowserTest extends IntegrationTest {
-
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        browser.close();
-    }
+class ConsoleBrowserTest extends BrowserTest {
 
     @Test
     void signUpSignInInviteAcceptAndAViewerIsDeniedTheAdminForm() {
@@ -167,10 +150,4 @@ class ConsoleBrowserTest extends IntegrationTest {
         assertThat(browser.find("h1").getText()).isNotBlank();
     }
 
-    private void signIn(String email) {
-        browser.open("/login");
-        browser.type("#email", email);
-        browser.type("#password", Api.PASSWORD);
-        browser.submit("#login-form");
-    }
 }

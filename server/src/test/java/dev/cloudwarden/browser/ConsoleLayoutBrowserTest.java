@@ -3,15 +3,11 @@ package dev.cloudwarden.browser;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestTotp;
 import dev.cloudwarden.support.TestUsers;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -24,27 +20,7 @@ import org.openqa.selenium.WebElement;
  * sign-out, nothing off-screen at phone width, a sign-in form that keeps the email, and an MFA set-up that
  * keeps its QR code after a wrong code.
  */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class ConsoleLayoutBrowserTest extends IntegrationTest {
-
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        browser.close();
-    }
-
-    private void signIn(String email, String password) {
-        browser.open("/login");
-        browser.type("#email", email);
-        browser.type("#password", password);
-        browser.submit("#login-form");
-    }
+class ConsoleLayoutBrowserTest extends BrowserTest {
 
     private Object script(String js, Object... args) {
         return ((JavascriptExecutor) browser.driver()).executeScript(js, args);

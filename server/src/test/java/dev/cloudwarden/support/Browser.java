@@ -169,6 +169,10 @@ public final class Browser implements AutoCloseable {
                 return;
             }
             context.getTestInstance().ifPresent(instance -> {
+                if (instance instanceof BrowserTest test) {
+                    test.browser.screenshot("FAILED-" + context.getDisplayName());
+                    return;
+                }
                 try {
                     java.lang.reflect.Field field = instance.getClass().getDeclaredField("browser");
                     field.setAccessible(true);
