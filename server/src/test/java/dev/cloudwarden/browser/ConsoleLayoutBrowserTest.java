@@ -136,6 +136,26 @@ class ConsoleLayoutBrowserTest extends BrowserTest {
     }
 
     @Test
+    void timesReadInTheReadersOwnZoneToTheMinuteWithUtcAtHand() {
+        Api.Tenant t = api.signUpAndSignIn("Time Zone Org");
+        ((org.openqa.selenium.chromium.ChromiumDriver) browser.driver()).executeCdpCommand("Emulation.setTimezoneOverride",
+                java.util.Map.of("timezoneId", "Asia/Tokyo"));
+        signIn(t.email());
+        browser.open("/console/sessions");
+        List<WebElement> times = browser.driver().findElements(By.cssSelector("#sessions time"));
+        assertThat(times).isNotEmpty();
+        for (WebElement time : times) {
+            java.time.Instant when = java.time.Instant.parse(time.getAttribute("datetime"));
+            assertThat(time.getAttribute("datetime")).as("to the second, in UTC").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+            assertThat(time.getAttribute("title")).as("the UTC text at hand")
+                    .isEqualTo(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(java.time.ZoneOffset.UTC).format(when));
+            // the browser's locale (en-US here) writes a 12-hour clock
+            String tokyo = java.time.format.DateTimeFormatter.ofPattern("hh:mm").withZone(java.time.ZoneId.of("Asia/Tokyo")).format(when);
+            assertThat(time.getText()).as("in the reader's zone").contains("GMT+9").contains(tokyo);
+        }
+    }
+
+    @Test
     void aWrongFirstCodeKeepsTheQrCodeAndTheKeyOnScreen() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("MFA Retry Org");
         signIn(t.email(), Api.PASSWORD);

@@ -1,0 +1,27 @@
+package dev.cloudwarden.web.internal;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import org.springframework.stereotype.Component;
+
+/**
+ * Times as the console writes them (templates/fragments.html, {@code time}): one precision everywhere, in UTC,
+ * inside a {@code <time>} whose machine-readable value {@code js/time.js} shows in the reader's own zone.
+ */
+@Component("consoleTimes")
+class ConsoleTimes {
+
+    private static final DateTimeFormatter TEXT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
+
+    /** For people: to the minute, in UTC (until the script shows it in their zone). */
+    public String text(Instant instant) {
+        return TEXT.format(instant);
+    }
+
+    /** For the {@code datetime} attribute: ISO 8601 to the second, in UTC. */
+    public String iso(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}
