@@ -82,14 +82,15 @@ class AccessibilityBrowserTest extends BrowserTest {
                     if (impact.equals("serious") || impact.equals("critical")) {
                         serious.add(line);
                     } else {
-                        minor.merge(impact + " " + v.get("id"), ((Number) v.get("nodes")).intValue(), Integer::sum);
+                        minor.merge(impact + " `" + v.get("id") + "` " + size.getWidth() + "px " + page, ((Number) v.get("nodes")).intValue(),
+                                Integer::sum);
                     }
                 }
             }
             browser.signOut();
         }
         StringBuilder report = new StringBuilder("# axe-core on the console (" + (SIGNED_OUT.size() + SIGNED_IN.size())
-                + " pages, 1280 px and 390 px)\n\n| impact and rule | elements |\n|---|---|\n");
+                + " pages, 1280 px and 390 px)\n\n| impact, rule, width and page | elements |\n|---|---|\n");
         minor.forEach((rule, count) -> report.append("| ").append(rule).append(" | ").append(count).append(" |\n"));
         Files.writeString(Path.of("target", "accessibility.md"), report);
         assertThat(serious).as("serious or critical accessibility violations").isEmpty();
