@@ -3,16 +3,12 @@ package dev.cloudwarden.cloud.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestMail;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,23 +17,10 @@ import org.springframework.beans.factory.annotation.Autowired;
  * The dev journey in a real headless Chromium, with no AWS at all: sign up, open the setup page,
  * connect the sandbox account, verify it, sync it and see its instances.
  */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class CloudConsoleBrowserTest extends IntegrationTest {
+class CloudConsoleBrowserTest extends BrowserTest {
 
     @Autowired
     SandboxAws sandbox;
-
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        browser.close();
-    }
 
     @Test
     void signUpConnectTheSandboxVerifySyncAndSeeItsInstances() throws Exception {

@@ -3,13 +3,10 @@ package dev.cloudwarden.operator.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudwarden.support.Api;
-import dev.cloudwarden.support.Browser;
-import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.BrowserTest;
 import dev.cloudwarden.support.TestTotp;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,8 +18,7 @@ import org.springframework.context.ApplicationContext;
  * administrator and the tenant's own approval with customer approval on, the read under the grant, and
  * the tenant's page of platform access.
  */
-@ExtendWith(Browser.ScreenshotOnFailure.class)
-class OperatorConsoleBrowserTest extends IntegrationTest {
+class OperatorConsoleBrowserTest extends BrowserTest {
 
     @Autowired
     ApplicationContext context;
@@ -30,16 +26,9 @@ class OperatorConsoleBrowserTest extends IntegrationTest {
     @Autowired
     Operators operators;
 
-    private Browser browser;
-
-    @BeforeEach
-    void openBrowser() {
-        browser = new Browser(port);
-    }
-
+    /** Operator sign-in moves the clock a TOTP step each time: the next test starts from the wall clock again. */
     @AfterEach
-    void closeBrowser() {
-        browser.close();
+    void wallClock() {
         clock.reset();
     }
 
