@@ -145,13 +145,22 @@ public final class Browser implements AutoCloseable {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::toString).toList();
     }
 
+    /** The whole page, not only the window: the window grows to the page's height (at most 8000 px) for the picture. */
     public void screenshot(String name) {
+        org.openqa.selenium.Dimension window = driver.manage().window().getSize();
         try {
             Path dir = Path.of("target", "screenshots");
             Files.createDirectories(dir);
+            long page = ((Number) ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript("return document.documentElement.scrollHeight")).longValue();
+            int chrome = window.getHeight() - ((Number) ((org.openqa.selenium.JavascriptExecutor) driver)
+                    .executeScript("return window.innerHeight")).intValue();
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(window.getWidth(), (int) Math.min(8000, page + chrome)));
             Files.write(dir.resolve(name.replaceAll("[^A-Za-z0-9._-]", "_") + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
         } catch (IOException | RuntimeException e) {
             System.err.println("could not save a screenshot: " + e.getMessage());
+        } finally {
+            driver.manage().window().setSize(window);
         }
     }
 

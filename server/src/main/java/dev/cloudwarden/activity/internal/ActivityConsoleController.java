@@ -176,7 +176,7 @@ class ActivityConsoleController {
         return url.append(cursor).append('=').append(seq).toString();
     }
 
-    private static Row row(ActivityReader.EventView e) {
+    static Row row(ActivityReader.EventView e) {
         ActivityReader.Party actor = e.actor();
         ActivityReader.Party target = e.target();
         String targetText = target == null ? "-" : target.email() != null ? target.email()

@@ -17,21 +17,19 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). */
+/** The console's sign-up and sign-in pages, and its people page (server-rendered, CSRF-protected forms). */
 @Controller
 class ConsoleController {
 
     private final SignUpService signUps;
-    private final SignInService signIns;
     private final UserService users;
     private final InvitationService invitations;
     private final PasswordResetService resets;
     private final Mailer mailer;
 
-    ConsoleController(SignUpService signUps, SignInService signIns, UserService users, InvitationService invitations,
+    ConsoleController(SignUpService signUps, UserService users, InvitationService invitations,
                       PasswordResetService resets, Mailer mailer) {
         this.signUps = signUps;
-        this.signIns = signIns;
         this.users = users;
         this.invitations = invitations;
         this.resets = resets;
@@ -92,15 +90,6 @@ class ConsoleController {
         model.addAttribute("signInFailed", error != null);
         model.addAttribute("next", ReturnPaths.consolePage(next).orElse(null));
         return principal != null ? "redirect:" + ReturnPaths.consolePage(next).orElse("/console") : "login";
-    }
-
-    @GetMapping("/console")
-    String console(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
-        model.addAttribute("me", principal);
-        model.addAttribute("mfaEnabled", signIns.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
-        model.addAttribute("organization", users.organizationName());
-        model.addAttribute("users", users.listUsers());
-        return "console";
     }
 
     /** User management: OWNER and ADMIN only (the route table, web.Routes). */
