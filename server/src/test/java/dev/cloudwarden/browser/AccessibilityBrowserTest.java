@@ -20,7 +20,7 @@ import org.openqa.selenium.JavascriptExecutor;
 
 /**
  * axe-core (the npm package, from the test classpath) run on every main page of the console, at desktop and at
- * phone width: no serious or critical violation anywhere. The minor and moderate ones are counted into
+ * phone width: no critical, serious or moderate violation anywhere. The minor ones are counted into
  * {@code target/accessibility.md} (docs/console.md records the figures). Each page is also kept as a screenshot in
  * {@code target/screenshots/}, after checking that it rendered its title and is no error page.
  */
@@ -53,7 +53,7 @@ class AccessibilityBrowserTest extends BrowserTest {
     }
 
     @Test
-    void noPageHasASeriousOrCriticalViolationAtDesktopOrPhoneWidth() throws Exception {
+    void noPageHasAModerateOrWorseViolationAtDesktopOrPhoneWidth() throws Exception {
         String axe = axe();
         Api.Tenant t = api.signUpAndSignIn("Accessibility Org");
         TestUsers.add(t, "VIEWER");
@@ -79,7 +79,7 @@ class AccessibilityBrowserTest extends BrowserTest {
                     String impact = String.valueOf(v.get("impact"));
                     String line = size.getWidth() + "px " + page + ": " + impact + " " + v.get("id") + " (" + v.get("nodes") + ") " + v.get("help")
                             + " " + v.get("targets");
-                    if (impact.equals("serious") || impact.equals("critical")) {
+                    if (!impact.equals("minor")) {
                         serious.add(line);
                     } else {
                         minor.merge(impact + " `" + v.get("id") + "` " + size.getWidth() + "px " + page, ((Number) v.get("nodes")).intValue(),
@@ -93,7 +93,7 @@ class AccessibilityBrowserTest extends BrowserTest {
                 + " pages, 1280 px and 390 px)\n\n| impact, rule, width and page | elements |\n|---|---|\n");
         minor.forEach((rule, count) -> report.append("| ").append(rule).append(" | ").append(count).append(" |\n"));
         Files.writeString(Path.of("target", "accessibility.md"), report);
-        assertThat(serious).as("serious or critical accessibility violations").isEmpty();
+        assertThat(serious).as("critical, serious or moderate accessibility violations").isEmpty();
     }
 
 }
