@@ -2,6 +2,7 @@ package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +46,30 @@ class JobsConsoleController {
         this.accounts = accounts;
     }
 
+    /** The jobs, narrowed by a part of the name, a type and a state when chosen, a page at a time. */
     @GetMapping("/console/jobs")
-    String list(Model model) {
-        model.addAttribute("jobs", jobs.list());
+    String list(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String type,
+                @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page, Model model) {
+        List<String> types = java.util.Arrays.stream(JobDefinition.Type.values()).map(t -> t.id).toList();
+        if (!type.isEmpty() && !types.contains(type) || !List.of("", "active", "paused").contains(state) || q.length() > 100) {
+            // our words only, and the form comes back empty: nothing is echoed
+            model.addAttribute("filterError", "Choose the type and state from their lists, and at most 100 characters of a name.");
+            return list("", "", "", null, model);
+        }
+        String name = q.strip().toLowerCase(java.util.Locale.ROOT);
+        List<JobRows.Job> chosen = jobs.list().stream()
+                .filter(j -> name.isEmpty() || j.name().toLowerCase(java.util.Locale.ROOT).contains(name))
+                .filter(j -> type.isEmpty() || j.type().equals(type))
+                .filter(j -> state.isEmpty() || (j.paused() ? "paused" : "active").equals(state))
+                .toList();
+        Map<String, String> filters = new LinkedHashMap<>();
+        filters.put("q", q.strip());
+        filters.put("type", type);
+        filters.put("state", state);
+        model.addAttribute("filters", filters);
+        model.addAttribute("filtered", !name.isEmpty() || !type.isEmpty() || !state.isEmpty());
+        model.addAttribute("types", types);
+        model.addAttribute("jobs", ListPage.of(chosen, page, "/console/jobs", filters));
         model.addAttribute("accounts", accounts.list());
         model.addAttribute("templates", TEMPLATES);
         return "jobs";
@@ -66,7 +88,7 @@ class JobsConsoleController {
             return "redirect:/console/jobs/" + job.id() + "?created";
         } catch (ApiProblem problem) {
             model.addAttribute("error", problem.getMessage());
-            return list(model);
+            return list("", "", "", null, model);
         }
     }
 
