@@ -57,6 +57,7 @@ public final class Routes {
             signedIn(GET, "/api/v1/me", ANYONE).beforeMfaEnrollment().token(TokenScope.READ),
             signedIn(DELETE, "/api/v1/sessions/current", ANYONE).beforeMfaEnrollment(),
             signedIn(GET, "/api/v1/sessions", ANYONE),
+            signedIn(DELETE, "/api/v1/sessions/others", ANYONE),
             signedIn(DELETE, "/api/v1/sessions/{id}", ANYONE),
             signedIn(GET, "/api/v1/tokens", ANYONE),
             signedIn(POST, "/api/v1/tokens", ANYONE),
@@ -141,6 +142,7 @@ public final class Routes {
             signedIn(POST, "/logout", ANYONE).beforeMfaEnrollment(), // Spring Security's logout
             signedIn(GET, "/console", ANYONE),
             signedIn(GET, "/console/sessions", ANYONE),
+            signedIn(POST, "/console/sessions/others/revoke", ANYONE),
             signedIn(POST, "/console/sessions/{id}/revoke", ANYONE),
             signedIn(GET, "/console/tokens", ANYONE),
             signedIn(POST, "/console/tokens", ANYONE),
