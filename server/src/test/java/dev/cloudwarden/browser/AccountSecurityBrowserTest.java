@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cloudwarden.support.Api;
 import dev.cloudwarden.support.Browser;
 import dev.cloudwarden.support.BrowserTest;
+import dev.cloudwarden.support.TestTotp;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
-/** A person's own security pages in Chromium: their sessions on two browsers. */
+/** A person's own security pages in Chromium: their sessions on two browsers, and a new set of recovery codes. */
 class AccountSecurityBrowserTest extends BrowserTest {
 
     private static final String FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -60,5 +63,55 @@ class AccountSecurityBrowserTest extends BrowserTest {
             browser.open("/console");
             assertThat(browser.path()).as("this one stays").isEqualTo("/console");
         }
+    }
+
+    @Test
+    void newRecoveryCodesTakeACodeFromTheAppAndTheOldOnesStopWorking() {
+        Api.Tenant t = api.signUpAndSignIn("New recovery codes");
+        String secret = api.post("/api/v1/mfa/totp", "", t.token()).json().get("secret").asString();
+        Api.Response confirmed = api.post("/api/v1/mfa/totp/confirm", Map.of("code", TestTotp.code(secret, clock.nextTotpStep())), t.token());
+        List<String> old = new ArrayList<>();
+        confirmed.json().get("recoveryCodes").forEach(c -> old.add(c.asString()));
+        signIn(t.email());
+        browser.type("#code", TestTotp.code(secret, clock.nextTotpStep()));
+        browser.submit("#mfa-form");
+        assertThat(browser.path()).isEqualTo("/console");
+
+        browser.open("/mfa");
+        assertThat(browser.find("#recovery-codes-left").getText()).isEqualTo("10");
+        browser.type("#regenerate-code", TestTotp.wrongCode(secret, clock.nextTotpStep()));
+        assertThat(browser.confirm("#regenerate-form button[type=submit]", true)).startsWith("Generate new recovery codes?");
+        WebElement field = browser.find("#regenerate-code");
+        assertThat(field.getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(field.getAttribute("aria-describedby")).isEqualTo("regenerate-error");
+        assertThat(browser.find("#regenerate-error").getText()).contains("That code did not work").contains("have not changed");
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).as("the focus is on the field").isEqualTo("regenerate-code");
+        assertThat(browser.find("#recovery-codes-left").getText()).isEqualTo("10");
+        browser.screenshot("mfa-regenerate-wrong-code");
+
+        browser.type("#regenerate-code", TestTotp.code(secret, clock.nextTotpStep()));
+        browser.confirm("#regenerate-form button[type=submit]", true);
+        assertThat(browser.find("h1").getText()).isEqualTo("Your new recovery codes");
+        List<String> fresh = browser.find("#recovery-codes").findElements(By.tagName("li")).stream().map(WebElement::getText).toList();
+        assertThat(fresh).hasSize(10).doesNotContainAnyElementsOf(old);
+        for (String button : List.of("button.copy", "#download-codes", "#print-codes")) {
+            assertThat(browser.find(button).isDisplayed()).as(button).isTrue();
+        }
+        browser.screenshot("mfa-new-recovery-codes");
+        browser.clickAndWait("#continue");
+        assertThat(browser.path()).isEqualTo("/mfa");
+        assertThat(browser.find("#recovery-codes-left").getText()).isEqualTo("10");
+        browser.signOut();
+
+        signIn(t.email());
+        browser.type("#code", old.get(0));
+        browser.submit("#mfa-form");
+        assertThat(browser.path()).as("an old code").isEqualTo("/login/mfa");
+        assertThat(browser.find("#mfa-error").isDisplayed()).isTrue();
+        browser.type("#code", fresh.get(0));
+        browser.submit("#mfa-form");
+        assertThat(browser.path()).as("a new one").isEqualTo("/console");
+        browser.open("/mfa");
+        assertThat(browser.find("#recovery-codes-left").getText()).isEqualTo("9");
     }
 }
