@@ -18,6 +18,7 @@ public enum Action {
     MFA_ENROLLED("mfa.enrolled", Log.TENANT, Actor.TARGET, "method"),
     MFA_DISABLED("mfa.disabled", Log.TENANT, Actor.TARGET, "method"),
     MFA_RECOVERY_CODE_USED("mfa.recovery_code_used", Log.TENANT, Actor.TARGET, "remaining"),
+    MFA_RECOVERY_CODES_REGENERATED("mfa.recovery_codes_regenerated", Log.TENANT, Actor.TARGET, "replaced"),
     MFA_POLICY_CHANGED("tenant.mfa_policy_changed", Log.TENANT, Actor.ANONYMOUS, "required"),
     USER_INVITED("user.invited", Log.TENANT, Actor.ANONYMOUS, "role"),
     USER_INVITATION_ACCEPTED("user.invitation_accepted", Log.TENANT, Actor.TARGET),

@@ -347,6 +347,11 @@ class ActivityCompletenessTest extends IntegrationTest {
                 Map.of("channel", "api", "second_factor", "recovery_code"));
 
         mark = head(org.tenant());
+        Api.Response regenerated = api.post("/api/v1/mfa/recovery-codes", Map.of("code", TestTotp.code(secret, clock.nextTotpStep())), token);
+        assertThat(regenerated.status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.MFA_RECOVERY_CODES_REGENERATED, user(org.owner()), "user", org.owner(), Map.of("replaced", "9"));
+
+        mark = head(org.tenant());
         ConsoleClient browser = new ConsoleClient(port);
         Api.Response password = browser.submit("/login", "/login", Map.of("email", org.email(), "password", Api.PASSWORD));
         assertThat(password.header("Location")).endsWith("/login/mfa");

@@ -127,7 +127,8 @@ class SessionsTest extends IntegrationTest {
         UUID consoleId = null;
         UUID secondId = null;
         for (JsonNode s : sessions) {
-            assertThat(s.propertyNames()).containsExactlyInAnyOrder("id", "kind", "createdAt", "lastUsedAt", "expiresAt", "current");
+            assertThat(s.propertyNames()).containsExactlyInAnyOrder("id", "kind", "device", "address", "createdAt", "lastUsedAt", "expiresAt",
+                    "current");
             Instant created = Instant.parse(s.get("createdAt").asString());
             Instant expires = Instant.parse(s.get("expiresAt").asString());
             assertThat(expires).isAfter(Instant.now()).isBeforeOrEqualTo(created.plus(Duration.ofHours(12)));
@@ -196,7 +197,7 @@ class SessionsTest extends IntegrationTest {
         ConsoleClient browser = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
         Api.Response page = browser.get("/console/sessions");
         assertThat(page.status()).isEqualTo(200);
-        assertThat(page.body()).contains("(this session)").contains("API").contains("Browser")
+        assertThat(page.body()).contains("This session").contains("(API)").contains("(browser)")
                 .doesNotContain(t.token()).doesNotContain(browser.sessionCookie()).doesNotContain("style=")
                 .as("no inline script: only files of the app").doesNotContainPattern("<script(?![^>]*\\bsrc=)");
         JsonNode listed = api.get("/api/v1/sessions", t.token()).json();

@@ -35,6 +35,11 @@ public final class Browser implements AutoCloseable {
     private final String base;
 
     public Browser(int port) {
+        this(port, new String[0]);
+    }
+
+    /** With more Chromium switches, e.g. {@code --user-agent=...} to play another browser. */
+    public Browser(int port, String... arguments) {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
             throw new IllegalStateException("Browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); "
                     + "looked for " + CHROMIUM + " and " + CHROMEDRIVER);
@@ -44,6 +49,7 @@ public final class Browser implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1280,1000");
+        options.addArguments(arguments);
         options.setAcceptInsecureCerts(true);
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL); // the page's console, where CSP violations are reported

@@ -21,14 +21,29 @@ public final class ConsoleClient {
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
     private final Api api;
+    private final String userAgent;
     private String sessionCookie;
 
     public ConsoleClient(int port) {
-        this.api = new Api(port, true);
+        this(port, null, null);
+    }
+
+    /**
+     * A browser on a machine of its own: its connections come from {@code localAddress} (null: the
+     * default), and it sends {@code userAgent} (null: the HTTP client's own).
+     */
+    public ConsoleClient(int port, java.net.InetAddress localAddress, String userAgent) {
+        this.api = new Api(port, true, localAddress);
+        this.userAgent = userAgent;
     }
 
     public Api.Response get(String path) {
-        return remember(api.get(path, null));
+        return remember(api.send(request(path).GET().build()));
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder request = api.request(path, null);
+        return userAgent == null ? request : request.header("User-Agent", userAgent);
     }
 
     /** Loads {@code page}, takes its CSRF token and posts {@code fields} to {@code action}. */
@@ -44,7 +59,7 @@ public final class ConsoleClient {
         if (csrf != null) {
             all.put("_csrf", csrf);
         }
-        return remember(api.send(api.request(action, null).header("Content-Type", "application/x-www-form-urlencoded")
+        return remember(api.send(request(action).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form(all))).build()));
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudwarden.agentgateway.internal.TestAgents;
 import dev.cloudwarden.operator.internal.TestOperators;
 import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.IntegrationTest;
 import dev.cloudwarden.support.TestCloud;
 import dev.cloudwarden.support.TestDatabase;
@@ -112,7 +113,8 @@ class RowLevelSecurityTest extends IntegrationTest {
 
     /**
      * A tenant whose every tenant table holds rows, all made through the API: sign-up (tenants,
-     * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures), a wrong
+     * tenant_keysets, users, login_directory), sign-in (api_sessions, login_failures; in the console
+     * console_session_origins), a wrong
      * password (login_failures), a personal access token, MFA (user_mfa, mfa_recovery_codes), an
      * invitation and a password reset (one_time_tokens, and a second user), a cloud account with its
      * inventory (cloud_external_ids, cloud_accounts, cloud_resources), a job with a dry run (jobs,
@@ -121,6 +123,7 @@ class RowLevelSecurityTest extends IntegrationTest {
      */
     private Api.Tenant populated(Api client, String organization) {
         Api.Tenant t = client.signUpAndSignIn(organization);
+        new ConsoleClient(port).signIn(t.email(), Api.PASSWORD); // console_session_origins (before MFA: the password alone)
         assertThat(client.post("/api/v1/sessions", Map.of("email", t.email(), "password", Api.PASSWORD + "-wrong"), null).status())
                 .isEqualTo(401);
         assertThat(client.post("/api/v1/tokens", Map.of("name", "rls", "scopes", List.of("read"),

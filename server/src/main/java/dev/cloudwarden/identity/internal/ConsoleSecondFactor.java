@@ -48,11 +48,13 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
     }
 
     private final SignInService signIns;
+    private final SignInOrigins origins;
     private final SecurityContextRepository contexts = new HttpSessionSecurityContextRepository();
     private final CsrfTokenRepository csrfTokens = new HttpSessionCsrfTokenRepository();
 
-    ConsoleSecondFactor(SignInService signIns) {
+    ConsoleSecondFactor(SignInService signIns, SignInOrigins origins) {
         this.signIns = signIns;
+        this.origins = origins;
     }
 
     /** Form login failed: a wrong password, or a right one for an account that needs its code next. */
@@ -99,7 +101,8 @@ public class ConsoleSecondFactor implements AuthenticationFailureHandler {
             model.addAttribute("error", "Enter the 6-digit code from your authenticator app, or a recovery code.");
             return "login-mfa";
         }
-        SignInService.SecondStep step = signIns.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code));
+        SignInService.SecondStep step = signIns.completeSecondFactor(pending.tenantId(), pending.userId(), Secret.of(code),
+                origins.of(request), request.getRequestedSessionId());
         switch (step.result()) {
             case ACCEPTED -> {
                 forget(request);

@@ -95,13 +95,21 @@ public class ConsoleSessions {
      * anonymous); returns the row ids of those that were still live (as {@link #listOf} counts them).
      */
     List<UUID> deleteAllOf(UUID userId) {
+        return deleteAllOfExcept(userId, null);
+    }
+
+    /**
+     * As {@link #deleteAllOf}, but keeps the session whose (stored, hashed) id is {@code keepSessionId}:
+     * "sign out everywhere else". Null keeps none.
+     */
+    List<UUID> deleteAllOfExcept(UUID userId, String keepSessionId) {
         long now = System.currentTimeMillis();
         return jdbc.sql("""
                         with ended as (
-                            delete from spring_session where principal_name = ?
+                            delete from spring_session where principal_name = ? and session_id is distinct from ?
                             returning primary_id, expiry_time, creation_time)
                         select primary_id from ended where expiry_time > ? and creation_time > ?""")
-                .params(userId.toString(), now, now - absoluteTimeout.toMillis())
+                .params(userId.toString(), keepSessionId, now, now - absoluteTimeout.toMillis())
                 .query((rs, n) -> UUID.fromString(rs.getString("primary_id").strip()))
                 .list();
     }

@@ -30,15 +30,17 @@ class ConsoleSignInEvents implements AuthenticationSuccessHandler, LogoutHandler
     private final CredentialEvents events;
     private final TenantContext tenants;
     private final TransactionTemplate tx;
+    private final SignInOrigins origins;
     private final SimpleUrlAuthenticationSuccessHandler toConsole = new SimpleUrlAuthenticationSuccessHandler("/console");
 
     ConsoleSignInEvents(SignInService signIns, ConsoleSessions sessions, CredentialEvents events, TenantContext tenants,
-                        TransactionTemplate tx) {
+                        TransactionTemplate tx, SignInOrigins origins) {
         this.signIns = signIns;
         this.sessions = sessions;
         this.events = events;
         this.tenants = tenants;
         this.tx = tx;
+        this.origins = origins;
         toConsole.setAlwaysUseDefaultTargetUrl(true); // as defaultSuccessUrl("/console", true): never a saved request
     }
 
@@ -46,7 +48,8 @@ class ConsoleSignInEvents implements AuthenticationSuccessHandler, LogoutHandler
     public void onAuthenticationSuccess(HttpServletRequest request, HttpServletResponse response, Authentication authentication)
             throws IOException, jakarta.servlet.ServletException {
         if (authentication.getPrincipal() instanceof CloudwardenPrincipal principal) {
-            signIns.recordConsoleSignIn(principal);
+            // the id the request came with is the stored row's: sign-in rotated it only in memory so far
+            signIns.recordConsoleSignIn(principal, origins.of(request), request.getRequestedSessionId());
         }
         // the console page opened before signing in (common.ReturnPaths), else the console
         Optional<String> next = ReturnPaths.consolePage(request.getParameter("next"));

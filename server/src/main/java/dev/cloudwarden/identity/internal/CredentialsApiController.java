@@ -47,6 +47,17 @@ class CredentialsApiController {
         return credentials.sessions(principal, null);
     }
 
+    /** How many sessions "sign out everywhere else" ended. */
+    record OthersEnded(int ended) {
+    }
+
+    @Operation(summary = "Sign out everywhere else: every other session of the caller ends, API and console; "
+            + "this one and personal access tokens stay")
+    @DeleteMapping("/sessions/others")
+    OthersEnded revokeOtherSessions(@AuthenticationPrincipal CloudwardenPrincipal principal) {
+        return new OthersEnded(credentials.endOtherSessions(principal, null));
+    }
+
     @DeleteMapping("/sessions/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeSession(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {

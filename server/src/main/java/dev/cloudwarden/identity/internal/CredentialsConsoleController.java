@@ -9,6 +9,7 @@ import jakarta.servlet.http.HttpSession;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -19,6 +20,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /** Console pages for the signed-in user's sessions and personal access tokens (CSRF-protected forms). */
 @Controller
@@ -35,8 +37,25 @@ class CredentialsConsoleController {
 
     @GetMapping("/console/sessions")
     String sessions(@AuthenticationPrincipal CloudwardenPrincipal principal, HttpServletRequest request, Model model) {
-        model.addAttribute("sessions", credentials.sessions(principal, currentSessionId(request)));
+        // this session first, then the others, oldest first
+        List<CredentialsService.SessionView> sessions = credentials.sessions(principal, currentSessionId(request)).stream()
+                .sorted(Comparator.comparing(s -> !s.current())).toList();
+        model.addAttribute("sessions", sessions);
+        model.addAttribute("otherSessions", sessions.stream().filter(s -> !s.current()).count());
         return "sessions";
+    }
+
+    /** "Sign out everywhere else": every other session of the user ends; the notice says how many. */
+    @PostMapping("/console/sessions/others/revoke")
+    String revokeOtherSessions(@AuthenticationPrincipal CloudwardenPrincipal principal, HttpServletRequest request,
+                               RedirectAttributes flash) {
+        int ended = credentials.endOtherSessions(principal, currentSessionId(request));
+        flash.addFlashAttribute("notice", switch (ended) {
+            case 0 -> "There was no other session: nothing ended.";
+            case 1 -> "Signed out everywhere else: 1 other session ended.";
+            default -> "Signed out everywhere else: " + ended + " other sessions ended.";
+        });
+        return "redirect:/console/sessions";
     }
 
     @PostMapping("/console/sessions/{id}/revoke")

@@ -41,20 +41,22 @@ public class CredentialsService {
 
     private final SessionTokens apiSessions;
     private final ConsoleSessions consoleSessions;
+    private final ConsoleSessionOrigins consoleOrigins;
     private final PersonalAccessTokens tokens;
     private final TransactionTemplate tx;
     private final ActivityLog activity;
     private final CredentialEvents events;
     private final Duration maxTokenLifetime;
 
-    CredentialsService(SessionTokens apiSessions, ConsoleSessions consoleSessions, PersonalAccessTokens tokens,
-                       TransactionTemplate tx, ActivityLog activity, CredentialEvents events,
+    CredentialsService(SessionTokens apiSessions, ConsoleSessions consoleSessions, ConsoleSessionOrigins consoleOrigins,
+                       PersonalAccessTokens tokens, TransactionTemplate tx, ActivityLog activity, CredentialEvents events,
                        @Value("${cloudwarden.tokens.max-lifetime:P365D}") Duration maxTokenLifetime) {
         if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero() || maxTokenLifetime.compareTo(MAX_TOKEN_LIFETIME) > 0) {
             throw new IllegalArgumentException("cloudwarden.tokens.max-lifetime must be positive and at most 365 days");
         }
         this.apiSessions = apiSessions;
         this.consoleSessions = consoleSessions;
+        this.consoleOrigins = consoleOrigins;
         this.tokens = tokens;
         this.tx = tx;
         this.activity = activity;
@@ -66,8 +68,14 @@ public class CredentialsService {
         api, console
     }
 
-    /** One of the user's live sessions; {@code current} marks the one the request came with. */
-    public record SessionView(UUID id, Kind kind, Instant createdAt, Instant lastUsedAt, Instant expiresAt, boolean current) {
+    /**
+     * One of the user's live sessions; {@code current} marks the one the request came with.
+     * {@code device} is a label of the browser and system it signed in with ({@link DeviceLabels}),
+     * {@code address} the client address it signed in from (null when not known), {@code createdAt}
+     * when it signed in, {@code lastUsedAt} when it was last used (to the minute for API sessions).
+     */
+    public record SessionView(UUID id, Kind kind, String device, String address, Instant createdAt, Instant lastUsedAt,
+                              Instant expiresAt, boolean current) {
     }
 
     public record TokenView(UUID id, String name, List<String> scopes, String hint, Instant createdAt, Instant expiresAt,
@@ -90,10 +98,15 @@ public class CredentialsService {
     public List<SessionView> sessions(CloudwardenPrincipal me, String consoleSessionId) {
         return tx.execute(s -> {
             List<SessionView> all = new ArrayList<>();
-            apiSessions.listOf(me.userId()).forEach(r -> all.add(new SessionView(r.id(), Kind.api, r.createdAt(), r.lastUsedAt(),
-                    r.expiresAt(), r.id().equals(me.sessionId()))));
-            consoleSessions.listOf(me.userId()).forEach(r -> all.add(new SessionView(r.id(), Kind.console, r.createdAt(),
-                    r.lastUsedAt(), r.expiresAt(), r.sessionId().equals(consoleSessionId))));
+            apiSessions.listOf(me.userId()).forEach(r -> all.add(new SessionView(r.id(), Kind.api, r.device(), r.address(),
+                    r.createdAt(), r.lastUsedAt(), r.expiresAt(), r.id().equals(me.sessionId()))));
+            Map<UUID, ConsoleSessionOrigins.Stored> origins = consoleOrigins.of(me.userId());
+            consoleSessions.listOf(me.userId()).forEach(r -> {
+                ConsoleSessionOrigins.Stored origin = origins.get(r.id());
+                all.add(new SessionView(r.id(), Kind.console, origin == null ? DeviceLabels.UNKNOWN : origin.device(),
+                        origin == null ? null : origin.address(), origin == null ? r.createdAt() : origin.signedInAt(),
+                        r.lastUsedAt(), r.expiresAt(), r.sessionId().equals(consoleSessionId)));
+            });
             all.sort(Comparator.comparing(SessionView::createdAt).thenComparing(SessionView::id));
             return all;
         });
@@ -112,6 +125,28 @@ public class CredentialsService {
             }
             events.sessionEnded(me.userId(), kind, id, CredentialEvents.Reason.REVOKED);
             return kind;
+        });
+    }
+
+    /**
+     * Signs the user out everywhere else: ends every live session of theirs, API and console, but the
+     * one this request came with (an API session by {@link CloudwardenPrincipal#sessionId()}, a console
+     * session by its stored id {@code consoleSessionId}). Each is recorded like ending it from the
+     * list ({@code session.ended}, reason {@code revoked}), in one transaction. Personal access tokens
+     * are not sessions and stay. Returns how many ended.
+     */
+    public int endOtherSessions(CloudwardenPrincipal me, String consoleSessionId) {
+        return tx.execute(s -> {
+            int ended = 0;
+            for (UUID id : apiSessions.revokeAllOfExcept(me.userId(), me.sessionId())) {
+                events.sessionEnded(me.userId(), Kind.api, id, CredentialEvents.Reason.REVOKED);
+                ended++;
+            }
+            for (UUID id : consoleSessions.deleteAllOfExcept(me.userId(), consoleSessionId)) {
+                events.sessionEnded(me.userId(), Kind.console, id, CredentialEvents.Reason.REVOKED);
+                ended++;
+            }
+            return ended;
         });
     }
 

@@ -8,6 +8,7 @@ import dev.cloudwarden.identity.Role;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -34,14 +35,16 @@ class IdentityApiController {
     private final UserService users;
     private final InvitationService invitations;
     private final PasswordResetService resets;
+    private final SignInOrigins origins;
 
     IdentityApiController(SignUpService signUps, SignInService signIns, UserService users, InvitationService invitations,
-                          PasswordResetService resets) {
+                          PasswordResetService resets, SignInOrigins origins) {
         this.signUps = signUps;
         this.signIns = signIns;
         this.users = users;
         this.invitations = invitations;
         this.resets = resets;
+        this.origins = origins;
     }
 
     record SignupRequest(String organization, String email, Secret password) {
@@ -103,8 +106,8 @@ class IdentityApiController {
     @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many failures in a row for this account; it is locked for a while.")
     @PostMapping(path = "/sessions", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
-    SessionCreated signIn(@RequestBody SessionRequest request) {
-        return signIns.openSession(request.email(), request.password(), request.otp())
+    SessionCreated signIn(@RequestBody SessionRequest request, HttpServletRequest http) {
+        return signIns.openSession(request.email(), request.password(), request.otp(), origins.of(http))
                 .map(issued -> new SessionCreated(issued.token().reveal(), issued.expiresAt()))
                 .orElseThrow(() -> ApiProblem.unauthorized("invalid_credentials", "Invalid email or password."));
     }

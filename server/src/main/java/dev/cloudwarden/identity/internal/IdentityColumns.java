@@ -12,4 +12,14 @@ class IdentityColumns {
     EncryptedColumn tenantNameColumn() {
         return UserService.TENANT_NAME_COLUMN;
     }
+
+    @Bean
+    EncryptedColumn apiSessionAddressColumn() {
+        return SignInOrigins.API_SESSION_ADDRESS;
+    }
+
+    @Bean
+    EncryptedColumn consoleSessionAddressColumn() {
+        return SignInOrigins.CONSOLE_SESSION_ADDRESS;
+    }
 }

@@ -32,10 +32,12 @@ public class SessionTokens {
     private final TenantContext tenants;
     private final Duration ttl;
     private final TenantKeyring keyring;
+    private final SignInOrigins origins;
 
-    SessionTokens(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, TenantKeyring keyring,
+    SessionTokens(JdbcClient jdbc, TransactionTemplate tx, TenantContext tenants, TenantKeyring keyring, SignInOrigins origins,
                   @Value("${cloudwarden.sessions.ttl:PT12H}") Duration ttl) {
         this.keyring = keyring;
+        this.origins = origins;
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(12)) > 0) {
             throw new IllegalArgumentException("cloudwarden.sessions.ttl must be positive and at most 12 hours");
         }
@@ -50,18 +52,20 @@ public class SessionTokens {
 
     /**
      * Issues a token for a user of the tenant in scope, in the caller's transaction (which records
-     * the sign-in with it).
+     * the sign-in with it), keeping where the sign-in came from (the address encrypted).
      */
-    Issued issue(UUID userId) {
+    Issued issue(UUID userId, SignInOrigins.Origin origin) {
         UUID tenant = tenants.require();
         Secret token = TenantTokenFormat.mint(PREFIX, tenant);
         Instant now = Instant.now();
         Instant expiresAt = now.plus(ttl);
+        UUID id = UUID.randomUUID();
         jdbc.sql("""
-                        insert into api_sessions (id, tenant_id, user_id, token_hash, created_at, expires_at)
-                        values (?, ?, ?, ?, ?, ?)""")
-                .params(UUID.randomUUID(), tenant, userId, hash(tenant, token), java.sql.Timestamp.from(now),
-                        java.sql.Timestamp.from(expiresAt))
+                        insert into api_sessions (id, tenant_id, user_id, token_hash, created_at, expires_at, device, address_ciphertext)
+                        values (?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(id, tenant, userId, hash(tenant, token), java.sql.Timestamp.from(now),
+                        java.sql.Timestamp.from(expiresAt), origin.device(),
+                        origins.encryptAddress(tenant, SignInOrigins.API_SESSION_ADDRESS, id, origin))
                 .update();
         return new Issued(token, expiresAt);
     }
@@ -89,20 +93,29 @@ public class SessionTokens {
         }));
     }
 
-    /** A live API session of a user, for its owner's eyes: never the token or its hash. */
-    record Row(UUID id, Instant createdAt, Instant lastUsedAt, Instant expiresAt) {
+    /**
+     * A live API session of a user, for its owner's eyes: never the token or its hash. {@code device}
+     * is {@link DeviceLabels#UNKNOWN} for sessions issued before origins were kept.
+     */
+    record Row(UUID id, String device, String address, Instant createdAt, Instant lastUsedAt, Instant expiresAt) {
     }
 
     /** The live sessions of a user of the tenant in scope. */
     List<Row> listOf(UUID userId) {
+        UUID tenant = tenants.require();
         return jdbc.sql("""
-                        select id, created_at, last_used_at, expires_at from api_sessions
+                        select id, device, address_ciphertext, created_at, last_used_at, expires_at from api_sessions
                         where user_id = ? and revoked_at is null and expires_at > now()
                         order by created_at, id""")
                 .param(userId)
-                .query((rs, n) -> new Row(rs.getObject("id", UUID.class), rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("last_used_at") == null ? null : rs.getTimestamp("last_used_at").toInstant(),
-                        rs.getTimestamp("expires_at").toInstant()))
+                .query((rs, n) -> {
+                    UUID id = rs.getObject("id", UUID.class);
+                    return new Row(id, rs.getString("device") == null ? DeviceLabels.UNKNOWN : rs.getString("device"),
+                            origins.decryptAddress(tenant, SignInOrigins.API_SESSION_ADDRESS, id, rs.getBytes("address_ciphertext")),
+                            rs.getTimestamp("created_at").toInstant(),
+                            rs.getTimestamp("last_used_at") == null ? null : rs.getTimestamp("last_used_at").toInstant(),
+                            rs.getTimestamp("expires_at").toInstant());
+                })
                 .list();
     }
 
@@ -127,6 +140,20 @@ public class SessionTokens {
                             returning id, expires_at)
                         select id from ended where expires_at > now()""")
                 .param(userId).query(UUID.class).list();
+    }
+
+    /**
+     * Revokes every session of a user of the tenant in scope but {@code keep} (null: keeps none);
+     * returns the ones that were live, which this ended.
+     */
+    List<UUID> revokeAllOfExcept(UUID userId, UUID keep) {
+        return jdbc.sql("""
+                        with ended as (
+                            update api_sessions set revoked_at = now()
+                            where user_id = ? and revoked_at is null and id is distinct from ?
+                            returning id, expires_at)
+                        select id from ended where expires_at > now()""")
+                .params(userId, keep).query(UUID.class).list();
     }
 
     private byte[] hash(UUID tenant, Secret token) {

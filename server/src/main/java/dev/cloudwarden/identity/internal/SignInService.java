@@ -49,10 +49,11 @@ public class SignInService {
     private final ActivityLog activity;
     private final CredentialEvents events;
     private final PublicFlows publicFlows;
+    private final ConsoleSessionOrigins consoleOrigins;
 
     SignInService(UserRepository users, PasswordHasher hasher, SessionTokens sessions, TenantContext tenants, TransactionTemplate tx,
                   TenantKeyring keyring, BruteForceProtection bruteForce, SecondFactor secondFactor, ActivityLog activity,
-                  CredentialEvents events, PublicFlows publicFlows) {
+                  CredentialEvents events, PublicFlows publicFlows, ConsoleSessionOrigins consoleOrigins) {
         this.users = users;
         this.hasher = hasher;
         this.sessions = sessions;
@@ -64,6 +65,7 @@ public class SignInService {
         this.activity = activity;
         this.events = events;
         this.publicFlows = publicFlows;
+        this.consoleOrigins = consoleOrigins;
     }
 
     /**
@@ -149,9 +151,9 @@ public class SignInService {
      * Signs in for the API: a new session token for the authenticated user. Empty for any wrong
      * email or password, whatever the account's MFA state; for an account with MFA, the password
      * alone gives 401 mfa_required, a wrong or used code 401 invalid_otp, and a code during the
-     * back-off after repeated wrong codes 429 too_many_attempts.
+     * back-off after repeated wrong codes 429 too_many_attempts. The session keeps {@code origin}.
      */
-    public Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp) {
+    Optional<SessionTokens.Issued> openSession(String email, Secret password, Secret otp, SignInOrigins.Origin origin) {
         return publicFlows.asNobody(() -> {
             Optional<CloudwardenPrincipal> principal = authenticate(email, password);
             if (principal.isEmpty()) {
@@ -168,17 +170,21 @@ public class SignInService {
             }
             String factor = secondFactorUsed;
             return Optional.of(tenants.callAs(p.tenantId(), () -> tx.execute(s -> {
-                SessionTokens.Issued issued = sessions.issue(p.userId());
+                SessionTokens.Issued issued = sessions.issue(p.userId(), origin);
                 recordSignIn(p.userId(), "api", factor);
                 return issued;
             })));
         });
     }
 
-    /** Form sign-in of the console succeeded (an account without MFA): recorded in the user's tenant. */
-    public void recordConsoleSignIn(CloudwardenPrincipal principal) {
+    /**
+     * Form sign-in of the console succeeded (an account without MFA): recorded in the user's tenant,
+     * with where it came from for the session stored as {@code storedSessionId} (see {@link ConsoleSessionOrigins#record}).
+     */
+    void recordConsoleSignIn(CloudwardenPrincipal principal, SignInOrigins.Origin origin, String storedSessionId) {
         tenants.detached(() -> tenants.callAs(principal.tenantId(), () -> tx.execute(s -> {
             recordSignIn(principal.userId(), "console", NO_SECOND_FACTOR);
+            consoleOrigins.record(principal.userId(), storedSessionId, origin);
             return null;
         })));
     }
@@ -194,9 +200,10 @@ public class SignInService {
     /**
      * The console's second step, for a user whose password was checked a moment ago: checks the
      * code, then reloads the user so a user disabled in between does not get in. A sign-in of its
-     * own: not in the tenant of whoever may still be signed in on this request.
+     * own: not in the tenant of whoever may still be signed in on this request. The console session
+     * stored as {@code storedSessionId} keeps {@code origin}.
      */
-    public SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code) {
+    SecondStep completeSecondFactor(UUID tenantId, UUID userId, Secret code, SignInOrigins.Origin origin, String storedSessionId) {
         return publicFlows.asNobody(() -> tenants.callAs(tenantId, () -> {
             SecondFactor.Check check = secondFactor.verify(userId, code);
             if (check.result() != SecondFactor.Result.ACCEPTED) {
@@ -204,7 +211,10 @@ public class SignInService {
             }
             Optional<CloudwardenPrincipal> principal = tx.execute(s -> {
                 Optional<CloudwardenPrincipal> active = users.findActive(userId);
-                active.ifPresent(p -> recordSignIn(p.userId(), "console", check.method().id()));
+                active.ifPresent(p -> {
+                    recordSignIn(p.userId(), "console", check.method().id());
+                    consoleOrigins.record(p.userId(), storedSessionId, origin);
+                });
                 return active;
             });
             return new SecondStep(principal.isPresent() ? check.result() : SecondFactor.Result.REJECTED, principal);

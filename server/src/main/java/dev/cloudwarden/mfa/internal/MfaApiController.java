@@ -20,8 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
  * creates it and nowhere else; recovery codes only in the answer to the confirmation.
  */
 @RestController
-@RequestMapping(path = "/api/v1/mfa/totp", produces = "application/json")
-@Tag(name = "MFA", description = "TOTP enrolment and disabling for the caller's own account")
+@RequestMapping(path = "/api/v1/mfa", produces = "application/json")
+@Tag(name = "MFA", description = "TOTP enrolment, disabling and recovery codes for the caller's own account")
 class MfaApiController {
 
     private final MfaService mfa;
@@ -39,10 +39,13 @@ class MfaApiController {
     record Confirmed(List<String> recoveryCodes) {
     }
 
+    record Regenerated(List<String> recoveryCodes) {
+    }
+
     /** 201 with a new secret (a pending enrolment is replaced); 409 mfa_already_enabled. */
     @Operation(summary = "Start (or restart) TOTP enrolment: the secret, shown only here")
     @ApiResponse(responseCode = "409", description = "`mfa_already_enabled`: MFA is on already.")
-    @PostMapping
+    @PostMapping("/totp")
     @ResponseStatus(HttpStatus.CREATED)
     EnrollmentStarted enroll(@AuthenticationPrincipal CloudwardenPrincipal principal) {
         MfaService.Enrollment enrollment = mfa.startEnrollment(principal);
@@ -53,7 +56,7 @@ class MfaApiController {
     @Operation(summary = "Confirm enrolment with a code: MFA is on, and the recovery codes, shown only here")
     @ApiResponse(responseCode = "409", description = "`mfa_not_enrolling`: no enrolment is pending. `mfa_already_enabled`: MFA is on already.")
     @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many wrong codes in a row; wait.")
-    @PostMapping(path = "/confirm", consumes = "application/json")
+    @PostMapping(path = "/totp/confirm", consumes = "application/json")
     @ResponseStatus(HttpStatus.OK)
     Confirmed confirm(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
         return new Confirmed(mfa.confirm(principal, request.code()).stream().map(Secret::reveal).toList());
@@ -63,9 +66,20 @@ class MfaApiController {
     @Operation(summary = "Turn MFA off with a fresh code or an unused recovery code")
     @ApiResponse(responseCode = "409", description = "`mfa_not_enabled`: MFA is not on.")
     @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many wrong codes in a row; wait.")
-    @DeleteMapping(consumes = "application/json")
+    @DeleteMapping(path = "/totp", consumes = "application/json")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void disable(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
         mfa.disable(principal, request.code());
+    }
+
+    /** 200 with 10 new recovery codes, the old ones void; needs a fresh TOTP code. */
+    @Operation(summary = "Replace the recovery codes with a new set (the old ones stop working); needs a fresh TOTP code. "
+            + "The new codes are shown only here")
+    @ApiResponse(responseCode = "409", description = "`mfa_not_enabled`: MFA is not on.")
+    @ApiResponse(responseCode = "429", description = "`too_many_attempts`: too many wrong codes in a row; wait.")
+    @PostMapping(path = "/recovery-codes", consumes = "application/json")
+    @ResponseStatus(HttpStatus.OK)
+    Regenerated regenerateRecoveryCodes(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody CodeRequest request) {
+        return new Regenerated(mfa.regenerateRecoveryCodes(principal, request.code()).stream().map(Secret::reveal).toList());
     }
 }

@@ -50,7 +50,7 @@ class MfaConsoleController {
     }
 
     /** The addresses the forms post to are not pages: opened with GET they lead to the overview, not to a 405. */
-    @GetMapping({"/mfa/totp", "/mfa/totp/confirm", "/mfa/totp/disable"})
+    @GetMapping({"/mfa/totp", "/mfa/totp/confirm", "/mfa/totp/disable", "/mfa/recovery-codes"})
     String backToOverview() {
         return "redirect:/mfa";
     }
@@ -76,10 +76,8 @@ class MfaConsoleController {
                    HttpServletRequest request, HttpServletResponse response, Model model) {
         try {
             List<String> codes = mfa.confirm(principal, Secret.of(code)).stream().map(Secret::reveal).toList();
-            model.addAttribute("recoveryCodes", codes);
-            model.addAttribute("recoveryCodesText", "Cloudwarden recovery codes for " + principal.email() + "\n\n" + String.join("\n", codes) + "\n");
             console.refreshConsolePrincipal(principal, request, response);
-            return "mfa-recovery-codes";
+            return recoveryCodes(principal, codes, false, model);
         } catch (ApiProblem problem) {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {
                 return "redirect:/mfa";
@@ -89,6 +87,35 @@ class MfaConsoleController {
             // the same key again (a wrong code is no reason to make the person scan a new one)
             return mfa.pendingEnrollment(principal).map(e -> enrolment(e, model)).orElse("redirect:/mfa");
         }
+    }
+
+    /**
+     * A new set of recovery codes in place of the old ones, confirmed with a fresh code from the app
+     * (re-authentication: a session left open is not enough). A wrong code shows the overview again,
+     * the error tied to the field; nothing changes.
+     */
+    @PostMapping("/mfa/recovery-codes")
+    String regenerateRecoveryCodes(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String code,
+                                   Model model) {
+        try {
+            List<String> codes = mfa.regenerateRecoveryCodes(principal, Secret.of(code)).stream().map(Secret::reveal).toList();
+            return recoveryCodes(principal, codes, true, model);
+        } catch (ApiProblem problem) {
+            if (BACK_TO_OVERVIEW.contains(problem.code())) {
+                return "redirect:/mfa";
+            }
+            model.addAttribute("regenerateError", problem.status() == HttpStatus.TOO_MANY_REQUESTS ? problem.getMessage()
+                    : "That code did not work. Enter the 6-digit code your authenticator app shows now. Your recovery codes have not changed.");
+            return overview(principal, model);
+        }
+    }
+
+    /** The page that shows recovery codes, once: after enrolment, or in place of the old ones. */
+    private static String recoveryCodes(CloudwardenPrincipal principal, List<String> codes, boolean regenerated, Model model) {
+        model.addAttribute("recoveryCodes", codes);
+        model.addAttribute("recoveryCodesText", "Cloudwarden recovery codes for " + principal.email() + "\n\n" + String.join("\n", codes) + "\n");
+        model.addAttribute("regenerated", regenerated);
+        return "mfa-recovery-codes";
     }
 
     @PostMapping("/mfa/totp/disable")

@@ -61,8 +61,13 @@ class MfaRepository {
 
     /** Removes the user's authenticator and recovery codes. */
     void delete(UUID userId) {
-        jdbc.sql("delete from mfa_recovery_codes where user_id = ?").param(userId).update();
+        deleteRecoveryCodes(userId);
         jdbc.sql("delete from user_mfa where user_id = ?").param(userId).update();
+    }
+
+    /** Removes the user's recovery codes, used or not (a new set replaces them). */
+    void deleteRecoveryCodes(UUID userId) {
+        jdbc.sql("delete from mfa_recovery_codes where user_id = ?").param(userId).update();
     }
 
     void confirm(UUID userId) {

@@ -33,7 +33,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * time step or recovery code is accepted once even when requests race. After
  * {@value #FREE_FAILURES} wrong codes in a row, codes are not checked at all for a back-off that
  * doubles from 30 seconds up to 15 minutes (RFC 4226, section 7.3). Enrolling, disabling, a used
- * recovery code and a change of the tenant's policy are recorded in the activity history, in the
+ * recovery code, a new set of recovery codes and a change of the tenant's policy are recorded in the activity history, in the
  * transaction that makes the change.
  */
 @Service
@@ -205,6 +205,41 @@ public class MfaService implements SecondFactor {
             throw ApiProblem.conflict("mfa_not_enabled", "Multi-factor authentication is not on.");
         }
         requireAccepted(outcome);
+    }
+
+    /**
+     * Replaces the user's recovery codes with a new set, given a fresh TOTP code (a recovery code will
+     * not do: whoever holds one only should not be able to mint ten more). The old codes, used or not,
+     * stop working in the same transaction; a wrong code changes nothing but counts towards the
+     * back-off, as everywhere else. Returns the new codes, stored only as keyed hashes and never shown again.
+     */
+    public List<Secret> regenerateRecoveryCodes(CloudwardenPrincipal user, Secret code) {
+        Code parsed = Code.parse(requireCode(code));
+        if (!(parsed instanceof Code.TotpCode totp)) {
+            throw ApiProblem.invalid("code", "must be the 6-digit code from your authenticator app");
+        }
+        List<String> recoveryCodes = RecoveryCodes.generate();
+        Outcome outcome = tx.execute(s -> {
+            repository.lockUser(user.userId());
+            var authenticator = repository.lock(user.userId()).filter(a -> a.confirmed());
+            if (authenticator.isEmpty()) {
+                return Outcome.NOT_ENABLED;
+            }
+            Outcome checked = check(authenticator.get(), totp);
+            if (checked == Outcome.ACCEPTED) {
+                long replaced = repository.unusedRecoveryCodes(user.userId());
+                repository.deleteRecoveryCodes(user.userId());
+                repository.insertRecoveryCodes(user.userId(), tenants.require(),
+                        recoveryCodes.stream().map(c -> recoveryHash(user.userId(), RecoveryCodes.canonical(c))).toList());
+                activity.record(Action.MFA_RECOVERY_CODES_REGENERATED, Target.user(user.userId()), Map.of("replaced", replaced));
+            }
+            return checked;
+        });
+        if (outcome == Outcome.NOT_ENABLED) {
+            throw ApiProblem.conflict("mfa_not_enabled", "Multi-factor authentication is not on, so there are no recovery codes to replace.");
+        }
+        requireAccepted(outcome);
+        return recoveryCodes.stream().map(Secret::of).toList();
     }
 
     /** Sign-in's second factor (tenant in scope): a fresh TOTP code or an unused recovery code of a confirmed authenticator. */

@@ -393,7 +393,7 @@ class MfaApiTest extends IntegrationTest {
         byte[] before = secretCiphertext(e.tenant().userId());
         KeyMaintenance.Progress done = maintenance.rotateDataKey(e.tenant().tenantId()).get(30, TimeUnit.SECONDS);
         assertThat(done.failure()).isNull();
-        assertThat(done.reencrypted()).as("organisation name and TOTP secret").isEqualTo(2);
+        assertThat(done.reencrypted()).as("organisation name, TOTP secret and the address of the API session").isEqualTo(3);
         byte[] after = secretCiphertext(e.tenant().userId());
         assertThat(FieldCrypto.keyId(after)).isNotEqualTo(FieldCrypto.keyId(before));
         maintenance.retireOldDataKeys(e.tenant().tenantId());
