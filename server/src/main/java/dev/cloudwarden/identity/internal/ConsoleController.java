@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
@@ -17,7 +18,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). */
+/**
+ * The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). A refused form
+ * comes back with what was typed (never a password or a code) and its error tied to the field ({@link FormError}).
+ */
 @Controller
 class ConsoleController {
 
@@ -56,7 +60,7 @@ class ConsoleController {
             signUps.requestSignUp(organization, email, Secret.of(password));
             return "redirect:/signup/check-inbox";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "organization", "email", "password"));
             model.addAttribute("organization", organization);
             model.addAttribute("email", email);
             return "signup";
@@ -81,7 +85,7 @@ class ConsoleController {
             signUps.verifyEmail(Secret.of(token.strip()));
             return "redirect:/login?verified";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "token"));
             return "verify-email";
         }
     }
@@ -154,7 +158,7 @@ class ConsoleController {
             if (problem.status().value() == 404) {
                 throw problem;
             }
-            flash.addFlashAttribute("error", problem.getMessage());
+            flash.addFlashAttribute("error", problem.forPeople());
         }
         return "redirect:/console/users";
     }
@@ -163,7 +167,8 @@ class ConsoleController {
         try {
             return Role.valueOf(role);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER")
+                    .saying("Choose a role: Owner, Admin, Operator or Viewer.");
         }
     }
 
@@ -178,7 +183,7 @@ class ConsoleController {
             invitations.accept(Secret.of(token.strip()), Secret.of(password));
             return "redirect:/login?accepted";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             return "accept-invitation";
         }
     }
@@ -194,7 +199,8 @@ class ConsoleController {
             resets.request(email);
             model.addAttribute("sent", true);
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "email"));
+            model.addAttribute("email", email.length() > 254 ? email.substring(0, 254) : email);
         }
         return "password-reset";
     }
@@ -210,7 +216,7 @@ class ConsoleController {
             resets.confirm(Secret.of(token.strip()), Secret.of(password));
             return "redirect:/login?passwordReset";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "token", "password"));
             return "password-reset-confirm";
         }
     }
