@@ -7,7 +7,6 @@ import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
-import java.util.Locale;
 import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
@@ -19,8 +18,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
- * The console's sign-up, sign-in and home pages (server-rendered, CSRF-protected forms). A refused form
- * comes back with what was typed (never a password or a code) and its error tied to the field ({@link FormError}).
+ * The console's sign-up, sign-in, home and people pages, and the pages of emailed links (server-rendered,
+ * CSRF-protected forms). A refused form comes back with what was typed (never a password or a code) and
+ * its error tied to the field ({@link FormError}).
  */
 @Controller
 class ConsoleController {
@@ -103,7 +103,7 @@ class ConsoleController {
         model.addAttribute("me", principal);
         model.addAttribute("mfaEnabled", signIns.current(principal.userId()).map(CloudwardenPrincipal::mfaEnabled).orElse(false));
         model.addAttribute("organization", users.organizationName());
-        model.addAttribute("users", users.listUsers());
+        model.addAttribute("users", users.people());
         return "console";
     }
 
@@ -111,15 +111,55 @@ class ConsoleController {
     @GetMapping("/console/users")
     String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
-        model.addAttribute("users", users.listUsers());
+        FormError.fromFlash(model);
+        model.addAttribute("users", users.members());
+        model.addAttribute("invitations", invitations.pending());
         model.addAttribute("roles", Role.values());
         return "users";
     }
 
+    /**
+     * Invites someone. A refusal comes back to the invite form, next to the field at fault, with what was typed:
+     * a member or a pending invitation is about the email ("… is already a member of this organisation"); for a
+     * pending invitation the page offers to send it again.
+     */
     @PostMapping("/console/users/invite")
     String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
                   @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, () -> "Invitation sent to " + invitations.invite(principal, email, parseRole(role)).email() + ".");
+        try {
+            flash.addFlashAttribute("notice", "Invitation sent to " + invitations.invite(principal, email, parseRole(role)).email() + ".");
+        } catch (ApiProblem problem) {
+            FormError error = FormError.of(problem, "email", "role");
+            if ("invitation_pending".equals(problem.code())) {
+                error = error.on("email");
+                invitations.pendingFor(email).ifPresent(pending -> {
+                    flash.addFlashAttribute("resendId", pending.id().toString());
+                    flash.addFlashAttribute("resendEmail", pending.email());
+                });
+            } else if ("email_taken".equals(problem.code())) {
+                error = error.on("email");
+            } else if (problem.status().value() == 403) {
+                error = error.on("role"); // only an owner may invite an owner
+            }
+            error.flash(flash);
+            flash.addFlashAttribute("inviteEmail", email.length() > 254 ? email.substring(0, 254) : email);
+            if (java.util.Arrays.stream(Role.values()).anyMatch(r -> r.name().equals(role))) {
+                flash.addFlashAttribute("inviteRole", role);
+            }
+        }
+        return "redirect:/console/users";
+    }
+
+    /** A new link for a pending invitation (expired or not): the old one stops working. */
+    @PostMapping("/console/invitations/{id}/resend")
+    String resendInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, () -> "A new invitation is on its way to " + invitations.resend(principal, Ids.fromPath(id)).email()
+                + ". The earlier link no longer works; the new one works for 72 hours.");
+    }
+
+    @PostMapping("/console/invitations/{id}/cancel")
+    String cancelInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, () -> "The invitation to " + invitations.cancel(principal, Ids.fromPath(id)) + " is cancelled. Its link no longer works.");
     }
 
     @PostMapping("/console/users/{id}/role")
@@ -127,7 +167,7 @@ class ConsoleController {
                       @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
         return act(flash, () -> {
             UserService.UserView changed = users.changeRole(principal, Ids.fromPath(id), parseRole(role));
-            return changed.email() + " is now " + label(changed.role()) + ".";
+            return changed.email() + " is now " + changed.role().label() + ".";
         });
     }
 
@@ -143,11 +183,6 @@ class ConsoleController {
     @PostMapping("/console/users/{id}/enable")
     String enable(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
         return act(flash, () -> users.enable(principal, Ids.fromPath(id)).email() + " can sign in again.");
-    }
-
-    /** A role as people read it: "Owner", not OWNER. */
-    private static String label(Role role) {
-        return role.name().charAt(0) + role.name().substring(1).toLowerCase(Locale.ROOT);
     }
 
     /** Runs a user-management action and returns to the page with its outcome, which names the person; unknown ids stay 404. */
@@ -172,18 +207,42 @@ class ConsoleController {
         }
     }
 
+    /** Step 1 of accepting: the code (js/fragment-token.js moves it from the link's fragment and goes on). */
     @GetMapping("/invitations/accept")
     String acceptForm() {
         return "accept-invitation";
     }
 
+    /**
+     * Step 2 (the code only): what the invitation is for (organisation, role, address, who sent it) and the
+     * password form. Step 3 (with a password): accepts. Any link that does not work (expired, cancelled, used,
+     * mistyped) gets one page saying so and to ask for a new invitation. The code is never written into a
+     * page: the browser keeps it for the next step.
+     */
     @PostMapping("/invitations/accept")
-    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(required = false) String password, Model model) {
+        Secret code = Secret.of(token.strip());
         try {
-            invitations.accept(Secret.of(token.strip()), Secret.of(password));
+            model.addAttribute("invitation", invitations.details(code));
+        } catch (ApiProblem problem) {
+            if (!"token".equals(problem.field())) {
+                throw problem;
+            }
+            model.addAttribute("invalidLink", true);
+            return "accept-invitation";
+        }
+        if (password == null) {
+            return "accept-invitation";
+        }
+        try {
+            invitations.accept(code, Secret.of(password));
             return "redirect:/login?accepted";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            if ("token".equals(problem.field())) {
+                model.addAttribute("invalidLink", true); // used or cancelled a moment ago
+            } else {
+                model.addAttribute("formError", FormError.of(problem, "password"));
+            }
             return "accept-invitation";
         }
     }
