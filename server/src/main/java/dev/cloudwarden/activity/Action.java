@@ -22,6 +22,8 @@ public enum Action {
     MFA_POLICY_CHANGED("tenant.mfa_policy_changed", Log.TENANT, Actor.ANONYMOUS, "required"),
     USER_INVITED("user.invited", Log.TENANT, Actor.ANONYMOUS, "role"),
     USER_INVITATION_ACCEPTED("user.invitation_accepted", Log.TENANT, Actor.TARGET),
+    USER_INVITATION_RESENT("user.invitation_resent", Log.TENANT, Actor.ANONYMOUS),
+    USER_INVITATION_CANCELLED("user.invitation_cancelled", Log.TENANT, Actor.ANONYMOUS),
     USER_ROLE_CHANGED("user.role_changed", Log.TENANT, Actor.ANONYMOUS, "from", "to"),
     USER_DISABLED("user.disabled", Log.TENANT, Actor.ANONYMOUS),
     USER_ENABLED("user.enabled", Log.TENANT, Actor.ANONYMOUS),

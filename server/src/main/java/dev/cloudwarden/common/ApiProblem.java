@@ -1,11 +1,18 @@
 package dev.cloudwarden.common;
 
 import java.time.Duration;
+import java.util.Locale;
 import org.springframework.http.HttpStatus;
 
 /**
  * An expected failure with a status, a stable code and a message for humans. Messages are written
  * by us and never contain input values, secrets or internal details; stack traces are not kept.
+ *
+ * <p>Two texts: the {@linkplain #getMessage() message} of the API's JSON error ({@code "password: is
+ * required"}, naming the field for a program), and {@link #forPeople()}, the sentence the console
+ * shows next to the field ("Choose a password."). A problem may carry its own sentence
+ * ({@link #saying}); otherwise one is made from the field and the message. The sentence never reaches
+ * the API, a log or an exception's text.
  */
 public final class ApiProblem extends RuntimeException {
 
@@ -13,17 +20,68 @@ public final class ApiProblem extends RuntimeException {
     private final String code;
     private final String field;
     private final Duration retryAfter;
+    private final String sentence;
 
     private ApiProblem(HttpStatus status, String code, String field, String message) {
-        this(status, code, field, message, null);
+        this(status, code, field, message, null, null);
     }
 
     private ApiProblem(HttpStatus status, String code, String field, String message, Duration retryAfter) {
+        this(status, code, field, message, retryAfter, null);
+    }
+
+    private ApiProblem(HttpStatus status, String code, String field, String message, Duration retryAfter, String sentence) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.field = field;
         this.retryAfter = retryAfter;
+        this.sentence = sentence;
+    }
+
+    /**
+     * The same problem, with the sentence a person reads in the console ("This password appears in a
+     * list of breached passwords. Choose another."). The API's message stays as it was.
+     */
+    public ApiProblem saying(String sentence) {
+        return new ApiProblem(status, code, field, getMessage(), retryAfter, sentence);
+    }
+
+    /**
+     * The sentence for a person: the one given by {@link #saying}, else for a field's problem the field
+     * and the message as a sentence ("expiresAt: must be in the future" reads "Expires at must be in
+     * the future."), else the message, which is written for people already.
+     */
+    public String forPeople() {
+        if (sentence != null) {
+            return sentence;
+        }
+        String message = getMessage();
+        if (field == null || message == null || !message.startsWith(field + ": ")) {
+            return message;
+        }
+        String rest = message.substring(field.length() + 2).strip();
+        String text = label(field) + (rest.matches("^(is|are|must|may|has|have|needs|appears|contains|does|applies|can) .*") ? " " : ": ") + rest;
+        // "x; y" reads as two sentences
+        StringBuilder out = new StringBuilder();
+        for (String part : text.split(";\\s+")) {
+            String p = part.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            out.append(out.isEmpty() ? "" : " ").append(Character.toUpperCase(p.charAt(0))).append(p.substring(1));
+            if (!p.endsWith(".") && !p.endsWith("?") && !p.endsWith("!")) {
+                out.append('.');
+            }
+        }
+        return out.toString();
+    }
+
+    /** A field's name as words: "expiresAt" is "Expires at", "parameters.regions" is "Regions". */
+    private static String label(String field) {
+        String last = field.substring(field.lastIndexOf('.') + 1).replaceAll("\\[\\d+]$", "");
+        String words = last.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+        return words.isEmpty() ? field : Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }
 
     public static ApiProblem invalid(String field, String message) {

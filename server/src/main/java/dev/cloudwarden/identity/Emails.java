@@ -23,11 +23,12 @@ public final class Emails {
     /** The canonical form of a required address; 400 naming {@code field} when it is missing or not an address we accept. */
     public static String require(String field, String email) {
         if (email == null || email.isBlank()) {
-            throw dev.cloudwarden.common.ApiProblem.invalid(field, "is required");
+            throw dev.cloudwarden.common.ApiProblem.invalid(field, "is required").saying("Enter an email address.");
         }
         String canonical = normalize(email);
         if (canonical == null) {
-            throw dev.cloudwarden.common.ApiProblem.invalid(field, "must be a valid email address");
+            throw dev.cloudwarden.common.ApiProblem.invalid(field, "must be a valid email address")
+                    .saying("This is not an email address we can write to. Enter one such as name@example.com.");
         }
         return canonical;
     }

@@ -76,6 +76,10 @@ public final class Routes {
             signedIn(POST, "/api/v1/users", ADMINS).limit(RateLimit.INVITATION_SEND),
             signedIn(PATCH, "/api/v1/users/{id}", ADMINS),
             signedIn(DELETE, "/api/v1/users/{id}", ADMINS).token(TokenScope.WRITE),
+            // pending invitations ({id}: the invited user's); a resend mails a new link, like an invitation: people only
+            signedIn(GET, "/api/v1/invitations", ADMINS).token(TokenScope.READ),
+            signedIn(POST, "/api/v1/invitations/{id}/resend", ADMINS).limit(RateLimit.INVITATION_SEND),
+            signedIn(DELETE, "/api/v1/invitations/{id}", ADMINS).token(TokenScope.WRITE),
             // --- JSON API: the activity history ---
             signedIn(GET, "/api/v1/activity", AUDITORS).token(TokenScope.READ),
             signedIn(GET, "/api/v1/activity/export", AUDITORS).token(TokenScope.READ).limit(RateLimit.ACTIVITY_EXPORT),
@@ -163,6 +167,8 @@ public final class Routes {
             signedIn(POST, "/console/users/{id}/role", ADMINS),
             signedIn(POST, "/console/users/{id}/disable", ADMINS),
             signedIn(POST, "/console/users/{id}/enable", ADMINS),
+            signedIn(POST, "/console/invitations/{id}/resend", ADMINS).limit(RateLimit.INVITATION_SEND),
+            signedIn(POST, "/console/invitations/{id}/cancel", ADMINS),
             signedIn(GET, "/console/settings", ADMINS),
             signedIn(POST, "/console/settings", ADMINS),
             signedIn(GET, "/console/activity", AUDITORS),

@@ -264,7 +264,7 @@ class ActivityCompletenessTest extends IntegrationTest {
         expect(org.tenant(), mark, Action.TOKEN_REVOKED, user(org.owner()), "token", tokenId, Map.of("reason", "revoked"));
     }
 
-    /** Invites, accepts, changes the role, disables (ending the invitee's sessions and token) and re-enables. */
+    /** Invites, accepts, changes the role, disables (ending the invitee's sessions and token) and re-enables; resends and cancels another invitation. */
     private void invitationsAndUserChanges(Org org) throws SQLException {
         String owner = api.signIn(org.email(), Api.PASSWORD);
         String email = Api.uniqueEmail("invitee");
@@ -311,6 +311,16 @@ class ActivityCompletenessTest extends IntegrationTest {
         mark = head(org.tenant());
         assertThat(api.patch("/api/v1/users/" + invitee, Map.of("status", "ACTIVE"), owner).status()).isEqualTo(200);
         expect(org.tenant(), mark, Action.USER_ENABLED, user(org.owner()), "user", invitee, Map.of());
+
+        // a second invitation: sent again (a new link), then cancelled
+        UUID second = UUID.fromString(api.post("/api/v1/users", Map.of("email", Api.uniqueEmail("invitee-two"), "role", "VIEWER"), owner)
+                .json().get("id").asString());
+        mark = head(org.tenant());
+        assertThat(api.post("/api/v1/invitations/" + second + "/resend", "", owner).status()).isEqualTo(200);
+        expect(org.tenant(), mark, Action.USER_INVITATION_RESENT, user(org.owner()), "user", second, Map.of());
+        mark = head(org.tenant());
+        assertThat(api.delete("/api/v1/invitations/" + second, owner).status()).isEqualTo(204);
+        expect(org.tenant(), mark, Action.USER_INVITATION_CANCELLED, user(org.owner()), "user", second, Map.of());
     }
 
     private void mfa(Org org) throws SQLException {

@@ -35,11 +35,11 @@ class ActivityConsoleHttpTest extends IntegrationTest {
         Api.Tenant t = api.signUpAndSignIn("Activity console bad filters");
         ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
         Map<String, String> bad = Map.of(
-                "action=user." + CANARY + "%3Cscript%3E", "action: is not an action of the catalogue",
-                "actor=" + CANARY, "actor: must be a user id",
-                "from=" + CANARY, "from: must be an ISO-8601 time",
-                "from=2031-05-06&to=2031-05-05", "to: must be after from",
-                "before=" + CANARY, "before: must be a whole number");
+                "action=user." + CANARY + "%3Cscript%3E", "Action is not an action of the catalogue",
+                "actor=" + CANARY, "Actor must be a user id",
+                "from=" + CANARY, "From must be an ISO-8601 time",
+                "from=2031-05-06&to=2031-05-05", "To must be after from",
+                "before=" + CANARY, "Before must be a whole number");
         bad.forEach((query, message) -> {
             Api.Response r = console.get("/console/activity?" + query);
             assertThat(r.status()).as(query).isEqualTo(400);

@@ -27,7 +27,8 @@ import org.openqa.selenium.JavascriptExecutor;
 class AccessibilityBrowserTest extends BrowserTest {
 
     private static final String AXE = "/META-INF/resources/webjars/axe-core/4.6.3/axe.min.js";
-    private static final List<String> SIGNED_OUT = List.of("/login", "/signup", "/password-reset", "/security-policy", "/security/report");
+    private static final List<String> SIGNED_OUT = List.of("/login", "/signup", "/password-reset", "/invitations/accept", "/security-policy",
+            "/security/report");
     private static final List<String> SIGNED_IN = List.of("/console", "/console/users", "/console/settings", "/console/sessions", "/console/tokens",
             "/console/cloud-accounts", "/console/cloud-accounts/setup", "/console/jobs", "/console/agents", "/console/activity",
             "/console/platform-access", "/mfa");
@@ -57,6 +58,7 @@ class AccessibilityBrowserTest extends BrowserTest {
         String axe = axe();
         Api.Tenant t = api.signUpAndSignIn("Accessibility Org");
         TestUsers.add(t, "VIEWER");
+        api.post("/api/v1/users", Map.of("email", Api.uniqueEmail("pending"), "role", "OPERATOR"), t.token()); // a pending invitation
         api.post("/api/v1/agents/enrollment-tokens", "", t.token());
         browser.driver().manage().timeouts().scriptTimeout(java.time.Duration.ofSeconds(60));
 

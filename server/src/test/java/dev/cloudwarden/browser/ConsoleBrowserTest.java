@@ -43,15 +43,18 @@ class ConsoleBrowserTest extends BrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.find("#invite-role")).selectByValue("VIEWER");
         browser.submit("#invite-form");
         assertThat(browser.find("#notice").getText()).isEqualTo("Invitation sent to " + viewerEmail + ".");
-        assertThat(browser.find("#users").getText()).contains(viewerEmail).contains("Invited");
+        assertThat(browser.find("#invitations").getText()).contains(viewerEmail).contains("Viewer").contains(ownerEmail);
+        assertThat(browser.find("#users").getText()).as("not a member until they accept").doesNotContain(viewerEmail);
         browser.screenshot("console-users");
         browser.open("/console");
         browser.signOut();
         assertThat(browser.text()).contains("You are signed out");
 
-        // the emailed link carries its code after '#': the page moves it into the form and out of the address bar
+        // the emailed link carries its code after '#': the page moves it into the form and out of the address bar,
+        // and goes on to say what the invitation is for
         String token = TestMail.token(TestMail.awaitMessageTo(viewerEmail), "cwi_");
         browser.open("/invitations/accept", token);
+        assertThat(browser.find("#invitation-summary").getText()).isEqualTo(ownerEmail + " invited you to join Browser Org as Viewer.");
         assertThat(browser.find("#token").getAttribute("value")).isEqualTo(token);
         assertThat(browser.driver().getCurrentUrl()).doesNotContain(token);
         browser.type("#password", Api.PASSWORD);

@@ -91,7 +91,7 @@ class InvitationAndResetTest extends IntegrationTest {
                 .as("no password yet").isEqualTo(401);
 
         String mail = TestMail.awaitMessageTo(email);
-        assertThat(mail).contains("Inviting Org").contains("OPERATOR").contains("/invitations/accept#cwi_");
+        assertThat(mail).contains(owner.email() + " invited you to join Inviting Org on Cloudwarden as Operator.").contains("/invitations/accept#cwi_");
         String token = TestMail.token(mail, "cwi_");
 
         Api.Response weak = api.post("/api/v1/invitations/accept", Map.of("token", token, "password", "password1234"), null);

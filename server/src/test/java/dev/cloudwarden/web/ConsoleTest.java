@@ -58,7 +58,7 @@ class ConsoleTest extends IntegrationTest {
         Api browser = new Api(port, true);
         Api.Response bad = submit(browser, "/signup", Map.of("organization", "X", "email", Api.uniqueEmail("weak"), "password", "password1234"));
         assertThat(bad.status()).isEqualTo(200);
-        assertThat(bad.body()).contains("password: appears in a list of breached passwords").doesNotContain("password1234");
+        assertThat(bad.body()).contains("This password appears in a list of breached passwords. Choose another.").doesNotContain("password1234");
 
         Api.Response login = submit(browser, "/login", Map.of("email", Api.uniqueEmail("nobody"), "password", "whatever-it-is-1"));
         assertThat(login.status()).isEqualTo(302);

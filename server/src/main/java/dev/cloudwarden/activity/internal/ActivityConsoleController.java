@@ -88,7 +88,7 @@ class ActivityConsoleController {
         } catch (ApiProblem problem) {
             // our words only (ApiProblem never repeats input), and the form comes back empty: nothing is echoed
             response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             model.addAttribute("filters", Map.of());
             model.addAttribute("filtered", true);
             model.addAttribute("rows", List.of());

@@ -58,7 +58,7 @@ class AgentConsoleController {
             if (problem.status() == HttpStatus.NOT_FOUND) {
                 throw problem;
             }
-            flash.addFlashAttribute("notice", "Not sent: " + problem.getMessage());
+            flash.addFlashAttribute("notice", "Not sent: " + problem.forPeople());
         }
         return "redirect:/console/agents";
     }

@@ -44,7 +44,7 @@ class CloudConsoleController {
             CloudAccountRows.Account added = accounts.create(new CloudAccounts.NewAccount(name, "aws", roleArn, regionList));
             return "redirect:/console/cloud-accounts/" + added.id() + "?added";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             model.addAttribute("name", name);
             model.addAttribute("regions", regions);
             return list(model);

@@ -87,7 +87,7 @@ class JobsConsoleController {
                     timezone.isBlank() ? "UTC" : timezone, new LinkedHashMap<>(t.parameters())));
             return "redirect:/console/jobs/" + job.id() + "?created";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             return list("", "", "", null, model);
         }
     }

@@ -1,12 +1,12 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
-import java.util.Locale;
 import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
@@ -17,7 +17,11 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-/** The console's sign-up and sign-in pages, and its people page (server-rendered, CSRF-protected forms). */
+/**
+ * The console's sign-up, sign-in and people pages, and the pages of emailed links (server-rendered,
+ * CSRF-protected forms). A refused form comes back with what was typed (never a password or a code) and
+ * its error tied to the field ({@link FormError}).
+ */
 @Controller
 class ConsoleController {
 
@@ -54,7 +58,7 @@ class ConsoleController {
             signUps.requestSignUp(organization, email, Secret.of(password));
             return "redirect:/signup/check-inbox";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "organization", "email", "password"));
             model.addAttribute("organization", organization);
             model.addAttribute("email", email);
             return "signup";
@@ -79,7 +83,7 @@ class ConsoleController {
             signUps.verifyEmail(Secret.of(token.strip()));
             return "redirect:/login?verified";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "token"));
             return "verify-email";
         }
     }
@@ -96,15 +100,55 @@ class ConsoleController {
     @GetMapping("/console/users")
     String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
         model.addAttribute("me", principal);
-        model.addAttribute("users", users.listUsers());
+        FormError.fromFlash(model);
+        model.addAttribute("users", users.members());
+        model.addAttribute("invitations", invitations.pending());
         model.addAttribute("roles", Role.values());
         return "users";
     }
 
+    /**
+     * Invites someone. A refusal comes back to the invite form, next to the field at fault, with what was typed:
+     * a member or a pending invitation is about the email ("… is already a member of this organisation"); for a
+     * pending invitation the page offers to send it again.
+     */
     @PostMapping("/console/users/invite")
     String invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String email,
                   @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
-        return act(flash, () -> "Invitation sent to " + invitations.invite(principal, email, parseRole(role)).email() + ".");
+        try {
+            flash.addFlashAttribute("notice", "Invitation sent to " + invitations.invite(principal, email, parseRole(role)).email() + ".");
+        } catch (ApiProblem problem) {
+            FormError error = FormError.of(problem, "email", "role");
+            if ("invitation_pending".equals(problem.code())) {
+                error = error.on("email");
+                invitations.pendingFor(email).ifPresent(pending -> {
+                    flash.addFlashAttribute("resendId", pending.id().toString());
+                    flash.addFlashAttribute("resendEmail", pending.email());
+                });
+            } else if ("email_taken".equals(problem.code())) {
+                error = error.on("email");
+            } else if (problem.status().value() == 403) {
+                error = error.on("role"); // only an owner may invite an owner
+            }
+            error.flash(flash);
+            flash.addFlashAttribute("inviteEmail", email.length() > 254 ? email.substring(0, 254) : email);
+            if (java.util.Arrays.stream(Role.values()).anyMatch(r -> r.name().equals(role))) {
+                flash.addFlashAttribute("inviteRole", role);
+            }
+        }
+        return "redirect:/console/users";
+    }
+
+    /** A new link for a pending invitation (expired or not): the old one stops working. */
+    @PostMapping("/console/invitations/{id}/resend")
+    String resendInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, () -> "A new invitation is on its way to " + invitations.resend(principal, Ids.fromPath(id)).email()
+                + ". The earlier link no longer works; the new one works for 72 hours.");
+    }
+
+    @PostMapping("/console/invitations/{id}/cancel")
+    String cancelInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id, RedirectAttributes flash) {
+        return act(flash, () -> "The invitation to " + invitations.cancel(principal, Ids.fromPath(id)) + " is cancelled. Its link no longer works.");
     }
 
     @PostMapping("/console/users/{id}/role")
@@ -112,7 +156,7 @@ class ConsoleController {
                       @RequestParam(defaultValue = "") String role, RedirectAttributes flash) {
         return act(flash, () -> {
             UserService.UserView changed = users.changeRole(principal, Ids.fromPath(id), parseRole(role));
-            return changed.email() + " is now " + label(changed.role()) + ".";
+            return changed.email() + " is now " + changed.role().label() + ".";
         });
     }
 
@@ -130,11 +174,6 @@ class ConsoleController {
         return act(flash, () -> users.enable(principal, Ids.fromPath(id)).email() + " can sign in again.");
     }
 
-    /** A role as people read it: "Owner", not OWNER. */
-    private static String label(Role role) {
-        return role.name().charAt(0) + role.name().substring(1).toLowerCase(Locale.ROOT);
-    }
-
     /** Runs a user-management action and returns to the page with its outcome, which names the person; unknown ids stay 404. */
     private static String act(RedirectAttributes flash, Supplier<String> action) {
         try {
@@ -143,7 +182,7 @@ class ConsoleController {
             if (problem.status().value() == 404) {
                 throw problem;
             }
-            flash.addFlashAttribute("error", problem.getMessage());
+            flash.addFlashAttribute("error", problem.forPeople());
         }
         return "redirect:/console/users";
     }
@@ -152,22 +191,47 @@ class ConsoleController {
         try {
             return Role.valueOf(role);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER");
+            throw ApiProblem.invalid("role", "choose one of OWNER, ADMIN, OPERATOR, VIEWER")
+                    .saying("Choose a role: Owner, Admin, Operator or Viewer.");
         }
     }
 
+    /** Step 1 of accepting: the code (js/fragment-token.js moves it from the link's fragment and goes on). */
     @GetMapping("/invitations/accept")
     String acceptForm() {
         return "accept-invitation";
     }
 
+    /**
+     * Step 2 (the code only): what the invitation is for (organisation, role, address, who sent it) and the
+     * password form. Step 3 (with a password): accepts. Any link that does not work (expired, cancelled, used,
+     * mistyped) gets one page saying so and to ask for a new invitation. The code is never written into a
+     * page: the browser keeps it for the next step.
+     */
     @PostMapping("/invitations/accept")
-    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(defaultValue = "") String password, Model model) {
+    String accept(@RequestParam(defaultValue = "") String token, @RequestParam(required = false) String password, Model model) {
+        Secret code = Secret.of(token.strip());
         try {
-            invitations.accept(Secret.of(token.strip()), Secret.of(password));
+            model.addAttribute("invitation", invitations.details(code));
+        } catch (ApiProblem problem) {
+            if (!"token".equals(problem.field())) {
+                throw problem;
+            }
+            model.addAttribute("invalidLink", true);
+            return "accept-invitation";
+        }
+        if (password == null) {
+            return "accept-invitation";
+        }
+        try {
+            invitations.accept(code, Secret.of(password));
             return "redirect:/login?accepted";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            if ("token".equals(problem.field())) {
+                model.addAttribute("invalidLink", true); // used or cancelled a moment ago
+            } else {
+                model.addAttribute("formError", FormError.of(problem, "password"));
+            }
             return "accept-invitation";
         }
     }
@@ -183,7 +247,8 @@ class ConsoleController {
             resets.request(email);
             model.addAttribute("sent", true);
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "email"));
+            model.addAttribute("email", email.length() > 254 ? email.substring(0, 254) : email);
         }
         return "password-reset";
     }
@@ -199,7 +264,7 @@ class ConsoleController {
             resets.confirm(Secret.of(token.strip()), Secret.of(password));
             return "redirect:/login?passwordReset";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("formError", FormError.of(problem, "token", "password"));
             return "password-reset-confirm";
         }
     }

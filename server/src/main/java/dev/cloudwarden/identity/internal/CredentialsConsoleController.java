@@ -101,7 +101,7 @@ class CredentialsConsoleController {
             model.addAttribute("created", created.token());
             model.addAttribute("createdValue", created.value().reveal());
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             model.addAttribute("name", name);
         }
         return tokensPage(principal, model);

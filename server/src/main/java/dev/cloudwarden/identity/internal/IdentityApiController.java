@@ -136,11 +136,37 @@ class IdentityApiController {
 
     @Operation(summary = "Invite a user: an INVITED user and a mailed single-use link (72 h)")
     @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may invite an OWNER.")
-    @ApiResponse(responseCode = "409", description = "`email_taken`: the address already has an account in this organisation.")
+    @ApiResponse(responseCode = "409", description = "`email_taken`: the address is a member of this organisation already. "
+            + "`invitation_pending`: the address has a pending invitation here (resend it: `POST /api/v1/invitations/{id}/resend`). "
+            + "An address with an account in another organisation is invited like any other.")
     @PostMapping(path = "/users", consumes = "application/json")
     @ResponseStatus(HttpStatus.CREATED)
     UserService.UserView invite(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestBody Invitation invitation) {
         return invitations.invite(principal, invitation.email(), invitation.role());
+    }
+
+    @Operation(summary = "The pending invitations: who is invited, as what, by whom, when the link was sent and when it expires")
+    @GetMapping("/invitations")
+    List<InvitationService.PendingInvitation> invitations() {
+        return invitations.pending();
+    }
+
+    @Operation(summary = "Send a pending invitation again: a new link, the old one stops working, 72 h from now")
+    @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may resend an OWNER's invitation.")
+    @ApiResponse(responseCode = "409", description = "`not_invited`: the user accepted the invitation, or it was cancelled.")
+    @PostMapping("/invitations/{id}/resend")
+    @ResponseStatus(HttpStatus.OK)
+    InvitationService.PendingInvitation resendInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
+        return invitations.resend(principal, Ids.fromPath(id));
+    }
+
+    @Operation(summary = "Cancel a pending invitation: its link stops working; the address may be invited again")
+    @ApiResponse(responseCode = "403", description = "`forbidden`: only an OWNER may cancel an OWNER's invitation.")
+    @ApiResponse(responseCode = "409", description = "`not_invited`: the user accepted the invitation, or it was cancelled already.")
+    @DeleteMapping("/invitations/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void cancelInvitation(@AuthenticationPrincipal CloudwardenPrincipal principal, @PathVariable String id) {
+        invitations.cancel(principal, Ids.fromPath(id));
     }
 
     /** Changes a user's role, or re-enables a disabled user with {@code "status":"ACTIVE"}. */

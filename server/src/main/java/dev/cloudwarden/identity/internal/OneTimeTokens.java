@@ -6,6 +6,7 @@ import dev.cloudwarden.crypto.TenantKeyring;
 import dev.cloudwarden.tenancy.TenantContext;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -14,7 +15,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Single-use, expiring tokens sent by email. Only their tenant-keyed hash is stored. */
+/**
+ * Single-use, expiring tokens sent by email. Only their tenant-keyed hash is stored, with who issued
+ * it (an invitation's sender). Expiry is judged by the platform's {@link Clock}.
+ */
 @Component
 class OneTimeTokens {
 
@@ -32,9 +36,11 @@ class OneTimeTokens {
     private final TenantContext tenants;
     private final TenantKeyring keyring;
     private final TransactionTemplate tx;
+    private final Clock clock;
 
-    OneTimeTokens(JdbcClient jdbc, TenantContext tenants, TenantKeyring keyring, TransactionTemplate tx) {
+    OneTimeTokens(JdbcClient jdbc, TenantContext tenants, TenantKeyring keyring, TransactionTemplate tx, Clock clock) {
         this.tx = tx;
+        this.clock = clock;
         this.jdbc = jdbc;
         this.tenants = tenants;
         this.keyring = keyring;
@@ -42,16 +48,40 @@ class OneTimeTokens {
 
     /** Issues a token for a user of the tenant in scope, inside the caller's transaction. */
     Secret issue(Purpose purpose, UUID userId, Duration ttl) {
+        return issue(purpose, userId, ttl, null);
+    }
+
+    /** Issues a token that {@code issuedBy} (a user of the same tenant, or null) sent, inside the caller's transaction. */
+    Secret issue(Purpose purpose, UUID userId, Duration ttl, UUID issuedBy) {
         UUID tenant = tenants.require();
         Secret token = TenantTokenFormat.mint(purpose.prefix, tenant);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         jdbc.sql("""
-                        insert into one_time_tokens (id, tenant_id, user_id, purpose, token_hash, created_at, expires_at)
-                        values (?, ?, ?, ?, ?, ?, ?)""")
+                        insert into one_time_tokens (id, tenant_id, user_id, purpose, token_hash, created_at, expires_at, issued_by)
+                        values (?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(UUID.randomUUID(), tenant, userId, purpose.name(), hash(tenant, purpose, token),
-                        Timestamp.from(now), Timestamp.from(now.plus(ttl)))
+                        Timestamp.from(now), Timestamp.from(now.plus(ttl)), issuedBy)
                 .update();
         return token;
+    }
+
+    /** A live token as issued: for whom, by whom (or null), when, until when. */
+    record Issued(UUID userId, UUID issuedBy, Instant createdAt, Instant expiresAt) {
+    }
+
+    /**
+     * What a live token (known, unused, unexpired) of this purpose was issued for, without using it
+     * up; inside the caller's transaction with its tenant in scope. Empty for any bad token.
+     */
+    Optional<Issued> peek(Purpose purpose, Secret token) {
+        UUID tenant = tenants.require();
+        return jdbc.sql("""
+                        select user_id, issued_by, created_at, expires_at from one_time_tokens
+                        where token_hash = ? and purpose = ? and used_at is null and expires_at > ?""")
+                .params(hash(tenant, purpose, token), purpose.name(), Timestamp.from(clock.instant()))
+                .query((rs, n) -> new Issued(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                        rs.getTimestamp(3).toInstant(), rs.getTimestamp(4).toInstant()))
+                .optional();
     }
 
     /** The tenant a token of this purpose claims, if it is well formed and that tenant has keys. */
@@ -67,8 +97,8 @@ class OneTimeTokens {
     UUID requireLive(Purpose purpose, Secret token) {
         UUID tenant = tenantOf(purpose, token).orElseThrow(OneTimeTokens::invalid);
         boolean live = tenants.callAs(tenant, () -> tx.execute(s -> jdbc.sql("""
-                        select 1 from one_time_tokens where token_hash = ? and purpose = ? and used_at is null and expires_at > now()""")
-                .params(hash(tenant, purpose, token), purpose.name())
+                        select 1 from one_time_tokens where token_hash = ? and purpose = ? and used_at is null and expires_at > ?""")
+                .params(hash(tenant, purpose, token), purpose.name(), Timestamp.from(clock.instant()))
                 .query(Integer.class).optional().isPresent()));
         if (!live) {
             throw invalid();
@@ -83,22 +113,23 @@ class OneTimeTokens {
     Optional<UUID> consume(Purpose purpose, Secret token) {
         UUID tenant = tenants.require();
         return jdbc.sql("""
-                        update one_time_tokens set used_at = now()
-                        where token_hash = ? and purpose = ? and used_at is null and expires_at > now()
+                        update one_time_tokens set used_at = ?
+                        where token_hash = ? and purpose = ? and used_at is null and expires_at > ?
                         returning user_id""")
-                .params(hash(tenant, purpose, token), purpose.name())
+                .params(Timestamp.from(clock.instant()), hash(tenant, purpose, token), purpose.name(), Timestamp.from(clock.instant()))
                 .query(UUID.class).optional();
     }
 
-    /** Voids a user's unused tokens of one purpose (a newer one replaces them). */
+    /** Voids a user's unused tokens of one purpose (a newer one replaces them, or the invitation was cancelled). */
     void voidUnused(Purpose purpose, UUID userId) {
-        jdbc.sql("update one_time_tokens set used_at = now() where user_id = ? and purpose = ? and used_at is null")
-                .params(userId, purpose.name()).update();
+        jdbc.sql("update one_time_tokens set used_at = ? where user_id = ? and purpose = ? and used_at is null")
+                .params(Timestamp.from(clock.instant()), userId, purpose.name()).update();
     }
 
     /** The one answer for every bad token: unknown, expired, used, malformed or of another purpose. */
     static dev.cloudwarden.common.ApiProblem invalid() {
-        return dev.cloudwarden.common.ApiProblem.invalid("token", "is invalid, expired or already used");
+        return dev.cloudwarden.common.ApiProblem.invalid("token", "is invalid, expired or already used")
+                .saying("This code does not work: it is mistyped, has expired or has been used already.");
     }
 
     static Secret orEmpty(Secret token) {

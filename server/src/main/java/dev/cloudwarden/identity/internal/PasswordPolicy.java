@@ -34,17 +34,20 @@ public class PasswordPolicy {
 
     public void check(Secret password) {
         if (password == null || password.isBlank()) {
-            throw ApiProblem.invalid("password", "is required");
+            throw ApiProblem.invalid("password", "is required").saying("Choose a password.");
         }
         int length = password.reveal().codePointCount(0, password.length());
         if (length < MIN_LENGTH) {
-            throw ApiProblem.invalid("password", "must be at least " + MIN_LENGTH + " characters long");
+            throw ApiProblem.invalid("password", "must be at least " + MIN_LENGTH + " characters long")
+                    .saying("This password is too short. Use at least " + MIN_LENGTH + " characters: several words make a long password easy to remember.");
         }
         if (length > MAX_LENGTH) {
-            throw ApiProblem.invalid("password", "must be at most " + MAX_LENGTH + " characters long");
+            throw ApiProblem.invalid("password", "must be at most " + MAX_LENGTH + " characters long")
+                    .saying("This password is too long. Use at most " + MAX_LENGTH + " characters.");
         }
         if (breached.contains(password.reveal().toLowerCase(Locale.ROOT))) {
-            throw ApiProblem.invalid("password", "appears in a list of breached passwords; choose another");
+            throw ApiProblem.invalid("password", "appears in a list of breached passwords; choose another")
+                    .saying("This password appears in a list of breached passwords. Choose another.");
         }
     }
 }

@@ -163,13 +163,15 @@ public class SignUpService {
     private static String organizationName(String organization) {
         String name = organization == null ? "" : organization.strip();
         if (name.isEmpty()) {
-            throw ApiProblem.invalid("organization", "is required");
+            throw ApiProblem.invalid("organization", "is required").saying("Enter the name of your organisation.");
         }
         if (name.codePointCount(0, name.length()) > 200) {
-            throw ApiProblem.invalid("organization", "must be at most 200 characters long");
+            throw ApiProblem.invalid("organization", "must be at most 200 characters long")
+                    .saying("This name is too long. Use at most 200 characters.");
         }
         if (CONTROL.matcher(name).find()) {
-            throw ApiProblem.invalid("organization", "must not contain control characters");
+            throw ApiProblem.invalid("organization", "must not contain control characters")
+                    .saying("This name contains characters that cannot be shown, such as tabs or line breaks. Remove them.");
         }
         return name;
     }

@@ -81,12 +81,72 @@ class UserRepository {
                 .params(email, tenantId, id).update();
     }
 
+    /** The user of the tenant in scope with this canonical address, whatever their status. */
+    Optional<UserRow> findByEmail(String canonicalEmail) {
+        return jdbc.sql("select " + COLUMNS + " from users where email = ?").param(canonicalEmail).query(this::row).optional();
+    }
+
+    /**
+     * Invites again someone whose earlier invitation was cancelled (DISABLED, never given a password):
+     * the same user, INVITED again with the role chosen now. False if they are not such a user.
+     */
+    boolean reinvite(UUID id, Role role) {
+        return jdbc.sql("update users set status = 'INVITED', role = ? where id = ? and status = 'DISABLED' and password_hash is null")
+                .params(role.name(), id).update() == 1;
+    }
+
     Optional<UserRow> find(UUID id) {
         return jdbc.sql("select " + COLUMNS + " from users where id = ?").param(id).query(this::row).optional();
     }
 
     List<UserRow> list() {
         return jdbc.sql("select " + COLUMNS + " from users order by created_at, id").query(this::row).list();
+    }
+
+    /**
+     * The members: everyone who accepted an invitation or signed up, active or disabled. Not the
+     * invited (pending invitations are listed apart) nor whoever's invitation was cancelled before
+     * they accepted it (DISABLED without a password: never a member).
+     */
+    List<UserRow> members() {
+        return jdbc.sql("select " + COLUMNS + " from users where status = 'ACTIVE' or (status = 'DISABLED' and password_hash is not null) "
+                + "order by created_at, id").query(this::row).list();
+    }
+
+    /** The members and the invited: everyone but those whose invitation was cancelled. */
+    List<UserRow> people() {
+        return jdbc.sql("select " + COLUMNS + " from users where not (status = 'DISABLED' and password_hash is null) "
+                + "order by created_at, id").query(this::row).list();
+    }
+
+    /** A pending invitation: the invited user, their latest link (null times if none) and who sent it (null if unknown). */
+    record PendingRow(UUID id, String email, Role role, Instant sentAt, Instant expiresAt, boolean live, String invitedBy) {
+    }
+
+    private static final String PENDING = """
+            select u.id, u.email, u.role, t.created_at, t.expires_at,
+                   (t.used_at is null and t.expires_at > ?) as live, i.email as invited_by
+            from users u
+            left join lateral (select o.created_at, o.expires_at, o.used_at, o.issued_by from one_time_tokens o
+                               where o.user_id = u.id and o.purpose = 'INVITATION' order by o.created_at desc limit 1) t on true
+            left join users i on i.id = t.issued_by
+            where u.status = 'INVITED'""";
+
+    /** The pending invitations of the tenant in scope, oldest first; {@code live} is judged at {@code now}. */
+    List<PendingRow> pendingInvitations(Instant now) {
+        return jdbc.sql(PENDING + " order by u.created_at, u.id").param(java.sql.Timestamp.from(now)).query(this::pendingRow).list();
+    }
+
+    Optional<PendingRow> pendingInvitation(UUID id, Instant now) {
+        return jdbc.sql(PENDING + " and u.id = ?").params(java.sql.Timestamp.from(now), id).query(this::pendingRow).optional();
+    }
+
+    private PendingRow pendingRow(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        java.sql.Timestamp sent = rs.getTimestamp("created_at");
+        java.sql.Timestamp expires = rs.getTimestamp("expires_at");
+        return new PendingRow(rs.getObject("id", UUID.class), rs.getString("email"), Role.valueOf(rs.getString("role")),
+                sent == null ? null : sent.toInstant(), expires == null ? null : expires.toInstant(), rs.getBoolean("live"),
+                rs.getString("invited_by"));
     }
 
     long countActiveOwners() {

@@ -60,6 +60,16 @@ public class UserService {
         return tx.execute(s -> users.list().stream().map(UserView::of).toList());
     }
 
+    /** The members and the invited, not whoever's invitation was cancelled (the overview lists them). */
+    public List<UserView> people() {
+        return tx.execute(s -> users.people().stream().map(UserView::of).toList());
+    }
+
+    /** The members (not the invited, nor whoever's invitation was cancelled), for the people page. */
+    public List<UserView> members() {
+        return tx.execute(s -> users.members().stream().map(UserView::of).toList());
+    }
+
     public UserView user(UUID id) {
         return tx.execute(s -> users.find(id).map(UserView::of).orElseThrow(ApiProblem::notFound));
     }
@@ -103,13 +113,15 @@ public class UserService {
             UserRepository.UserRow target = users.find(id).orElseThrow(ApiProblem::notFound);
             OwnerRule.requireOwnerFor(actor, target.role());
             if ("DISABLED".equals(target.status()) && target.passwordHash() == null) {
-                throw ApiProblem.invalid("status", "this user never accepted their invitation; invite them again");
+                throw ApiProblem.invalid("status", "this user never accepted their invitation; invite them again")
+                        .saying(target.email() + " never accepted their invitation. Invite them again.");
             }
             if ("DISABLED".equals(target.status())) {
                 users.updateStatus(id, "ACTIVE");
                 activity.record(Action.USER_ENABLED, Target.user(id));
             } else if (!"ACTIVE".equals(target.status())) {
-                throw ApiProblem.invalid("status", "an invited user becomes ACTIVE by accepting the invitation");
+                throw ApiProblem.invalid("status", "an invited user becomes ACTIVE by accepting the invitation")
+                        .saying(target.email() + " becomes active by accepting their invitation.");
             }
             return UserView.of(users.find(id).orElseThrow());
         });

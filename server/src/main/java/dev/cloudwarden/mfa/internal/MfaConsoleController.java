@@ -82,7 +82,7 @@ class MfaConsoleController {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {
                 return "redirect:/mfa";
             }
-            model.addAttribute("error", problem.status() == HttpStatus.TOO_MANY_REQUESTS ? problem.getMessage()
+            model.addAttribute("error", problem.status() == HttpStatus.TOO_MANY_REQUESTS ? problem.forPeople()
                     : "That code did not work. Enter the 6-digit code your app shows now; if it keeps failing, check that your phone's clock is right.");
             // the same key again (a wrong code is no reason to make the person scan a new one)
             return mfa.pendingEnrollment(principal).map(e -> enrolment(e, model)).orElse("redirect:/mfa");
@@ -129,7 +129,7 @@ class MfaConsoleController {
             if (BACK_TO_OVERVIEW.contains(problem.code())) {
                 return "redirect:/mfa";
             }
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             return overview(principal, model);
         }
     }

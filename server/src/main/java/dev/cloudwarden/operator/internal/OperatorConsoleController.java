@@ -59,7 +59,7 @@ class OperatorConsoleController {
             OperatorWebParts.setCookie(response, issued.token(), settings.sessionLifetime());
             return "redirect:/ops";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             model.addAttribute("email", email);
             response.setStatus(problem.status().value());
             return "ops/login";
@@ -88,7 +88,7 @@ class OperatorConsoleController {
             model.addAttribute("token", token);
             return "ops/enrol";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             response.setStatus(problem.status().value());
             return "ops/enrol";
         }
@@ -102,7 +102,7 @@ class OperatorConsoleController {
             operators.enrol(token == null ? null : Secret.of(token), password == null ? null : Secret.of(password), code);
             return "redirect:/ops/login?enrolled";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.getMessage());
+            model.addAttribute("error", problem.forPeople());
             model.addAttribute("token", token);
             response.setStatus(problem.status().value());
             return "ops/enrol";
@@ -248,7 +248,7 @@ class OperatorConsoleController {
         try {
             flash.addFlashAttribute("notice", action.get());
         } catch (ApiProblem problem) {
-            flash.addFlashAttribute("error", problem.getMessage());
+            flash.addFlashAttribute("error", problem.forPeople());
         }
         return "redirect:" + page;
     }

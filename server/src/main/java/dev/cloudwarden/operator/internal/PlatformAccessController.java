@@ -118,7 +118,7 @@ class PlatformAccessController {
             if (problem.status().value() == 404) {
                 throw problem;
             }
-            flash.addFlashAttribute("error", problem.getMessage());
+            flash.addFlashAttribute("error", problem.forPeople());
         }
         return "redirect:/console/platform-access";
     }

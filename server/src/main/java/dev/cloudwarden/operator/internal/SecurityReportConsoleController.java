@@ -48,7 +48,7 @@ class SecurityReportConsoleController {
             if (problem.field() == null) {
                 throw problem;
             }
-            model.addAttribute("errors", Map.of(problem.field(), problem.getMessage()));
+            model.addAttribute("errors", Map.of(problem.field(), problem.forPeople()));
             model.addAttribute("form", new Form(title, description, contact));
         }
         return "security-report";

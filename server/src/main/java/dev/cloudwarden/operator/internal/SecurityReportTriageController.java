@@ -78,7 +78,7 @@ class SecurityReportTriageController {
             if (problem.status().value() == 404) {
                 throw problem;
             }
-            flash.addFlashAttribute("error", problem.getMessage());
+            flash.addFlashAttribute("error", problem.forPeople());
         }
         return "redirect:/ops/security-reports/" + report;
     }

@@ -346,7 +346,7 @@ class PersonalAccessTokenTest extends IntegrationTest {
 
         Api.Response refused = browser.submit("/console/tokens", "/console/tokens", Map.of("name", "nightly", "expiresInDays", "30"));
         assertThat(refused.status()).isEqualTo(200);
-        assertThat(refused.body()).contains("scopes: choose at least one").doesNotContain("token-value");
+        assertThat(refused.body()).contains("Scopes: choose at least one").doesNotContain("token-value");
 
         Map<String, Object> form = new LinkedHashMap<>();
         form.put("name", "nightly <b>job</b>");
