@@ -26,7 +26,7 @@ class TeamCounts implements TeamOverview {
         String organization = users.organizationName();
         return readOnly.execute(s -> jdbc.sql("""
                         select count(*) filter (where status = 'ACTIVE'), count(*) filter (where status = 'INVITED'),
-                               count(*) filter (where status = 'DISABLED'), coalesce(bool_or(id = ? and mfa_enabled), false)
+                               count(*) filter (where status = 'DISABLED' and password_hash is not null), coalesce(bool_or(id = ? and mfa_enabled), false)
                         from users""")
                 .param(viewer)
                 .query((rs, n) -> new Team(organization, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getBoolean(4))).single());
