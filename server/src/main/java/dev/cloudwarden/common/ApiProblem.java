@@ -77,10 +77,16 @@ public final class ApiProblem extends RuntimeException {
         return out.toString();
     }
 
-    /** A field's name as words: "expiresAt" is "Expires at", "parameters.regions" is "Regions". */
+    /** Written in capitals inside a field's name as words: "roleArn" is "Role ARN". */
+    private static final java.util.List<String> ACRONYMS = java.util.List.of("ARN", "ID", "IAM", "AWS", "URL", "IP", "TOTP", "MFA");
+
+    /** A field's name as words: "expiresAt" is "Expires at", "parameters.regions" is "Regions", "roleArn" is "Role ARN". */
     private static String label(String field) {
         String last = field.substring(field.lastIndexOf('.') + 1).replaceAll("\\[\\d+]$", "");
         String words = last.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+        for (String acronym : ACRONYMS) {
+            words = words.replaceAll("\\b" + acronym.toLowerCase(Locale.ROOT) + "\\b", acronym);
+        }
         return words.isEmpty() ? field : Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }
 

@@ -43,7 +43,7 @@ class MfaConsoleTest extends IntegrationTest {
         Api.Tenant t = api.signUpAndSignIn("Console enrol");
         Api browser = new Api(port, true);
         assertThat(signInWithPassword(browser, t.email()).header("Location")).endsWith("/console");
-        assertThat(browser.get("/console", null).body()).contains("Multi-factor authentication: <strong>off</strong>");
+        assertThat(browser.get("/console", null).body()).as("the first-run step to do").containsPattern("id=\"step-mfa\"[^>]*data-done=\"false\"");
 
         Api.Response overview = browser.get("/mfa", null);
         assertThat(overview.status()).isEqualTo(200);
@@ -77,7 +77,8 @@ class MfaConsoleTest extends IntegrationTest {
         List<String> codes = all(RECOVERY, confirmed.body());
         assertThat(codes).hasSize(10).doesNotHaveDuplicates();
 
-        assertThat(browser.get("/console", null).body()).as("the session goes on, and knows").contains("<strong>on</strong>");
+        assertThat(browser.get("/console", null).body()).as("the session goes on, and knows")
+                .containsPattern("id=\"step-mfa\"[^>]*data-done=\"true\"");
         Api.Response on = browser.get("/mfa", null);
         assertThat(on.body()).contains("id=\"disable-form\"").contains("<span id=\"recovery-codes-left\">10</span>")
                 .doesNotContain(secret).doesNotContain(codes.get(0));
@@ -131,7 +132,7 @@ class MfaConsoleTest extends IntegrationTest {
         assertThat(signedIn).isNotNull().isNotEqualTo(halfway).isNotEqualTo(first);
         Api.Response console = browser.get("/console", null);
         assertThat(console.status()).isEqualTo(200);
-        assertThat(console.body()).contains(user.email()).contains("<strong>on</strong>");
+        assertThat(console.body()).contains(user.email()).containsPattern("id=\"step-mfa\"[^>]*data-done=\"true\"");
 
         Api stranger = new Api(port);
         for (String old : new String[] {first, halfway}) {

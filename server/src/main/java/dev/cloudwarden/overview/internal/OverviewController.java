@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.web.access.WebInvocationPrivilegeEvaluator;
@@ -43,11 +44,12 @@ class OverviewController {
     private final AgentOverview agents;
     private final TeamOverview team;
     private final RecentActivity activity;
-    private final WebInvocationPrivilegeEvaluator privileges;
+    /** Read when a page is drawn: a command-line run of the application has no web security, and draws no page. */
+    private final ObjectProvider<WebInvocationPrivilegeEvaluator> privileges;
     private final Clock clock;
 
     OverviewController(CloudOverview cloud, AgentOverview agents, TeamOverview team, RecentActivity activity,
-                       WebInvocationPrivilegeEvaluator privileges, Clock clock) {
+                       ObjectProvider<WebInvocationPrivilegeEvaluator> privileges, Clock clock) {
         this.cloud = cloud;
         this.agents = agents;
         this.team = team;
@@ -120,7 +122,7 @@ class OverviewController {
     }
 
     private boolean allowed(String method, String path, Authentication who) {
-        return privileges.isAllowed("", path, method, who);
+        return privileges.getObject().isAllowed("", path, method, who);
     }
 
     private static Map<String, Long> count(List<CloudOverview.ResourceCount> resources, Function<CloudOverview.ResourceCount, String> by) {

@@ -227,7 +227,7 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(console.get("/console/agents").body()).contains("Command sent");
         assertThat(console.submit("/console/agents", "/console/agents/" + agent.id() + "/commands",
                 Map.of("type", "update_interval", "intervalSeconds", "5")).status()).isEqualTo(302);
-        assertThat(console.get("/console/agents").body()).contains("Not sent: intervalSeconds");
+        assertThat(console.get("/console/agents").body()).contains("Not sent: Interval seconds");
         assertThat(poll(agent)).singleElement().extracting(AgentCommand::type).isEqualTo("collect_facts");
         Api.Response revoked = console.submit("/console/agents", "/console/agents/" + agent.id() + "/revoke", Map.of());
         assertThat(revoked.status()).isEqualTo(302);

@@ -57,7 +57,7 @@ class CloudConsoleBrowserTest extends BrowserTest {
         browser.type("#name", "Sandbox");
         browser.type("#roleArn", "arn:aws:iam::12345:role/<b>bad</b>");
         browser.submit("#account-form");
-        assertThat(browser.find("#account-error").getText()).contains("roleArn");
+        assertThat(browser.find("#account-error").getText()).startsWith("Role ARN must be an IAM role ARN");
         assertThat(browser.find("#roleArn").getAttribute("value")).as("the ARN is never put back into the page").isEmpty();
 
         browser.type("#roleArn", roleArn);
