@@ -4,6 +4,9 @@ import dev.cloudwarden.agent.AgentCommand;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.CloudwardenProperties;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
+import java.util.List;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -19,6 +22,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @Controller
 class AgentConsoleController {
 
+    static final List<String> STATES = List.of("online", "stale", "revoked");
+
     private final Agents agents;
     private final AgentCommands commands;
     private final CloudwardenProperties platform;
@@ -29,9 +34,18 @@ class AgentConsoleController {
         this.platform = platform;
     }
 
+    /** The agents, narrowed by a part of the host name and a state when chosen, a page at a time. */
     @GetMapping("/console/agents")
-    String page(Model model) {
-        model.addAttribute("agents", agents.list());
+    String page(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String state,
+                @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = NameAndState.of(q, state, STATES).orElseGet(() -> {
+            model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of a name.");
+            return NameAndState.none();
+        });
+        List<Agents.AgentView> chosen = agents.list().stream().filter(a -> filter.matches(a.hostname(), a.status())).toList();
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", STATES);
+        model.addAttribute("agents", ListPage.of(chosen, page, "/console/agents", filter.query()));
         model.addAttribute("server", platform.publicUrl());
         return "agents";
     }
@@ -42,7 +56,7 @@ class AgentConsoleController {
         Agents.Issued issued = agents.createToken(user.userId());
         model.addAttribute("token", issued.token().reveal());
         model.addAttribute("tokenExpiresAt", issued.expiresAt());
-        return page(model);
+        return page("", "", null, model);
     }
 
     /** A command to one agent; a bad one comes back as the field's message, the page otherwise unchanged. */

@@ -2,6 +2,8 @@ package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 @Controller
 class CloudConsoleController {
 
+    static final List<String> VERIFICATION_STATES = List.of("unverified", "verified", "failed");
+
     private final CloudAccounts accounts;
     private final AccountVerification verification;
     private final InventorySync sync;
@@ -29,9 +33,18 @@ class CloudConsoleController {
         this.inventory = inventory;
     }
 
+    /** The accounts, narrowed by a part of the name and a verification state when chosen, a page at a time. */
     @GetMapping("/console/cloud-accounts")
-    String list(Model model) {
-        model.addAttribute("accounts", accounts.list());
+    String list(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String state,
+                @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = NameAndState.of(q, state, VERIFICATION_STATES).orElseGet(() -> {
+            model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of a name.");
+            return NameAndState.none();
+        });
+        List<CloudAccountRows.Account> chosen = accounts.list().stream().filter(a -> filter.matches(a.name(), a.verification().status())).toList();
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", VERIFICATION_STATES);
+        model.addAttribute("accounts", ListPage.of(chosen, page, "/console/cloud-accounts", filter.query()));
         return "cloud-accounts";
     }
 
@@ -47,7 +60,7 @@ class CloudConsoleController {
             model.addAttribute("error", problem.forPeople());
             model.addAttribute("name", name);
             model.addAttribute("regions", regions);
-            return list(model);
+            return list("", "", null, model);
         }
     }
 

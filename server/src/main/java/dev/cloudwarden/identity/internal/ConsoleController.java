@@ -3,10 +3,14 @@ package dev.cloudwarden.identity.internal;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
 import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
+import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
@@ -24,6 +28,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  */
 @Controller
 class ConsoleController {
+
+    static final List<String> MEMBER_STATES = List.of("active", "disabled");
 
     private final SignUpService signUps;
     private final UserService users;
@@ -97,11 +103,24 @@ class ConsoleController {
     }
 
     /** User management: OWNER and ADMIN only (the route table, web.Routes). */
+    /** The members, narrowed by a part of the email and a state when chosen, a page at a time; the pending invitations. */
     @GetMapping("/console/users")
-    String users(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
+    String users(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String q,
+                 @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page, Model model) {
         model.addAttribute("me", principal);
         FormError.fromFlash(model);
-        model.addAttribute("users", users.members());
+        NameAndState filter = NameAndState.of(q, state, MEMBER_STATES).orElseGet(() -> {
+            model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of an email.");
+            return NameAndState.none();
+        });
+        List<UserService.UserView> members = users.members();
+        // counted over every member, not the page: the only owner is offered no role change whatever is shown
+        model.addAttribute("owners", members.stream().filter(u -> u.role() == Role.OWNER).count());
+        List<UserService.UserView> chosen = members.stream()
+                .filter(u -> filter.matches(u.email(), u.status().toLowerCase(Locale.ROOT))).toList();
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", MEMBER_STATES);
+        model.addAttribute("users", ListPage.of(chosen, page, "/console/users", filter.query()));
         model.addAttribute("invitations", invitations.pending());
         model.addAttribute("roles", Role.values());
         return "users";

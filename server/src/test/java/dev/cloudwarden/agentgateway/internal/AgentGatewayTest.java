@@ -220,7 +220,7 @@ class AgentGatewayTest extends IntegrationTest {
         assertThat(created.body()).contains("java -jar cloudwarden-agent.jar enroll --server https://");
         assertThat(console.get("/console/agents").body()).as("shown once").doesNotContain(m.group(1));
         TestAgent agent = enroll(m.group(1), "console-host-1");
-        assertThat(console.get("/console/agents").body()).contains("console-host-1", "stale");
+        assertThat(console.get("/console/agents").body()).contains("console-host-1", "<td>Stale</td>");
         // a command from the console, and a bad one named without being sent
         assertThat(console.submit("/console/agents", "/console/agents/" + agent.id() + "/commands", Map.of("type", "collect_facts"))
                 .status()).isEqualTo(302);

@@ -1,0 +1,88 @@
+package dev.cloudwarden.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
+import dev.cloudwarden.support.IntegrationTest;
+import dev.cloudwarden.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The console's lists of cloud accounts, agents and members: filtered by name and state, a page at a time, bad filters refused in our words. */
+class ConsoleListsTest extends IntegrationTest {
+
+    @Test
+    void accountsAndAgentsFilterByNameAndStateAndPage() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Account List Org");
+        try (Connection c = TestDatabase.asAdmin();
+             PreparedStatement ps = c.prepareStatement("""
+                     insert into cloud_accounts (id, tenant_id, name, provider, role_arn_ciphertext, role_arn_hash, role_arn_masked, regions, status, created_at)
+                     values (?, ?, ?, 'aws', '\\x00', ?, 'arn:aws:iam::1234****9012:role/…', '{us-east-1}', ?, now())""");
+             PreparedStatement agent = c.prepareStatement("""
+                     insert into agents (id, tenant_id, hostname, public_key, enrolled_at) values (?, ?, ?, ?, now())""")) {
+            for (int i = 1; i <= 30; i++) {
+                ps.setObject(1, UUID.randomUUID());
+                ps.setObject(2, t.tenantId());
+                ps.setString(3, (i % 2 == 0 ? "Production " : "Staging ") + i);
+                byte[] hash = new byte[32];
+                hash[0] = (byte) i;
+                ps.setBytes(4, hash);
+                ps.setString(5, i % 5 == 0 ? "verified" : "unverified");
+                ps.executeUpdate();
+                agent.setObject(1, UUID.randomUUID());
+                agent.setObject(2, t.tenantId());
+                agent.setString(3, "host-" + i + ".example.com");
+                agent.setBytes(4, new byte[32]);
+                agent.executeUpdate();
+            }
+        }
+        ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+
+        String first = console.get("/console/cloud-accounts").body();
+        assertThat(rows(first, "account")).hasSize(ListPage.SIZE);
+        assertThat(first).contains("Page 1 of 2 (30 cloud accounts)");
+        assertThat(rows(console.get("/console/cloud-accounts?page=2").body(), "account")).hasSize(5);
+        assertThat(rows(console.get("/console/cloud-accounts?state=verified").body(), "account")).hasSize(6);
+        assertThat(rows(console.get("/console/cloud-accounts?q=production&state=verified").body(), "account")).as("10, 20, 30").hasSize(3);
+        String none = console.get("/console/cloud-accounts?q=nothing-like-it").body();
+        assertThat(none).contains("No cloud account matches these filters.");
+        String bad = console.get("/console/cloud-accounts?state=%3Cb%3Ebold").body();
+        assertThat(bad).contains("Choose the state from its list").doesNotContain("<b>bold");
+        assertThat(rows(bad, "account")).hasSize(ListPage.SIZE);
+
+        String agents = console.get("/console/agents").body();
+        assertThat(rows(agents, "agent")).hasSize(ListPage.SIZE);
+        assertThat(agents).contains("Page 1 of 2 (30 agents)").contains("<td>Stale</td>");
+        assertThat(rows(console.get("/console/agents?q=HOST-1").body(), "agent")).as("1, 10-19").hasSize(11);
+        assertThat(rows(console.get("/console/agents?state=online").body(), "agent")).isEmpty();
+        assertThat(console.get("/console/agents?state=online").body()).contains("No agent matches these filters.");
+        assertThat(console.get("/console/agents?q=" + "x".repeat(101)).body()).contains("Choose the state from its list");
+
+        for (int i = 0; i < 26; i++) {
+            dev.cloudwarden.support.TestUsers.add(t, i % 2 == 0 ? "VIEWER" : "OPERATOR");
+        }
+        String members = console.get("/console/users").body();
+        assertThat(members).contains("Page 1 of 2 (27 members)");
+        assertThat(Pattern.compile("<tr data-email=").matcher(members).results().count()).isEqualTo(ListPage.SIZE);
+        String owner = console.get("/console/users?q=" + t.email().substring(0, t.email().indexOf('@'))).body();
+        assertThat(owner).as("the only owner, on a page of one: still no role change offered").contains("Owner (the only one)");
+        assertThat(console.get("/console/users?state=disabled").body()).contains("No member matches these filters.");
+        assertThat(console.get("/console/users?state=nobody").body()).contains("Choose the state from its list");
+    }
+
+    private static List<String> rows(String html, String kind) {
+        Matcher m = Pattern.compile("data-" + kind + "-id=\"([0-9a-f-]{36})\"").matcher(html);
+        List<String> ids = new java.util.ArrayList<>();
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        return ids;
+    }
+}
