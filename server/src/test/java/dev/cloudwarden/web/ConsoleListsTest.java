@@ -75,6 +75,21 @@ class ConsoleListsTest extends IntegrationTest {
         assertThat(owner).as("the only owner, on a page of one: still no role change offered").contains("Owner (the only one)");
         assertThat(console.get("/console/users?state=disabled").body()).contains("No member matches these filters.");
         assertThat(console.get("/console/users?state=nobody").body()).contains("Choose the state from its list");
+
+        assertThat(console.get("/console/platform-access").body()).contains("No operator has asked for access.");
+        assertThat(console.get("/console/platform-access?state=pending").body()).contains("No access request matches these filters.");
+        assertThat(console.get("/console/platform-access?state=%22%3E").body()).contains("Choose the state from its list")
+                .doesNotContain("value=\"\">\"");
+    }
+
+    @Test
+    void aRefusedTokenNameIsMarkedAtItsField() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Token Form Org");
+        ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+        String page = console.submit("/console/tokens", "/console/tokens", java.util.Map.of("name", " ", "scopes", "read", "expiresInDays", "30")).body();
+        assertThat(page).contains("id=\"name-error\"").containsPattern("id=\"name\"[^>]*aria-invalid=\"true\"")
+                .containsPattern("id=\"name\"[^>]*aria-describedby=\"name-error\"").containsPattern("id=\"name\"[^>]*autofocus");
+        assertThat(TestDatabase.count("select count(*) from personal_access_tokens where tenant_id = ?", t.tenantId())).isZero();
     }
 
     private static List<String> rows(String html, String kind) {

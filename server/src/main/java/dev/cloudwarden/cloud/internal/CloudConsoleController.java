@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.ListPage;
 import dev.cloudwarden.common.NameAndState;
@@ -57,7 +58,7 @@ class CloudConsoleController {
             CloudAccountRows.Account added = accounts.create(new CloudAccounts.NewAccount(name, "aws", roleArn, regionList));
             return "redirect:/console/cloud-accounts/" + added.id() + "?added";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            model.addAttribute("formError", FormError.of(problem, "name", "roleArn", "regions"));
             model.addAttribute("name", name);
             model.addAttribute("regions", regions);
             return list("", "", null, model);

@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.common.ListPage;
 import java.time.Clock;
@@ -87,7 +88,8 @@ class JobsConsoleController {
                     timezone.isBlank() ? "UTC" : timezone, new LinkedHashMap<>(t.parameters())));
             return "redirect:/console/jobs/" + job.id() + "?created";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            model.addAttribute("formError", FormError.of(problem, "cloudAccountId", "timezone"));
+            model.addAttribute("timezone", timezone);
             return list("", "", "", null, model);
         }
     }

@@ -1,6 +1,7 @@
 package dev.cloudwarden.identity.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
@@ -101,7 +102,7 @@ class CredentialsConsoleController {
             model.addAttribute("created", created.token());
             model.addAttribute("createdValue", created.value().reveal());
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            model.addAttribute("formError", FormError.of(problem, "name"));
             model.addAttribute("name", name);
         }
         return tokensPage(principal, model);

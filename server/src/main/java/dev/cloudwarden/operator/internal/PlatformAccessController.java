@@ -2,6 +2,8 @@ package dev.cloudwarden.operator.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  */
 @Controller
 class PlatformAccessController {
+
+    static final List<String> STATES = List.of("pending", "active", "denied", "revoked", "expired");
 
     private final AccessRequests requests;
 
@@ -75,9 +79,19 @@ class PlatformAccessController {
         return setting();
     }
 
+    /** The newest requests, narrowed by a part of the reason and a state when chosen, a page at a time. */
     @GetMapping("/console/platform-access")
-    String page(Model model) {
-        model.addAttribute("requests", requests.ofTenant(200));
+    String page(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String state,
+                @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = NameAndState.of(q, state, STATES).orElseGet(() -> {
+            model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of a reason.");
+            return NameAndState.none();
+        });
+        List<AccessRequests.Request> chosen = requests.ofTenant(200).stream()
+                .filter(r -> filter.matches(r.reason(), r.status().toLowerCase(java.util.Locale.ROOT))).toList();
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", STATES);
+        model.addAttribute("requests", ListPage.of(chosen, page, "/console/platform-access", filter.query()));
         model.addAttribute("customerApprovalRequired", requests.customerApprovalRequired());
         return "platform-access";
     }

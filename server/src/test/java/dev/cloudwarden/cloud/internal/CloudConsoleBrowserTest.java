@@ -57,7 +57,11 @@ class CloudConsoleBrowserTest extends BrowserTest {
         browser.type("#name", "Sandbox");
         browser.type("#roleArn", "arn:aws:iam::12345:role/<b>bad</b>");
         browser.submit("#account-form");
-        assertThat(browser.find("#account-error").getText()).startsWith("Role ARN must be an IAM role ARN");
+        assertThat(browser.find("#roleArn-error").getText()).startsWith("Role ARN must be an IAM role ARN");
+        assertThat(browser.find("#roleArn").getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.find("#roleArn").getAttribute("aria-describedby")).isEqualTo("roleArn-error");
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).as("the focus on the field at fault").isEqualTo("roleArn");
+        assertThat(browser.find("#name").getAttribute("aria-invalid")).as("only the field at fault").isNull();
         assertThat(browser.find("#roleArn").getAttribute("value")).as("the ARN is never put back into the page").isEmpty();
 
         browser.type("#roleArn", roleArn);
@@ -105,6 +109,12 @@ class CloudConsoleBrowserTest extends BrowserTest {
         browser.submit("#login-form");
         browser.clickAndWait("#nav-jobs");
         assertThat(browser.path()).isEqualTo("/console/jobs");
+        browser.find("input[name=template][value=stop-dev-evenings]").click();
+        browser.type("#timezone", "Mars/Olympus");
+        browser.submit("#job-form");
+        assertThat(browser.find("#timezone-error").getText()).as("in words, at the field").startsWith("Timezone");
+        assertThat(browser.find("#timezone").getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).isEqualTo("timezone");
         browser.find("input[name=template][value=stop-dev-evenings]").click();
         browser.type("#timezone", "Europe/Berlin");
         browser.submit("#job-form");
