@@ -148,10 +148,7 @@ public class MfaService implements SecondFactor {
      * codes, which are stored only as keyed hashes and never shown again.
      */
     public List<Secret> confirm(CloudwardenPrincipal user, Secret code) {
-        Code parsed = Code.parse(requireCode(code));
-        if (!(parsed instanceof Code.TotpCode totp)) {
-            throw ApiProblem.invalid("code", "must be the 6-digit code from your authenticator app");
-        }
+        Code.TotpCode totp = appCode(code);
         List<String> recoveryCodes = RecoveryCodes.generate();
         Outcome outcome = tx.execute(s -> {
             repository.lockUser(user.userId());
@@ -214,10 +211,7 @@ public class MfaService implements SecondFactor {
      * back-off, as everywhere else. Returns the new codes, stored only as keyed hashes and never shown again.
      */
     public List<Secret> regenerateRecoveryCodes(CloudwardenPrincipal user, Secret code) {
-        Code parsed = Code.parse(requireCode(code));
-        if (!(parsed instanceof Code.TotpCode totp)) {
-            throw ApiProblem.invalid("code", "must be the 6-digit code from your authenticator app");
-        }
+        Code.TotpCode totp = appCode(code);
         List<String> recoveryCodes = RecoveryCodes.generate();
         Outcome outcome = tx.execute(s -> {
             repository.lockUser(user.userId());
@@ -326,6 +320,14 @@ public class MfaService implements SecondFactor {
     private byte[] recoveryHash(UUID userId, String canonical) {
         return crypto.keyedHash(tenants.require(), RECOVERY_CODE_PURPOSE,
                 (userId + ":" + canonical).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A code from the authenticator app, not a recovery code: enrolment and new recovery codes take only that. */
+    private static Code.TotpCode appCode(Secret code) {
+        if (!(Code.parse(requireCode(code)) instanceof Code.TotpCode totp)) {
+            throw ApiProblem.invalid("code", "must be the 6-digit code from your authenticator app");
+        }
+        return totp;
     }
 
     private static Secret requireCode(Secret code) {
