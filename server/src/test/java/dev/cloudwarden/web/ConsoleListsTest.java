@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The console's lists of cloud accounts, agents and members: filtered by name and state, a page at a time, bad filters refused in our words. */
+/** The console's lists (cloud accounts, agents, members and invitations, one's sessions and tokens): filtered by name and state, a page at a time, bad filters refused in our words. */
 class ConsoleListsTest extends IntegrationTest {
 
     @Test
@@ -83,6 +83,61 @@ class ConsoleListsTest extends IntegrationTest {
     }
 
     @Test
+    void ownSessionsTokensAndPendingInvitationsFilterAndPage() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Own Lists Org");
+        try (Connection c = TestDatabase.asAdmin();
+             PreparedStatement ps = c.prepareStatement("""
+                     insert into api_sessions (id, tenant_id, user_id, token_hash, device, expires_at)
+                     values (?, ?, ?, ?, ?, now() + interval '1 hour')""")) {
+            for (int i = 1; i <= 26; i++) {
+                ps.setObject(1, UUID.randomUUID());
+                ps.setObject(2, t.tenantId());
+                ps.setObject(3, t.userId());
+                ps.setBytes(4, randomBytes());
+                ps.setString(5, i % 2 == 0 ? "Firefox 133 on Windows" : "curl 8");
+                ps.executeUpdate();
+            }
+        }
+        for (int i = 1; i <= 26; i++) {
+            assertThat(api.post("/api/v1/tokens", java.util.Map.of("name", (i % 2 == 0 ? "deploy " : "backup ") + i, "scopes", List.of("read"),
+                    "expiresAt", java.time.Instant.now().plus(java.time.Duration.ofDays(1)).toString()), t.token()).status()).isEqualTo(201);
+            assertThat(api.post("/api/v1/users", java.util.Map.of("email", "guest-" + i + "-" + UUID.randomUUID() + "@example.com",
+                    "role", "VIEWER"), t.token()).status()).isEqualTo(201);
+        }
+        ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+
+        // 26 API sessions inserted, the test's own API sign-in and this browser's
+        String sessions = console.get("/console/sessions").body();
+        assertThat(rows(sessions, "session")).hasSize(ListPage.SIZE);
+        assertThat(sessions).contains("Page 1 of 2 (28 sessions)").contains("This session");
+        assertThat(rows(console.get("/console/sessions?page=2").body(), "session")).hasSize(3);
+        assertThat(rows(console.get("/console/sessions?q=firefox").body(), "session")).hasSize(13);
+        assertThat(rows(console.get("/console/sessions?state=console").body(), "session")).as("this browser only").hasSize(1);
+        assertThat(console.get("/console/sessions?state=console&page=2").body()).as("beyond the end: the last page").contains("This session");
+        assertThat(console.get("/console/sessions?q=nothing-like-it").body()).contains("No session matches these filters.")
+                .as("every other session still ends from here").contains("id=\"sign-out-others\"");
+        assertThat(console.get("/console/sessions?state=%3Cscript%3E").body()).contains("Choose the kind from its list").doesNotContain("<script>");
+
+        String tokens = console.get("/console/tokens").body();
+        assertThat(rows(tokens, "token")).hasSize(ListPage.SIZE);
+        assertThat(tokens).contains("Page 1 of 2 (26 tokens)").contains("aria-label=\"Revoke the token backup 1\"")
+                .as("no state to choose for tokens").doesNotContain("id=\"filter-state\"");
+        assertThat(rows(console.get("/console/tokens?q=DEPLOY").body(), "token")).hasSize(13);
+        assertThat(console.get("/console/tokens?q=deploy+1").body()).contains("deploy 10").contains("deploy 18").doesNotContain("deploy 2<");
+        assertThat(console.get("/console/tokens?q=nothing-like-it").body()).contains("No token matches this name.");
+        assertThat(console.get("/console/tokens?q=" + "x".repeat(101)).body()).contains("Type at most 100 characters");
+
+        String people = console.get("/console/users").body();
+        assertThat(people).contains("Page 1 of 2 (26 pending invitations)").contains("invitationsPage=2");
+        String invitedOnly = console.get("/console/users?state=invited&invitationsPage=2").body();
+        assertThat(Pattern.compile("<tr data-email=\"guest-").matcher(invitedOnly).results().count()).isEqualTo(1);
+        assertThat(invitedOnly).contains("No member matches these filters.");
+        String guest7 = console.get("/console/users?q=guest-7-").body();
+        assertThat(Pattern.compile("<tr data-email=\"guest-").matcher(guest7).results().count()).isEqualTo(1);
+        assertThat(console.get("/console/users?state=active").body()).contains("No pending invitation matches these filters.");
+    }
+
+    @Test
     void aRefusedTokenNameIsMarkedAtItsField() throws Exception {
         Api.Tenant t = api.signUpAndSignIn("Token Form Org");
         ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
@@ -90,6 +145,12 @@ class ConsoleListsTest extends IntegrationTest {
         assertThat(page).contains("id=\"name-error\"").containsPattern("id=\"name\"[^>]*aria-invalid=\"true\"")
                 .containsPattern("id=\"name\"[^>]*aria-describedby=\"name-error\"").containsPattern("id=\"name\"[^>]*autofocus");
         assertThat(TestDatabase.count("select count(*) from personal_access_tokens where tenant_id = ?", t.tenantId())).isZero();
+    }
+
+    private static byte[] randomBytes() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private static List<String> rows(String html, String kind) {

@@ -29,7 +29,8 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 @Controller
 class ConsoleController {
 
-    static final List<String> MEMBER_STATES = List.of("active", "disabled");
+    /** The states the people page filters by: a member's, or "invited" for a pending invitation. */
+    static final List<String> PEOPLE_STATES = List.of("active", "disabled", "invited");
 
     private final SignUpService signUps;
     private final UserService users;
@@ -103,13 +104,17 @@ class ConsoleController {
     }
 
     /** User management: OWNER and ADMIN only (the route table, web.Routes). */
-    /** The members, narrowed by a part of the email and a state when chosen, a page at a time; the pending invitations. */
+    /**
+     * The members and the pending invitations, each narrowed by a part of the email and a state when chosen, each a page
+     * at a time (the invitations' page travels as {@code invitationsPage}).
+     */
     @GetMapping("/console/users")
     String users(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String q,
-                 @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page, Model model) {
+                 @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page,
+                 @RequestParam(required = false) String invitationsPage, Model model) {
         model.addAttribute("me", principal);
         FormError.fromFlash(model);
-        NameAndState filter = NameAndState.of(q, state, MEMBER_STATES).orElseGet(() -> {
+        NameAndState filter = NameAndState.of(q, state, PEOPLE_STATES).orElseGet(() -> {
             model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of an email.");
             return NameAndState.none();
         });
@@ -119,9 +124,10 @@ class ConsoleController {
         List<UserService.UserView> chosen = members.stream()
                 .filter(u -> filter.matches(u.email(), u.status().toLowerCase(Locale.ROOT))).toList();
         model.addAttribute("filter", filter);
-        model.addAttribute("states", MEMBER_STATES);
+        model.addAttribute("states", PEOPLE_STATES);
         model.addAttribute("users", ListPage.of(chosen, page, "/console/users", filter.query()));
-        model.addAttribute("invitations", invitations.pending());
+        model.addAttribute("invitations", ListPage.of(invitations.pending().stream().filter(i -> filter.matches(i.email(), "invited")).toList(),
+                invitationsPage, "/console/users", filter.query(), "invitationsPage"));
         model.addAttribute("roles", Role.values());
         return "users";
     }

@@ -3,6 +3,8 @@ package dev.cloudwarden.identity.internal;
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TokenScope;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -36,13 +39,29 @@ class CredentialsConsoleController {
         this.credentials = credentials;
     }
 
+    /** The kinds of session, as the sessions filter offers them: its values are {@link CredentialsService.Kind}'s. */
+    static final List<String> SESSION_KINDS = List.of("console", "api");
+
+    /** The user's sessions, narrowed by a part of the device and a kind when chosen, a page at a time. */
     @GetMapping("/console/sessions")
-    String sessions(@AuthenticationPrincipal CloudwardenPrincipal principal, HttpServletRequest request, Model model) {
+    String sessions(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String q,
+                    @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page,
+                    HttpServletRequest request, Model model) {
+        NameAndState filter = NameAndState.of(q, state, SESSION_KINDS).orElseGet(() -> {
+            model.addAttribute("filterError", "Choose the kind from its list, and at most " + NameAndState.MAX_NAME + " characters of a device.");
+            return NameAndState.none();
+        });
         // this session first, then the others, oldest first
         List<CredentialsService.SessionView> sessions = credentials.sessions(principal, currentSessionId(request)).stream()
                 .sorted(Comparator.comparing(s -> !s.current())).toList();
-        model.addAttribute("sessions", sessions);
+        // counted over all of them, not the page: "sign out everywhere else" ends every other one
         model.addAttribute("otherSessions", sessions.stream().filter(s -> !s.current()).count());
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", SESSION_KINDS);
+        model.addAttribute("stateLabels", Map.of("console", "Browser", "api", "API"));
+        model.addAttribute("stateTitle", "Kind");
+        model.addAttribute("sessions", ListPage.of(sessions.stream().filter(s -> filter.matches(s.device(), s.kind().name())).toList(),
+                page, "/console/sessions", filter.query()));
         return "sessions";
     }
 
@@ -86,9 +105,15 @@ class CredentialsConsoleController {
         return "redirect:/console/sessions?revoked";
     }
 
+    /** The user's live tokens, narrowed by a part of the name when asked, a page at a time. */
     @GetMapping("/console/tokens")
-    String tokens(@AuthenticationPrincipal CloudwardenPrincipal principal, Model model) {
-        return tokensPage(principal, model);
+    String tokens(@AuthenticationPrincipal CloudwardenPrincipal principal, @RequestParam(defaultValue = "") String q,
+                  @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = NameAndState.of(q, "", List.of()).orElseGet(() -> {
+            model.addAttribute("filterError", "Type at most " + NameAndState.MAX_NAME + " characters of a token's name.");
+            return NameAndState.none();
+        });
+        return tokensPage(principal, filter, page, model);
     }
 
     /** Shows the new token in the response itself: never in a redirect, a URL or the session. */
@@ -105,7 +130,7 @@ class CredentialsConsoleController {
             model.addAttribute("formError", FormError.of(problem, "name"));
             model.addAttribute("name", name);
         }
-        return tokensPage(principal, model);
+        return tokensPage(principal, NameAndState.none(), null, model);
     }
 
     @PostMapping("/console/tokens/{id}/revoke")
@@ -118,8 +143,13 @@ class CredentialsConsoleController {
         }
     }
 
-    private String tokensPage(CloudwardenPrincipal principal, Model model) {
-        model.addAttribute("tokens", credentials.tokens(principal));
+    private String tokensPage(CloudwardenPrincipal principal, NameAndState filter, String page, Model model) {
+        List<CredentialsService.TokenView> tokens = credentials.tokens(principal);
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", List.of());
+        model.addAttribute("anyTokens", !tokens.isEmpty());
+        model.addAttribute("tokens", ListPage.of(tokens.stream().filter(t -> filter.matches(t.name(), "")).toList(),
+                page, "/console/tokens", filter.query()));
         model.addAttribute("scopes", TokenScope.values());
         model.addAttribute("expiryDays", EXPIRY_DAYS.stream()
                 .filter(d -> Duration.ofDays(d).compareTo(credentials.maxTokenLifetime()) <= 0).toList());

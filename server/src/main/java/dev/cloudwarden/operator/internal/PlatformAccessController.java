@@ -127,7 +127,8 @@ class PlatformAccessController {
     private static String decide(RedirectAttributes flash, java.util.function.Supplier<AccessRequests.Request> decision, String done) {
         try {
             AccessRequests.Request r = decision.get();
-            flash.addFlashAttribute("notice", done + (r.status().equals("ACTIVE") ? " The grant is active until " + r.expiresAt() + "." : ""));
+            // the end of the grant is in its row, in the reader's zone; a notice is text and would show it in UTC
+            flash.addFlashAttribute("notice", done + (r.status().equals("ACTIVE") ? " The grant is active now; its row says until when." : ""));
         } catch (ApiProblem problem) {
             if (problem.status().value() == 404) {
                 throw problem;
