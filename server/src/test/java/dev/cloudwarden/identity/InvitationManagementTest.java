@@ -88,6 +88,24 @@ class InvitationManagementTest extends IntegrationTest {
     }
 
     @Test
+    void aLinkVoidedBeforeItsTimeShowsWhenItStoppedWorkingNotAnExpiryStillAhead() throws Exception {
+        Api.Tenant owner = api.signUpAndSignIn("Voided Invitation Org");
+        Invited cleo = invite(owner, "VIEWER");
+        Instant before = Instant.now();
+        // what CredentialRevocation does to a person's unused links
+        try (java.sql.Connection c = dev.cloudwarden.support.TestDatabase.asAdmin();
+             java.sql.PreparedStatement ps = c.prepareStatement("update one_time_tokens set used_at = now() where user_id = ?")) {
+            ps.setObject(1, cleo.id());
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+        JsonNode listed = pending(owner, cleo.id());
+        assertThat(listed.get("expired").asBoolean()).isTrue();
+        assertThat(Instant.parse(listed.get("expiresAt").asString())).as("when it was voided, not 72 hours on")
+                .isBetween(before.minusSeconds(5), Instant.now().plusSeconds(5));
+        assertThat(accept(cleo.token())).isEqualTo(400);
+    }
+
+    @Test
     void reInvitingAnswersWithACodeForEachCaseInTheSameErrorShapeAndNamesNoAddress() {
         Api.Tenant owner = api.signUpAndSignIn("Reinvite Codes Org");
         Invited bob = invite(owner, "VIEWER");

@@ -123,8 +123,9 @@ class UserRepository {
     record PendingRow(UUID id, String email, Role role, Instant sentAt, Instant expiresAt, boolean live, String invitedBy) {
     }
 
+    // a link voided before its time (the organisation's termination voids them) expired when it was voided: least()
     private static final String PENDING = """
-            select u.id, u.email, u.role, t.created_at, t.expires_at,
+            select u.id, u.email, u.role, t.created_at, least(t.expires_at, t.used_at) as expires_at,
                    (t.used_at is null and t.expires_at > ?) as live, i.email as invited_by
             from users u
             left join lateral (select o.created_at, o.expires_at, o.used_at, o.issued_by from one_time_tokens o
