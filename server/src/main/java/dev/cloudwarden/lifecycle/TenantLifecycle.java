@@ -8,7 +8,8 @@ import java.util.UUID;
 
 /**
  * The lifecycle actions platform operators take from their console, with the same rules as the command
- * line ({@code ./cloudwarden tenant ...}): the database's own functions decide what is allowed.
+ * line ({@code ./cloudwarden tenant ...}): the database's own functions decide what is allowed. And the
+ * subscription's state, for the tenant's own overview.
  */
 public interface TenantLifecycle {
 
@@ -20,6 +21,9 @@ public interface TenantLifecycle {
     record Tombstone(UUID tenant, Instant terminatedAt, Instant purgeAfter, Instant purgeStartedAt, Instant purgedAt,
                      Map<String, Long> rowCounts, long activitySeq, String activityHeadHash) {
     }
+
+    /** The subscription of the tenant in scope (the console's overview shows it). */
+    Subscription current();
 
     /** Terminates the tenant; {@code retention} null: the deployment's (at least 60 days outside dev). */
     Subscription terminate(UUID tenant, Duration retention);

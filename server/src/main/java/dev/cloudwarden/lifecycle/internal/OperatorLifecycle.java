@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
-/** {@link TenantLifecycle}: the same services the command line calls. */
+/** {@link TenantLifecycle}: the same services the command line and the subscription API call. */
 @Component
 class OperatorLifecycle implements TenantLifecycle {
 
@@ -16,6 +16,12 @@ class OperatorLifecycle implements TenantLifecycle {
     OperatorLifecycle(Subscriptions subscriptions, TenantPurge purge) {
         this.subscriptions = subscriptions;
         this.purge = purge;
+    }
+
+    @Override
+    public Subscription current() {
+        Subscriptions.Subscription s = subscriptions.current();
+        return new Subscription(s.status(), s.terminatedAt(), s.purgeAfter());
     }
 
     @Override

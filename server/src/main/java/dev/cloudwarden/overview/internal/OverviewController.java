@@ -5,6 +5,7 @@ import dev.cloudwarden.agentgateway.AgentOverview;
 import dev.cloudwarden.cloud.CloudOverview;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.TeamOverview;
+import dev.cloudwarden.lifecycle.TenantLifecycle;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,16 +45,18 @@ class OverviewController {
     private final AgentOverview agents;
     private final TeamOverview team;
     private final RecentActivity activity;
+    private final TenantLifecycle lifecycle;
     /** Read when a page is drawn: a command-line run of the application has no web security, and draws no page. */
     private final ObjectProvider<WebInvocationPrivilegeEvaluator> privileges;
     private final Clock clock;
 
-    OverviewController(CloudOverview cloud, AgentOverview agents, TeamOverview team, RecentActivity activity,
+    OverviewController(CloudOverview cloud, AgentOverview agents, TeamOverview team, RecentActivity activity, TenantLifecycle lifecycle,
                        ObjectProvider<WebInvocationPrivilegeEvaluator> privileges, Clock clock) {
         this.cloud = cloud;
         this.agents = agents;
         this.team = team;
         this.activity = activity;
+        this.lifecycle = lifecycle;
         this.privileges = privileges;
         this.clock = clock;
     }
@@ -73,6 +76,7 @@ class OverviewController {
         model.addAttribute("firstRun", steps.stream().anyMatch(s -> !s.done()));
         model.addAttribute("cloud", summary);
         model.addAttribute("agents", agentCounts);
+        model.addAttribute("subscription", lifecycle.current());
         model.addAttribute("hoursSaved", Math.round(summary.hoursSaved()));
         model.addAttribute("runs", Charts.days(summary.runs()));
         Charts.Bars byKind = Charts.bars(count(summary.resources(), r -> KINDS.getOrDefault(r.kind(), r.kind())));

@@ -94,6 +94,7 @@ class OverviewBrowserTest extends BrowserTest {
         browser.open("/console");
         assertThat(browser.driver().findElements(By.id("first-run"))).as("every step done: no checklist").isEmpty();
         assertThat(browser.find("#tile-people strong").getText()).isEqualTo("2");
+        assertThat(browser.find("#tile-subscription").getText()).contains("Active").contains("emailed the date its data will be deleted");
     }
 
     @Test
