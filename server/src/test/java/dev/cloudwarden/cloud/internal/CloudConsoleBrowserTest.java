@@ -48,7 +48,10 @@ class CloudConsoleBrowserTest extends BrowserTest {
         assertThat(browser.find("#iam-policy").getText()).contains("ec2:DescribeInstances");
         String roleArn = browser.find("#sandbox-role-arn").getText();
         assertThat(roleArn).startsWith("arn:aws:iam::" + sandbox.accountId() + ":role/");
-        assertThat(browser.driver().findElements(By.cssSelector("button.copy"))).hasSizeGreaterThanOrEqualTo(4);
+        List<String> copyNames = browser.driver().findElements(By.cssSelector("button.copy")).stream().map(b -> b.getAccessibleName()).toList();
+        assertThat(copyNames).as("each copy button says what it copies").hasSize(5).doesNotHaveDuplicates()
+                .contains("Copy the external ID", "Copy the sandbox role ARN").allMatch(n -> n.startsWith("Copy "));
+        assertThat(browser.find("#copy-status").getAttribute("role")).as("where a screen reader hears \"Copied.\"").isEqualTo("status");
         browser.screenshot("cloud-setup");
         assertThat(browser.consoleMessages()).as("no script errors (CSP allows the copy script)")
                 .filteredOn(m -> !m.contains("/favicon.ico")).isEmpty();
