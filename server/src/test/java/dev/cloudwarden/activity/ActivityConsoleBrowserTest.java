@@ -81,7 +81,9 @@ class ActivityConsoleBrowserTest extends BrowserTest {
         assertThat(new Select(browser.find("#action")).getFirstSelectedOption().getAttribute("value")).isEqualTo("user.signed_in");
         browser.type("#actor", "not-a-user-id");
         browser.submit("#filter-form");
-        assertThat(browser.find("#filter-error").getText()).isEqualTo("Actor must be a user id.");
+        assertThat(browser.find("#actor-error").getText()).isEqualTo("Actor must be a user id.");
+        assertThat(browser.find("#actor").getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(browser.driver().switchTo().activeElement().getAttribute("id")).as("the focus is on the field at fault").isEqualTo("actor");
         assertThat(browser.driver().findElements(By.id("events"))).isEmpty();
 
         browser.open("/console/activity");

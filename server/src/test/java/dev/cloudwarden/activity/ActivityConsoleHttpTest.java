@@ -34,17 +34,28 @@ class ActivityConsoleHttpTest extends IntegrationTest {
     void aBadFilterShowsAClearMessageOnThePageAndEchoesNothing() {
         Api.Tenant t = api.signUpAndSignIn("Activity console bad filters");
         ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
-        Map<String, String> bad = Map.of(
-                "action=user." + CANARY + "%3Cscript%3E", "Action is not an action of the catalogue",
-                "actor=" + CANARY, "Actor must be a user id",
-                "from=" + CANARY, "From must be an ISO-8601 time",
-                "from=2031-05-06&to=2031-05-05", "To must be after from",
-                "before=" + CANARY, "Before must be a whole number");
-        bad.forEach((query, message) -> {
+        // the query, its sentence, and the field it is tied to (none: above the list, as the form's own error)
+        record Bad(String message, String field) {
+        }
+        Map<String, Bad> bad = Map.of(
+                "action=user." + CANARY + "%3Cscript%3E", new Bad("Action is not an action of the catalogue", "action"),
+                "actor=" + CANARY, new Bad("Actor must be a user id", "actor"),
+                "from=" + CANARY, new Bad("From must be an ISO-8601 time", "from"),
+                "from=2031-05-06&to=2031-05-05", new Bad("To must be after from", "to"),
+                "before=" + CANARY, new Bad("Before must be a whole number", null));
+        bad.forEach((query, expected) -> {
             Api.Response r = console.get("/console/activity?" + query);
             assertThat(r.status()).as(query).isEqualTo(400);
             assertThat(r.header("Content-Type")).startsWith("text/html");
-            assertThat(r.body()).as(query).contains("id=\"filter-error\"").contains(message)
+            if (expected.field() == null) {
+                assertThat(r.body()).as(query).contains("id=\"filter-error\"").doesNotContain("aria-invalid");
+            } else {
+                assertThat(r.body()).as(query).contains("id=\"" + expected.field() + "-error\"").doesNotContain("id=\"filter-error\"")
+                        .containsPattern("id=\"" + expected.field() + "\"[^>]*aria-invalid=\"true\"")
+                        .containsPattern("id=\"" + expected.field() + "\"[^>]*aria-describedby=\"" + expected.field() + "-error")
+                        .containsPattern("id=\"" + expected.field() + "\"[^>]*autofocus");
+            }
+            assertThat(r.body()).as(query).contains(expected.message())
                     .contains("Verify the chain") // the page itself, not an error page
                     .doesNotContain(CANARY).doesNotContain("<script>").doesNotContain("2031-05")
                     .doesNotContain("id=\"events\"");

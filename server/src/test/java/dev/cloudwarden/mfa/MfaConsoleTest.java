@@ -90,7 +90,8 @@ class MfaConsoleTest extends IntegrationTest {
         // turning it off in the console takes a valid code too
         Api.Response refused = post(browser, "/mfa/totp/disable", Map.of("code", TestTotp.code(secret, step)), csrf(on));
         assertThat(refused.status()).isEqualTo(200);
-        assertThat(refused.body()).contains("id=\"mfa-error\"").contains("id=\"disable-form\"");
+        assertThat(refused.body()).contains("id=\"mfa-error\"").contains("id=\"disable-form\"")
+                .containsPattern("id=\"code\"[^>]*aria-invalid=\"true\"[^>]*aria-describedby=\"mfa-error\"[^>]*autofocus");
         Api.Response off = post(browser, "/mfa/totp/disable", Map.of("code", codes.get(0)), csrf(refused));
         assertThat(off.status()).isEqualTo(302);
         assertThat(off.header("Location")).endsWith("/mfa?disabled");
@@ -121,7 +122,8 @@ class MfaConsoleTest extends IntegrationTest {
         String wrongCode = TestTotp.wrongCode(user.secret(), now);
         Api.Response wrong = post(browser, "/login/mfa", Map.of("code", wrongCode), csrf(step));
         assertThat(wrong.status()).isEqualTo(200);
-        assertThat(wrong.body()).contains("id=\"mfa-error\"").doesNotContain(wrongCode);
+        assertThat(wrong.body()).contains("id=\"mfa-error\"").doesNotContain(wrongCode)
+                .containsPattern("id=\"code\"[^>]*aria-invalid=\"true\"[^>]*aria-describedby=\"mfa-error\"");
         assertThat(browser.get("/console", null).status()).isEqualTo(302);
 
         String code = TestTotp.code(user.secret(), now + 1);

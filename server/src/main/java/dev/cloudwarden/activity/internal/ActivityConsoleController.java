@@ -2,6 +2,7 @@ package dev.cloudwarden.activity.internal;
 
 import dev.cloudwarden.activity.Action;
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.tenancy.TenantContext;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -88,7 +89,7 @@ class ActivityConsoleController {
         } catch (ApiProblem problem) {
             // our words only (ApiProblem never repeats input), and the form comes back empty: nothing is echoed
             response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-            model.addAttribute("error", problem.forPeople());
+            model.addAttribute("formError", FormError.of(problem, "action", "actor", "from", "to"));
             model.addAttribute("filters", Map.of());
             model.addAttribute("filtered", true);
             model.addAttribute("rows", List.of());
