@@ -131,11 +131,17 @@ class JobRows {
     }
 
     /** The job's latest runs, newest first; {@code status} and {@code trigger} narrow them when given. */
-    List<Run> runs(UUID job, String status, String trigger, int limit) {
+    /** Newest first; with {@code before} (a run of this job), those older than it, in the same order (a keyset page). */
+    List<Run> runs(UUID job, String status, String trigger, UUID before, int limit) {
         return jdbc.sql("""
-                        select * from job_runs where job_id = ? and (?::text is null or status = ?) and (?::text is null or trigger = ?)
-                        order by queued_at desc, id limit ?""").params(job, status, status, trigger, trigger, limit)
+                        select * from job_runs r where job_id = ? and (?::text is null or status = ?) and (?::text is null or trigger = ?)
+                          and (?::uuid is null or (r.queued_at, r.id) < (select b.queued_at, b.id from job_runs b where b.job_id = r.job_id and b.id = ?))
+                        order by queued_at desc, id desc limit ?""").params(job, status, status, trigger, trigger, before, before, limit)
                 .query((rs, n) -> run(rs, List.of())).list();
+    }
+
+    boolean hasRun(UUID job, UUID run) {
+        return jdbc.sql("select count(*) from job_runs where job_id = ? and id = ?").params(job, run).query(Integer.class).single() == 1;
     }
 
     Optional<Run> run(UUID job, UUID run) {

@@ -47,11 +47,14 @@ class JobRuns {
         return run;
     }
 
-    static final Set<String> FILTERS = Set.of("status", "trigger", "limit");
-    static final String USAGE = "status, trigger or limit";
+    static final Set<String> FILTERS = Set.of("status", "trigger", "before", "limit");
+    static final String USAGE = "status, trigger, before or limit";
     private static final Set<String> STATUSES = Set.of("queued", "running", "succeeded", "failed", "cancelled");
 
-    /** The job's latest runs (100 unless {@code limit}), narrowed by {@code status} and {@code trigger}; 400 naming a bad filter. */
+    /**
+     * The job's latest runs (100 unless {@code limit}), narrowed by {@code status} and {@code trigger}, older than the run
+     * {@code before} when given (the next page: the last id of the one before); 400 naming a bad filter.
+     */
     List<JobRows.Run> list(UUID job, Map<String, String> filters) {
         String status = filters.get("status");
         if (status != null && !STATUSES.contains(status)) {
@@ -66,9 +69,21 @@ class JobRuns {
         if (limit < 1 || limit > 100) {
             throw ApiProblem.invalid("limit", "must be a whole number from 1 to 100");
         }
+        UUID before = null;
+        if (filters.get("before") != null) {
+            try {
+                before = UUID.fromString(filters.get("before"));
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.invalid("before", "must be the id of a run of this job");
+            }
+        }
+        UUID older = before;
         return tx.execute(s -> {
             rows.find(job).orElseThrow(ApiProblem::notFound);
-            return rows.runs(job, status, trigger, limit);
+            if (older != null && !rows.hasRun(job, older)) {
+                throw ApiProblem.invalid("before", "must be the id of a run of this job");
+            }
+            return rows.runs(job, status, trigger, older, limit);
         });
     }
 

@@ -94,7 +94,7 @@ class JobsApiController {
     }
 
     @GetMapping("/{id}/runs")
-    @Operation(summary = "The job's latest runs, newest first; filters status, trigger (manual, schedule) and limit (1-100)")
+    @Operation(summary = "The job's latest runs, newest first; filters status, trigger (manual, schedule) and limit (1-100); before (a run's id): the runs older than it, the next page")
     List<JobRows.Run> runs(@PathVariable String id, @RequestParam MultiValueMap<String, String> params) {
         return runs.list(Ids.fromPath(id), QueryParameters.of(params, JobRuns.FILTERS, JobRuns.USAGE));
     }

@@ -94,10 +94,16 @@ class JobsConsoleController {
         }
     }
 
-    /** The job, its next slot, its runs (narrowed by status and trigger when chosen) and one run's results: the chosen one, else the latest. */
+    static final int RUNS_PAGE = 25;
+
+    /**
+     * The job, its next slot, its runs (narrowed by status and trigger when chosen, 25 at a time, older ones after
+     * {@code before}) and one run's results: the chosen one, else the latest. A bad filter is refused in our words and
+     * the newest runs shown.
+     */
     @GetMapping("/console/jobs/{id}")
     String job(@PathVariable String id, @RequestParam(defaultValue = "") String status, @RequestParam(defaultValue = "") String trigger,
-               @RequestParam(defaultValue = "") String run, Model model) {
+               @RequestParam(defaultValue = "") String before, @RequestParam(defaultValue = "") String run, Model model) {
         UUID job = Ids.fromPath(id);
         JobRows.Job found = jobs.get(job);
         model.addAttribute("job", found);
@@ -107,16 +113,28 @@ class JobsConsoleController {
             model.addAttribute("nextLocal", NEXT.format(next.atZone(java.time.ZoneId.of(found.timezone()))));
         });
         Map<String, String> filters = new LinkedHashMap<>();
-        if (!status.isEmpty()) {
-            filters.put("status", status);
+        filters.put("status", status);
+        filters.put("trigger", trigger);
+        filters.put("before", before);
+        filters.values().removeIf(String::isEmpty);
+        filters.put("limit", String.valueOf(RUNS_PAGE + 1)); // one more: whether there is an older page
+        List<JobRows.Run> list;
+        try {
+            list = runs.list(job, filters);
+        } catch (ApiProblem problem) {
+            model.addAttribute("filterError", "Choose the status and who started the runs from their lists.");
+            status = "";
+            trigger = "";
+            before = "";
+            list = runs.list(job, Map.of("limit", String.valueOf(RUNS_PAGE + 1)));
         }
-        if (!trigger.isEmpty()) {
-            filters.put("trigger", trigger);
-        }
-        List<JobRows.Run> list = runs.list(job, filters);
+        boolean older = list.size() > RUNS_PAGE;
+        list = list.subList(0, Math.min(list.size(), RUNS_PAGE));
         model.addAttribute("runs", list);
         model.addAttribute("status", status);
         model.addAttribute("trigger", trigger);
+        model.addAttribute("before", before);
+        model.addAttribute("olderThan", older ? list.get(list.size() - 1).id() : null);
         UUID shown = !run.isEmpty() ? Ids.fromPath(run) : list.isEmpty() ? null : list.get(0).id();
         model.addAttribute("latest", shown == null ? null : runs.get(job, shown));
         return "job";

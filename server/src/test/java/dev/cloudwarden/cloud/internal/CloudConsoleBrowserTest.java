@@ -153,7 +153,7 @@ class CloudConsoleBrowserTest extends BrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.find("#filter-status")).selectByValue("succeeded");
         browser.clickAndWait("#filter-runs");
         assertThat(browser.driver().findElements(By.cssSelector("#runs tbody tr[data-run-id]"))).singleElement()
-                .satisfies(row -> assertThat(row.getText()).contains("succeeded").contains("a person"));
+                .satisfies(row -> assertThat(row.getText()).contains("Succeeded").contains("A person"));
 
         browser.clickAndWait("#pause");
         assertThat(browser.find("#job-state").getText()).isEqualTo("paused");

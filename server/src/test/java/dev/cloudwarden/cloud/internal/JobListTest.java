@@ -13,7 +13,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The console's job list: pages of {@link ListPage#SIZE}, filters kept in the page links, and bad filters refused in our words. */
+/**
+ * The console's job list (pages of {@link ListPage#SIZE}) and a job's runs (keyset pages): filters kept in the page links,
+ * bad filters refused in our words.
+ */
 class JobListTest extends IntegrationTest {
 
     private static final Pattern ROW = Pattern.compile("data-job-id=\"([0-9a-f-]{36})\"");
@@ -58,6 +61,81 @@ class JobListTest extends IntegrationTest {
         String bad = console.get("/console/jobs?type=%3Cscript%3Ealert(1)%3C/script%3E").body();
         assertThat(bad).contains("Choose the type and state from their lists").doesNotContain("<script>alert").doesNotContain("alert(1)");
         assertThat(rows(bad)).as("the filter is dropped, the list shown whole").hasSize(ListPage.SIZE);
+    }
+
+    @Test
+    void aJobsRunsPageOlderFromTheLastOneShownWithTheirFiltersKept() throws Exception {
+        Api.Tenant t = api.signUpAndSignIn("Job Runs Pages Org");
+        String account = TestCloud.addSandboxAccount(api, t.token(), List.of("us-east-1")).get("id").asString();
+        String job = TestCloud.createJob(api, t.token(), account, Map.of("name", "Nightly sync", "type", "inventory_sync",
+                "parameters", Map.of())).get("id").asString();
+        String otherJob = TestCloud.createJob(api, t.token(), account, Map.of("name", "Other sync", "type", "inventory_sync",
+                "parameters", Map.of())).get("id").asString();
+        java.time.Instant start = java.time.Instant.parse("2026-11-01T00:00:00Z");
+        String otherRun = java.util.UUID.randomUUID().toString();
+        try (java.sql.Connection c = dev.cloudwarden.support.TestDatabase.asAdmin();
+             java.sql.PreparedStatement ps = c.prepareStatement("""
+                     insert into job_runs (id, tenant_id, job_id, status, dry_run, trigger, queued_at) values (?, ?, ?, ?, false, 'schedule', ?)""")) {
+            for (int i = 0; i < 60; i++) {
+                ps.setObject(1, i == 59 ? java.util.UUID.fromString(otherRun) : java.util.UUID.randomUUID());
+                ps.setObject(2, t.tenantId());
+                ps.setObject(3, java.util.UUID.fromString(i == 59 ? otherJob : job));
+                ps.setString(4, i % 2 == 0 ? "failed" : "succeeded");
+                // runs 20 to 29 share one moment, across the first page's end: the id breaks the tie
+                ps.setTimestamp(5, java.sql.Timestamp.from(start.plusSeconds(i >= 20 && i < 30 ? 20 * 60 : i * 60L)));
+                ps.executeUpdate();
+            }
+        }
+        ConsoleClient console = new ConsoleClient(port).signIn(t.email(), Api.PASSWORD);
+        Pattern run = Pattern.compile("<tr data-run-id=\"([0-9a-f-]{36})\"");
+        Pattern older = Pattern.compile("href=\"(/console/jobs/[^\"]*before=[0-9a-f-]{36})\"[^>]*id=\"older-runs\"");
+
+        List<String> seen = new java.util.ArrayList<>();
+        String page = console.get("/console/jobs/" + job).body();
+        assertThat(page).doesNotContain("id=\"newest-runs\"");
+        int pages = 0;
+        while (true) {
+            List<String> ids = run.matcher(page).results().map(m -> m.group(1)).toList();
+            assertThat(ids).hasSizeLessThanOrEqualTo(JobsConsoleController.RUNS_PAGE);
+            seen.addAll(ids);
+            pages++;
+            Matcher next = older.matcher(page);
+            if (!next.find()) {
+                break;
+            }
+            page = console.get(next.group(1).replace("&amp;", "&")).body();
+            assertThat(page).contains("id=\"newest-runs\"");
+        }
+        assertThat(pages).isEqualTo(3);
+        assertThat(seen).as("every run of the job once, none of the other job's").hasSize(59).doesNotHaveDuplicates().doesNotContain(otherRun);
+
+        String failed = console.get("/console/jobs/" + job + "?status=failed").body();
+        assertThat(run.matcher(failed).results().count()).isEqualTo(JobsConsoleController.RUNS_PAGE);
+        Matcher failedOlder = older.matcher(failed);
+        assertThat(failedOlder.find()).isTrue();
+        assertThat(failedOlder.group(1)).contains("status=failed");
+        String failedRest = console.get(failedOlder.group(1).replace("&amp;", "&")).body();
+        assertThat(run.matcher(failedRest).results().count()).as("30 failed runs, 25 on the first page").isEqualTo(5);
+        assertThat(failedRest).doesNotContain("id=\"older-runs\"").contains("<td>Failed</td>").doesNotContain("<td>Succeeded</td>");
+
+        for (String bad : List.of("status=%3Cscript%3E", "trigger=cron", "before=not-a-run", "before=" + otherRun)) {
+            String refused = console.get("/console/jobs/" + job + "?" + bad).body();
+            assertThat(refused).as(bad).contains("Choose the status and who started the runs from their lists.")
+                    .doesNotContain("<script>").doesNotContain("not-a-run");
+            assertThat(run.matcher(refused).results().count()).as(bad + ": the newest runs instead").isEqualTo(JobsConsoleController.RUNS_PAGE);
+        }
+        String history = "/api/v1/jobs/" + job + "/runs";
+        for (String bad : List.of("before=not-a-run", "before=" + otherRun)) {
+            Api.Response r = api.get(history + "?" + bad, t.token());
+            assertThat(r.status()).as(bad).isEqualTo(400);
+            assertThat(r.json().get("field").asString()).isEqualTo("before");
+        }
+        List<String> apiFirst = new java.util.ArrayList<>();
+        api.get(history + "?limit=25", t.token()).json().forEach(r -> apiFirst.add(r.get("id").asString()));
+        assertThat(apiFirst).isEqualTo(seen.subList(0, 25));
+        List<String> apiNext = new java.util.ArrayList<>();
+        api.get(history + "?limit=25&before=" + apiFirst.get(24), t.token()).json().forEach(r -> apiNext.add(r.get("id").asString()));
+        assertThat(apiNext).isEqualTo(seen.subList(25, 50));
     }
 
     @Test
