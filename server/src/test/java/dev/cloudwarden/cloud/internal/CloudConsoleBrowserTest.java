@@ -90,6 +90,7 @@ class CloudConsoleBrowserTest extends BrowserTest {
         assertThat(browser.find("#sync-status").getText()).isEqualTo("succeeded");
 
         browser.clickAndWait("#show-instances");
+        assertThat(browser.find("#resource-kinds a[aria-current='page']").getText()).as("the kind shown is marked").isEqualTo("Instances");
         List<WebElement> rows = browser.driver().findElements(By.cssSelector("#resources tbody tr[data-resource-id]"));
         Set<String> shown = new HashSet<>();
         rows.forEach(r -> shown.add(r.getAttribute("data-resource-id")));
