@@ -6,6 +6,7 @@ import dev.cloudwarden.audit.Digest;
 import dev.cloudwarden.audit.Event;
 import dev.cloudwarden.audit.ExportFormat;
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.Transactions;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -55,8 +56,7 @@ class ActivityReader {
         this.digests = digests;
         this.directory = directory;
         this.tx = tx;
-        this.readOnly = new TransactionTemplate(tx.getTransactionManager());
-        this.readOnly.setReadOnly(true);
+        this.readOnly = Transactions.readOnly(tx);
     }
 
     /** Parses the query parameters of a page; a 400 naming the first bad one. */

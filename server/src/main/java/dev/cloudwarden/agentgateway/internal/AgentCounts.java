@@ -1,6 +1,7 @@
 package dev.cloudwarden.agentgateway.internal;
 
 import dev.cloudwarden.agentgateway.AgentOverview;
+import dev.cloudwarden.common.Transactions;
 import java.sql.Timestamp;
 import java.time.Instant;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -16,8 +17,7 @@ class AgentCounts implements AgentOverview {
 
     AgentCounts(JdbcClient jdbc, TransactionTemplate tx) {
         this.jdbc = jdbc;
-        this.readOnly = new TransactionTemplate(tx.getTransactionManager());
-        this.readOnly.setReadOnly(true);
+        this.readOnly = Transactions.readOnly(tx);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.cloudwarden.cloud.internal;
 
 import dev.cloudwarden.cloud.CloudOverview;
+import dev.cloudwarden.common.Transactions;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -23,8 +24,7 @@ class CloudSummaries implements CloudOverview {
 
     CloudSummaries(JdbcClient jdbc, TransactionTemplate tx) {
         this.jdbc = jdbc;
-        this.readOnly = new TransactionTemplate(tx.getTransactionManager());
-        this.readOnly.setReadOnly(true);
+        this.readOnly = Transactions.readOnly(tx);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.cloudwarden.identity.internal;
 
+import dev.cloudwarden.common.Transactions;
 import dev.cloudwarden.identity.TeamOverview;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,8 +18,7 @@ class TeamCounts implements TeamOverview {
     TeamCounts(JdbcClient jdbc, TransactionTemplate tx, UserService users) {
         this.jdbc = jdbc;
         this.users = users;
-        this.readOnly = new TransactionTemplate(tx.getTransactionManager());
-        this.readOnly.setReadOnly(true);
+        this.readOnly = Transactions.readOnly(tx);
     }
 
     @Override
