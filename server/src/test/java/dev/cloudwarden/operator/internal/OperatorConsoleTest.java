@@ -86,6 +86,33 @@ class OperatorConsoleTest extends IntegrationTest {
     }
 
     @Test
+    void noticesSayTheirTimeInTheConsolesTextNotAsARawInstant() throws Exception {
+        Api.Tenant tenant = api.signUpAndSignIn("Notice Time Org");
+        TestOperators.Operator support = TestOperators.create(context, api, clock, "SUPPORT");
+        TestOperators.Operator admin = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
+        AccessRequests.Request r = requests.request(support.id(), tenant.tenantId().toString(), List.of("users:read"),
+                "Checking the notice's time", "NT-1", 30);
+        ConsoleClient console = TestOperators.console(port, clock, admin);
+
+        String page = console.get("/ops/access-requests?q=NT-1").body();
+        Api.Response approved = console.post("/ops/access-requests/" + r.id() + "/approve", Map.of(), ConsoleClient.csrf(page));
+        assertThat(approved.status()).isEqualTo(302);
+        String notice = notice(console.get("/ops/access-requests").body());
+        assertThat(notice).matches("Approved: the grant is active until [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC\\.");
+
+        Api.Response terminated = console.submit("/ops", "/ops/tenants/" + tenant.tenantId() + "/terminate", Map.of());
+        assertThat(terminated.status()).isEqualTo(302);
+        assertThat(notice(console.get("/ops").body()))
+                .matches("Tenant terminated; its data is kept until [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC\\.");
+    }
+
+    private static String notice(String html) {
+        Matcher m = Pattern.compile("id=\"notice\"[^>]*>([^<]*)<").matcher(html);
+        assertThat(m.find()).as("a notice on the page").isTrue();
+        return m.group(1);
+    }
+
+    @Test
     void aWrongSignInNamesNoFieldAndAnEmptyFieldIsMarked() {
         TestOperators.Operator admin = TestOperators.create(context, api, clock, "PLATFORM_ADMIN");
         ConsoleClient browser = new ConsoleClient(port);
