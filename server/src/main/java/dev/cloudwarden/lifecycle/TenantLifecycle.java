@@ -32,4 +32,10 @@ public interface TenantLifecycle {
 
     /** The newest tombstones first. */
     List<Tombstone> tombstones(int limit);
+
+    /** How many tombstones there are of tenants whose id contains {@code idPart} (empty: all); see {@link #tombstones(String, int, int)}. */
+    long countTombstones(String idPart);
+
+    /** One page of those tombstones, newest first: a list that only grows, so the operators' console pages it in SQL. */
+    List<Tombstone> tombstones(String idPart, int limit, int offset);
 }

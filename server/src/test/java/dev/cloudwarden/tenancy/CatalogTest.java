@@ -70,7 +70,9 @@ class CatalogTest extends IntegrationTest {
             "tenants_in_lifecycle",              // ids and dates of terminated tenants, for the daily lifecycle pass
             // operators (V15): tenants' metadata (ids, status, dates, counts; no name, user or data) and the
             // access-request queue (what operators asked and decided), each for operators without any tenant scope
-            "operator_tenants", "operator_access_requests");
+            "operator_tenants", "operator_access_requests",
+            // the same two, counted and a page at a time with their filters (V21): the operators' console's lists
+            "operator_tenant_count", "operator_tenant_page", "operator_access_request_count", "operator_access_request_page");
 
     @Test
     void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {

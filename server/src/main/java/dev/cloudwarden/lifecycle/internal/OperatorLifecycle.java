@@ -38,7 +38,21 @@ class OperatorLifecycle implements TenantLifecycle {
 
     @Override
     public List<Tombstone> tombstones(int limit) {
-        return purge.tombstones(limit).stream().map(t -> new Tombstone(t.tenant(), t.terminatedAt(), t.purgeAfter(), t.purgeStartedAt(),
-                t.purgedAt(), t.rowCounts(), t.activitySeq(), t.activityHeadHash())).toList();
+        return purge.tombstones(limit).stream().map(OperatorLifecycle::tombstone).toList();
+    }
+
+    @Override
+    public long countTombstones(String idPart) {
+        return purge.countTombstones(idPart);
+    }
+
+    @Override
+    public List<Tombstone> tombstones(String idPart, int limit, int offset) {
+        return purge.tombstones(idPart, limit, offset).stream().map(OperatorLifecycle::tombstone).toList();
+    }
+
+    private static Tombstone tombstone(TenantPurge.Tombstone t) {
+        return new Tombstone(t.tenant(), t.terminatedAt(), t.purgeAfter(), t.purgeStartedAt(), t.purgedAt(), t.rowCounts(),
+                t.activitySeq(), t.activityHeadHash());
     }
 }

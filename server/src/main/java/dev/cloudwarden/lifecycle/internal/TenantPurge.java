@@ -187,10 +187,24 @@ class TenantPurge {
                 .query(TenantPurge::tombstone).optional());
     }
 
-    /** The newest tombstones first (the operators' console). */
+    /** The newest tombstones first (the operators' API). */
     List<Tombstone> tombstones(int limit) {
         return tx.execute(s -> jdbc.sql("select " + TOMBSTONE_COLUMNS + " from tenant_tombstones order by purge_started_at desc, id limit ?")
                 .param(Math.max(1, Math.min(limit, 1000))).query(TenantPurge::tombstone).list());
+    }
+
+    /** How many tombstones there are of tenants whose id contains {@code idPart} (empty: all). */
+    long countTombstones(String idPart) {
+        return tx.execute(s -> jdbc.sql("select count(*) from tenant_tombstones where ? = '' or strpos(id::text, lower(?)) > 0")
+                .params(idPart, idPart).query(Long.class).single());
+    }
+
+    /** One page of them, newest first (strpos: '%' and '_' in the part are letters like any other). */
+    List<Tombstone> tombstones(String idPart, int limit, int offset) {
+        return tx.execute(s -> jdbc.sql("select " + TOMBSTONE_COLUMNS + """
+                         from tenant_tombstones where ? = '' or strpos(id::text, lower(?)) > 0
+                        order by purge_started_at desc, id limit ? offset ?""")
+                .params(idPart, idPart, Math.max(1, Math.min(limit, 1000)), Math.max(0, offset)).query(TenantPurge::tombstone).list());
     }
 
     private static Tombstone tombstone(java.sql.ResultSet rs, int n) throws java.sql.SQLException {

@@ -289,6 +289,20 @@ class AccessRequests {
                 .param(Math.max(1, Math.min(limit, 500))).query(AccessRequests::row).list());
     }
 
+    /**
+     * How many requests of every tenant the operators' console lists: those whose ticket or reason contains {@code text}
+     * (any case; empty: any) with the status {@code status} (empty: any). Bounded by nothing, so counted and paged in SQL.
+     */
+    long countQueue(String text, String status) {
+        return tx.execute(s -> jdbc.sql("select operator_access_request_count(?, ?)").params(text, status).query(Long.class).single());
+    }
+
+    /** One page of those requests, newest first. */
+    List<Request> queue(String text, String status, int limit, int offset) {
+        return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_request_page(?, ?, ?, ?)")
+                .params(text, status, limit, offset).query(AccessRequests::row).list());
+    }
+
     /** The operators' queue: every tenant's requests, newest first. */
     List<Request> queue(int limit) {
         return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from operator_access_requests(null, null, ?)").param(limit)

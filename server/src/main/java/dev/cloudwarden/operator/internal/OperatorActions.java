@@ -36,8 +36,19 @@ class OperatorActions {
         this.activity = activity;
     }
 
+    /** The operators' API's list: the newest 500. The console pages every tenant ({@link #countTenants}, {@link #tenants(String, String, int, int)}). */
     List<TenantMetadata.Tenant> tenants() {
         return metadata.list(500);
+    }
+
+    /** How many tenants have an id containing {@code idPart} (empty: any) and the status {@code status} (ACTIVE, TERMINATED; empty: any). */
+    long countTenants(String idPart, String status) {
+        return metadata.count(idPart, status);
+    }
+
+    /** One page of those tenants, newest first. */
+    List<TenantMetadata.Tenant> tenants(String idPart, String status, int limit, int offset) {
+        return metadata.page(idPart, status, limit, offset);
     }
 
     TenantMetadata.Tenant tenant(UUID tenant) {
@@ -81,5 +92,16 @@ class OperatorActions {
         List<TenantLifecycle.Tombstone> all = lifecycle.tombstones(200);
         activity.record(Action.OPERATOR_TOMBSTONES_VIEWED, null, Map.of("count", all.size()));
         return all;
+    }
+
+    long countTombstones(String idPart) {
+        return lifecycle.countTombstones(idPart);
+    }
+
+    /** One page of the tombstones of tenants whose id contains {@code idPart}; each page read is recorded, as the API's list is. */
+    List<TenantLifecycle.Tombstone> tombstones(String idPart, int limit, int offset) {
+        List<TenantLifecycle.Tombstone> page = lifecycle.tombstones(idPart, limit, offset);
+        activity.record(Action.OPERATOR_TOMBSTONES_VIEWED, null, Map.of("count", page.size()));
+        return page;
     }
 }

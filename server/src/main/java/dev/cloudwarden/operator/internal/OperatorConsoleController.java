@@ -1,15 +1,18 @@
 package dev.cloudwarden.operator.internal;
 
 import dev.cloudwarden.common.ApiProblem;
+import dev.cloudwarden.common.ConsoleTimes;
+import dev.cloudwarden.common.FormError;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.mfa.OneTimeCodes;
-import dev.cloudwarden.operator.AccessScope;
 import dev.cloudwarden.operator.OperatorRole;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
@@ -23,27 +26,30 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 /**
  * The operators' console under {@code /ops}: sign-in (password and code, every time), enrolment from the
  * link {@code operator create} printed, the dashboard (tenants' metadata, how many platform
- * administrators there are, lifecycle and key actions), the access-request queue, reads under a grant and
- * the purge tombstones. The same services as the operators' API.
+ * administrators there are, lifecycle and key actions), reads under a grant and the purge tombstones. The
+ * access-request queue is {@link AccessRequestConsoleController}'s. The same services as the operators' API.
  */
 @Controller
 class OperatorConsoleController {
 
+    /** A tenant's states, as the filter offers them (the database writes them in capitals). */
+    static final List<String> TENANT_STATES = List.of("active", "terminated");
+
     private final OperatorSessions sessions;
     private final Operators operators;
     private final OperatorActions actions;
-    private final AccessRequests requests;
     private final SupportViews views;
     private final OperatorSettings settings;
+    private final ConsoleTimes times;
 
-    OperatorConsoleController(OperatorSessions sessions, Operators operators, OperatorActions actions, AccessRequests requests,
-                              SupportViews views, OperatorSettings settings) {
+    OperatorConsoleController(OperatorSessions sessions, Operators operators, OperatorActions actions, SupportViews views,
+                              OperatorSettings settings, ConsoleTimes times) {
         this.sessions = sessions;
         this.operators = operators;
         this.actions = actions;
-        this.requests = requests;
         this.views = views;
         this.settings = settings;
+        this.times = times;
     }
 
     @GetMapping("/ops/login")
@@ -59,7 +65,9 @@ class OperatorConsoleController {
             OperatorWebParts.setCookie(response, issued.token(), settings.sessionLifetime());
             return "redirect:/ops";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            // a wrong email, password or code names no field (one answer for all three): that stays above the form;
+            // only a field left empty is named, and marked
+            model.addAttribute("formError", FormError.of(problem, "email", "password", "otp"));
             model.addAttribute("email", email);
             response.setStatus(problem.status().value());
             return "ops/login";
@@ -88,7 +96,7 @@ class OperatorConsoleController {
             model.addAttribute("token", token);
             return "ops/enrol";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            model.addAttribute("formError", FormError.of(problem, "token"));
             response.setStatus(problem.status().value());
             return "ops/enrol";
         }
@@ -102,33 +110,61 @@ class OperatorConsoleController {
             operators.enrol(token == null ? null : Secret.of(token), password == null ? null : Secret.of(password), code);
             return "redirect:/ops/login?enrolled";
         } catch (ApiProblem problem) {
-            model.addAttribute("error", problem.forPeople());
+            // the link's code is a hidden field of this step: a link that no longer works is said above the form
+            model.addAttribute("formError", FormError.of(problem, "password", "code"));
             model.addAttribute("token", token);
+            model.addAttribute("secondStep", true);
             response.setStatus(problem.status().value());
             return "ops/enrol";
         }
     }
 
+    /** Every tenant, newest first, narrowed by a part of its id and a state when chosen, a page at a time. */
     @GetMapping("/ops")
-    String dashboard(@AuthenticationPrincipal OperatorPrincipal operator, Model model) {
+    String dashboard(@AuthenticationPrincipal OperatorPrincipal operator, @RequestParam(defaultValue = "") String q,
+                     @RequestParam(defaultValue = "") String state, @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = filter(q, state, TENANT_STATES, "a tenant id", model);
+        String status = filter.state().toUpperCase(Locale.ROOT);
         model.addAttribute("operator", operator);
         model.addAttribute("admin", operator.role() == OperatorRole.PLATFORM_ADMIN);
         model.addAttribute("platformAdmins", operators.countActive(OperatorRole.PLATFORM_ADMIN));
-        model.addAttribute("tenants", actions.tenants());
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", TENANT_STATES);
+        model.addAttribute("tenants", ListPage.read(page, actions.countTenants(filter.name(), status),
+                (limit, offset) -> actions.tenants(filter.name(), status, limit, offset), "/ops", filter.query()));
         return "ops/dashboard";
     }
 
+    /** The purged tenants' tombstones, newest first, narrowed by a part of the tenant's id, a page at a time. */
     @GetMapping("/ops/tombstones")
-    String tombstones(Model model) {
-        model.addAttribute("tombstones", actions.tombstones());
+    String tombstones(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String state,
+                      @RequestParam(required = false) String page, Model model) {
+        // no states: a tombstone is one thing; any state asked for is a bad filter
+        NameAndState filter = filter(q, state, List.of(), "a tenant id", model);
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", List.of());
+        model.addAttribute("tombstones", ListPage.read(page, actions.countTombstones(filter.name()),
+                (limit, offset) -> actions.tombstones(filter.name(), limit, offset), "/ops/tombstones", filter.query()));
         return "ops/tombstones";
+    }
+
+    /**
+     * The filters of an operators' list, or none when they are not among the choices: the page then says so in our words
+     * ({@code what}: what the text filter is a part of), and echoes nothing of the bad value.
+     */
+    static NameAndState filter(String q, String state, List<String> states, String what, Model model) {
+        return NameAndState.of(q, state, states).orElseGet(() -> {
+            model.addAttribute("filterError", (states.isEmpty() ? "Type" : "Choose the state from its list, and type")
+                    + " at most " + NameAndState.MAX_NAME + " characters of " + what + ".");
+            return NameAndState.none();
+        });
     }
 
     @PostMapping("/ops/tenants/{tenantId}/terminate")
     String terminate(@PathVariable String tenantId, @RequestParam(required = false) Integer retentionDays, RedirectAttributes flash) {
         return act(flash, "/ops", () -> {
             var s = actions.terminate(Ids.fromPath(tenantId), retentionDays);
-            return "Tenant terminated; its data is kept until " + s.purgeAfter() + ".";
+            return "Tenant terminated; its data is kept until " + times.text(s.purgeAfter()) + ".";
         });
     }
 
@@ -151,55 +187,6 @@ class OperatorConsoleController {
     @PostMapping("/ops/keys/rewrap")
     String rewrap(RedirectAttributes flash) {
         return act(flash, "/ops", () -> "Re-wrapped " + actions.rewrapUnderCurrentKek() + " tenant keysets under the current KEK.");
-    }
-
-    @GetMapping("/ops/access-requests")
-    String queue(@AuthenticationPrincipal OperatorPrincipal operator, Model model) {
-        model.addAttribute("operator", operator);
-        model.addAttribute("admin", operator.role() == OperatorRole.PLATFORM_ADMIN);
-        model.addAttribute("requests", requests.queue(200));
-        model.addAttribute("tenants", actions.tenants().stream().filter(t -> t.status().equals("ACTIVE")).toList());
-        model.addAttribute("scopes", Arrays.stream(AccessScope.values()).map(AccessScope::value).toList());
-        model.addAttribute("maxMinutes", settings.maxGrant().toMinutes());
-        return "ops/access-requests";
-    }
-
-    @PostMapping("/ops/access-requests")
-    String request(@AuthenticationPrincipal OperatorPrincipal operator, @RequestParam(required = false) String tenantId,
-                   @RequestParam(required = false) List<String> scopes, @RequestParam(required = false) String reason,
-                   @RequestParam(required = false) String ticket, @RequestParam(required = false) String durationMinutes,
-                   RedirectAttributes flash) {
-        return act(flash, "/ops/access-requests", () -> {
-            Integer minutes = minutes(durationMinutes);
-            AccessRequests.Request r = requests.request(operator.operatorId(), tenantId, scopes, reason, ticket, minutes);
-            return "Requested (" + r.ticket() + "): another platform administrator must approve"
-                    + (r.customerApproval() ? ", and the tenant too (customer approval is on)." : ".");
-        });
-    }
-
-    @PostMapping("/ops/access-requests/{id}/approve")
-    String approve(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "/ops/access-requests", () -> {
-            AccessRequests.Request after = requests.decide(Ids.fromPath(id), AccessRequests.Step.APPROVE, OperatorApiController.by(operator));
-            return after.status().equals("ACTIVE") ? "Approved: the grant is active until " + after.expiresAt() + "."
-                    : "Approved: it waits for the tenant's own approval (customer approval is on).";
-        });
-    }
-
-    @PostMapping("/ops/access-requests/{id}/deny")
-    String deny(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "/ops/access-requests", () -> {
-            requests.decide(Ids.fromPath(id), AccessRequests.Step.DENY, OperatorApiController.by(operator));
-            return "Denied.";
-        });
-    }
-
-    @PostMapping("/ops/access-requests/{id}/revoke")
-    String revoke(@AuthenticationPrincipal OperatorPrincipal operator, @PathVariable String id, RedirectAttributes flash) {
-        return act(flash, "/ops/access-requests", () -> {
-            requests.decide(Ids.fromPath(id), AccessRequests.Step.REVOKE, OperatorApiController.by(operator));
-            return "Revoked.";
-        });
     }
 
     @GetMapping("/ops/tenants/{tenantId}/users")
@@ -232,19 +219,8 @@ class OperatorConsoleController {
         return "ops/granted-view";
     }
 
-    private static Integer minutes(String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(value.strip());
-        } catch (NumberFormatException e) {
-            throw ApiProblem.invalid("durationMinutes", "must be a whole number of minutes");
-        }
-    }
-
     /** A form's action: its notice, or its error, on the page it came from. */
-    private static String act(RedirectAttributes flash, String page, Supplier<String> action) {
+    static String act(RedirectAttributes flash, String page, Supplier<String> action) {
         try {
             flash.addFlashAttribute("notice", action.get());
         } catch (ApiProblem problem) {

@@ -1,7 +1,7 @@
 package dev.cloudwarden.operator.internal;
 
 import dev.cloudwarden.common.ApiProblem;
-import java.util.Map;
+import dev.cloudwarden.common.FormError;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -48,7 +48,7 @@ class SecurityReportConsoleController {
             if (problem.field() == null) {
                 throw problem;
             }
-            model.addAttribute("errors", Map.of(problem.field(), problem.forPeople()));
+            model.addAttribute("formError", FormError.of(problem, "title", "description", "contact"));
             model.addAttribute("form", new Form(title, description, contact));
         }
         return "security-report";

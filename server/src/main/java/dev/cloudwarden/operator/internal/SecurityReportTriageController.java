@@ -2,7 +2,12 @@ package dev.cloudwarden.operator.internal;
 
 import dev.cloudwarden.common.ApiProblem;
 import dev.cloudwarden.common.Ids;
+import dev.cloudwarden.common.ListPage;
+import dev.cloudwarden.common.NameAndState;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -22,6 +27,9 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  */
 @Controller
 class SecurityReportTriageController {
+
+    /** A report's states, as the filter offers them (the statuses' names in small letters). */
+    static final List<String> STATES = Arrays.stream(SecurityReports.Status.values()).map(st -> st.name().toLowerCase(Locale.ROOT)).toList();
 
     private final SecurityReports reports;
 
@@ -55,9 +63,20 @@ class SecurityReportTriageController {
         return reports.read(report);
     }
 
+    /**
+     * Every report, newest first, narrowed by a part of its reference and a state when chosen, a page at a time. Not
+     * by its title: that is encrypted, and listing decrypts nothing (a read of one report is recorded, a list is not).
+     */
     @GetMapping("/ops/security-reports")
-    String page(@RequestParam(required = false) String status, Model model) {
-        model.addAttribute("reports", reports.list(status));
+    String page(@RequestParam(defaultValue = "") String q, @RequestParam(defaultValue = "") String state,
+                @RequestParam(required = false) String page, Model model) {
+        NameAndState filter = OperatorConsoleController.filter(q, state, STATES, "a reference", model);
+        SecurityReports.Status status = filter.state().isEmpty() ? null : SecurityReports.status(filter.state().toUpperCase(Locale.ROOT));
+        model.addAttribute("filter", filter);
+        model.addAttribute("states", STATES);
+        model.addAttribute("stateLabels", Map.of("not_applicable", "Not applicable"));
+        model.addAttribute("reports", ListPage.read(page, reports.count(filter.name(), status),
+                (limit, offset) -> reports.page(filter.name(), status, limit, offset), "/ops/security-reports", filter.query()));
         return "ops/security-reports";
     }
 

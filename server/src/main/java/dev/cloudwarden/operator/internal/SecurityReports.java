@@ -144,10 +144,38 @@ public class SecurityReports {
                         select id, reference, status, received_at, triaged_at, closed_at, triaged_by from security_reports
                         where ?::text is null or status = ?::text
                         order by received_at desc, id limit ?""")
-                .params(filter == null ? null : filter.name(), filter == null ? null : filter.name(), MAX_LISTED)
-                .query((rs, n) -> new Summary(rs.getObject("id", UUID.class), rs.getString("reference"), Status.valueOf(rs.getString("status")),
-                        instant(rs, "received_at"), instant(rs, "triaged_at"), instant(rs, "closed_at"), rs.getObject("triaged_by", UUID.class)))
-                .list());
+                .params(name(filter), name(filter), MAX_LISTED)
+                .query(SecurityReports::summary).list());
+    }
+
+    /**
+     * How many reports the operators' console lists: those whose reference contains {@code referencePart} (any case;
+     * empty: any) with {@code status} (null: any). Only the reference: the title is encrypted, and a list decrypts nothing.
+     */
+    public long count(String referencePart, Status status) {
+        return inPlatformScope(() -> jdbc.sql("""
+                        select count(*) from security_reports
+                        where (?::text = '' or strpos(reference, upper(?::text)) > 0) and (?::text is null or status = ?::text)""")
+                .params(referencePart, referencePart, name(status), name(status)).query(Long.class).single());
+    }
+
+    /** One page of those reports, newest first; ids, references, statuses and dates only. */
+    public List<Summary> page(String referencePart, Status status, int limit, int offset) {
+        return inPlatformScope(() -> jdbc.sql("""
+                        select id, reference, status, received_at, triaged_at, closed_at, triaged_by from security_reports
+                        where (?::text = '' or strpos(reference, upper(?::text)) > 0) and (?::text is null or status = ?::text)
+                        order by received_at desc, id limit ? offset ?""")
+                .params(referencePart, referencePart, name(status), name(status), Math.max(1, Math.min(limit, MAX_LISTED)), Math.max(0, offset))
+                .query(SecurityReports::summary).list());
+    }
+
+    private static String name(Status status) {
+        return status == null ? null : status.name();
+    }
+
+    private static Summary summary(ResultSet rs, int n) throws SQLException {
+        return new Summary(rs.getObject("id", UUID.class), rs.getString("reference"), Status.valueOf(rs.getString("status")),
+                instant(rs, "received_at"), instant(rs, "triaged_at"), instant(rs, "closed_at"), rs.getObject("triaged_by", UUID.class));
     }
 
     /** One report, decrypted; an unknown id is 404. Each read is recorded in the platform's history, with who read it. */

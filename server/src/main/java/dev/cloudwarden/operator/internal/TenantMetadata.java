@@ -35,6 +35,20 @@ class TenantMetadata {
         return tx.execute(s -> jdbc.sql("select * from operator_tenants(null, ?)").param(limit).query(TenantMetadata::row).list());
     }
 
+    /**
+     * How many tenants the operators' console lists: those whose id contains {@code idPart} (empty: any) and whose
+     * status is {@code status} (empty: any). Bounded by nothing, so it counts and pages in SQL ({@link #page}).
+     */
+    long count(String idPart, String status) {
+        return tx.execute(s -> jdbc.sql("select operator_tenant_count(?, ?)").params(idPart, status).query(Long.class).single());
+    }
+
+    /** One page of those tenants, newest first. */
+    List<Tenant> page(String idPart, String status, int limit, int offset) {
+        return tx.execute(s -> jdbc.sql("select * from operator_tenant_page(?, ?, ?, ?)").params(idPart, status, limit, offset)
+                .query(TenantMetadata::row).list());
+    }
+
     Optional<Tenant> find(UUID tenant) {
         return tx.execute(s -> jdbc.sql("select * from operator_tenants(?, 1)").param(tenant).query(TenantMetadata::row).optional());
     }

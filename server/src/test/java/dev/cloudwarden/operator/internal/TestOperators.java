@@ -1,6 +1,7 @@
 package dev.cloudwarden.operator.internal;
 
 import dev.cloudwarden.support.Api;
+import dev.cloudwarden.support.ConsoleClient;
 import dev.cloudwarden.support.TestClock;
 import dev.cloudwarden.support.TestTotp;
 import java.util.Map;
@@ -34,6 +35,17 @@ public final class TestOperators {
             throw new AssertionError("enrolment failed: " + enrolled.status() + " " + enrolled.body());
         }
         return new Operator(created.operator().id(), created.operator().email(), role, secret);
+    }
+
+    /** A browser signed in to the operators' console through its sign-in form (the password and a fresh code). */
+    public static ConsoleClient console(int port, TestClock clock, Operator operator) {
+        ConsoleClient console = new ConsoleClient(port);
+        Api.Response signedIn = console.submit("/ops/login", "/ops/login", Map.of("email", operator.email(), "password", PASSWORD,
+                "otp", TestTotp.code(operator.secret(), clock.nextTotpStep())));
+        if (signedIn.status() != 302 || !signedIn.header("Location").endsWith("/ops")) {
+            throw new AssertionError("operator console sign-in failed: " + signedIn.status() + " " + signedIn.header("Location"));
+        }
+        return console;
     }
 
     /** Offboards an operator as {@code ./cloudwarden operator disable} does. */

@@ -1,4 +1,4 @@
-package dev.cloudwarden.web.internal;
+package dev.cloudwarden.common;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -8,10 +8,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Times as the console writes them (templates/fragments.html, {@code time}): one precision everywhere, in UTC,
- * inside a {@code <time>} whose machine-readable value {@code js/time.js} shows in the reader's own zone.
+ * inside a {@code <time>} whose machine-readable value {@code js/time.js} shows in the reader's own zone. Public, in
+ * {@code common}, because a notice built in Java (the operators' "active until …") writes its time with {@link #text}
+ * too, and the modules that build them cannot reach into {@code web}.
  */
 @Component("consoleTimes")
-class ConsoleTimes {
+public class ConsoleTimes {
 
     private static final DateTimeFormatter TEXT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
