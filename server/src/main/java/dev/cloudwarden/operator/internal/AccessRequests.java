@@ -283,6 +283,23 @@ class AccessRequests {
         return jdbc.sql("select lockbox_required from tenants where status = 'ACTIVE' for share").query(Boolean.class).optional();
     }
 
+    private static final String TENANT_FILTER =
+            " from access_requests where (? = '' or strpos(lower(reason), lower(?)) > 0) and (? = '' or status = upper(?))";
+
+    /**
+     * How many of the tenant in scope's requests have a reason containing {@code text} (any case; empty: any) and the
+     * state {@code state} (empty: any). Operators file them, so no tenant bounds how many: the console pages them in SQL.
+     */
+    long countOfTenant(String text, String state) {
+        return tx.execute(s -> jdbc.sql("select count(*)" + TENANT_FILTER).params(text, text, state, state).query(Long.class).single());
+    }
+
+    /** One page of those requests, newest first. */
+    List<Request> ofTenant(String text, String state, int limit, int offset) {
+        return tx.execute(s -> jdbc.sql("select " + COLUMNS + TENANT_FILTER + " order by requested_at desc, id limit ? offset ?")
+                .params(text, text, state, state, limit, offset).query(AccessRequests::row).list());
+    }
+
     /** The tenant in scope's requests, newest first. */
     List<Request> ofTenant(int limit) {
         return tx.execute(s -> jdbc.sql("select " + COLUMNS + " from access_requests order by requested_at desc, id limit ?")

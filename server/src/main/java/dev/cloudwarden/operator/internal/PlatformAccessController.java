@@ -87,11 +87,10 @@ class PlatformAccessController {
             model.addAttribute("filterError", "Choose the state from its list, and at most " + NameAndState.MAX_NAME + " characters of a reason.");
             return NameAndState.none();
         });
-        List<AccessRequests.Request> chosen = requests.ofTenant(200).stream()
-                .filter(r -> filter.matches(r.reason(), r.status().toLowerCase(java.util.Locale.ROOT))).toList();
         model.addAttribute("filter", filter);
         model.addAttribute("states", STATES);
-        model.addAttribute("requests", ListPage.of(chosen, page, "/console/platform-access", filter.query()));
+        model.addAttribute("requests", ListPage.read(page, requests.countOfTenant(filter.name(), filter.state()),
+                (limit, offset) -> requests.ofTenant(filter.name(), filter.state(), limit, offset), "/console/platform-access", filter.query()));
         model.addAttribute("customerApprovalRequired", requests.customerApprovalRequired());
         return "platform-access";
     }

@@ -181,6 +181,16 @@ class OperatorConsoleTest extends IntegrationTest {
         assertThat(bad).contains("Choose the state from its list").doesNotContain("<b>bold", "&lt;b&gt;bold");
         assertThat(bad).as("the list is shown whole").doesNotContain("value=\"" + prefix);
         assertThat(console.get("/ops/access-requests?q=" + "x".repeat(101)).body()).contains("at most 100 characters of a ticket or reason");
+
+        // the tenant's own page of them: paged in SQL too, by a part of the reason and a state
+        ConsoleClient customer = new ConsoleClient(port).signIn(tenant.email(), Api.PASSWORD);
+        String own = customer.get("/console/platform-access").body();
+        assertThat(rows(own, "request")).hasSize(ListPage.SIZE);
+        assertThat(own).contains("Page 1 of 2 (26 access requests)");
+        assertThat(rows(customer.get("/console/platform-access?page=2").body(), "request")).hasSize(1).doesNotContainAnyElementsOf(rows(own, "request"));
+        assertThat(rows(customer.get("/console/platform-access?q=REQUEST+2&state=pending").body(), "request")).as("2, 20-26").hasSize(8);
+        assertThat(customer.get("/console/platform-access?state=active").body()).contains("No access request matches these filters.");
+        assertThat(customer.get("/console/platform-access?q=100%25").body()).as("% is a letter").contains("No access request matches these filters.");
     }
 
     @Test
