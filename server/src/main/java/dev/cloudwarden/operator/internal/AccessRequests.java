@@ -256,24 +256,36 @@ class AccessRequests {
                 .params(grantId, Timestamp.from(clock.instant())).query(Boolean.class).single();
     }
 
+    /** The most operator_access_request_page (V21) gives at once. */
+    private static final int OPEN_PAGE = 100;
+
     /**
      * Ends every open request and grant of an operator who was disabled, in each tenant's history
      * ({@code access.revoked}, by {@code operator_disabled}).
      */
     int endAllOf(UUID operatorId) {
+        // every open one, however many newer requests there are: read by state, a page at a time, before any ends
+        List<Request> open = new java.util.ArrayList<>();
+        for (String state : List.of("PENDING", "ACTIVE")) {
+            List<Request> page;
+            int offset = 0;
+            do {
+                page = queue("", state, OPEN_PAGE, offset);
+                page.stream().filter(r -> r.operatorId().equals(operatorId)).forEach(open::add);
+                offset += OPEN_PAGE;
+            } while (page.size() == OPEN_PAGE);
+        }
         int ended = 0;
-        for (Request r : queue(1000)) {
-            if (r.operatorId().equals(operatorId) && (r.status().equals("PENDING") || r.status().equals("ACTIVE"))) {
-                ended += inTenant(r.tenantId(), () -> {
-                    int n = jdbc.sql("""
-                            update access_requests set status = 'REVOKED', ended_at = ?, ended_by = 'system'
-                            where id = ? and status in ('PENDING', 'ACTIVE')""").params(Timestamp.from(clock.instant()), r.id()).update();
-                    if (n == 1) {
-                        activity.record(Action.ACCESS_REVOKED, target(r.id()), Map.of("request", r.id(), "by", "operator_disabled"));
-                    }
-                    return n;
-                });
-            }
+        for (Request r : open) {
+            ended += inTenant(r.tenantId(), () -> {
+                int n = jdbc.sql("""
+                        update access_requests set status = 'REVOKED', ended_at = ?, ended_by = 'system'
+                        where id = ? and status in ('PENDING', 'ACTIVE')""").params(Timestamp.from(clock.instant()), r.id()).update();
+                if (n == 1) {
+                    activity.record(Action.ACCESS_REVOKED, target(r.id()), Map.of("request", r.id(), "by", "operator_disabled"));
+                }
+                return n;
+            });
         }
         return ended;
     }

@@ -432,13 +432,34 @@ class OperatorAccessTest extends IntegrationTest {
         String active = request(aliceToken, owner.tenantId(), List.of("users:read"), 60).json().get("id").asString();
         api.post("/ops/api/v1/access-requests/" + active + "/approve", Map.of(), bobToken);
         String pending = request(aliceToken, owner.tenantId(), List.of("jobs:read"), 60).json().get("id").asString();
+        // a thousand newer requests of someone else, closed: Alice's open ones are found however many came after
+        try (java.sql.Connection c = TestDatabase.asAdmin();
+             java.sql.PreparedStatement ps = c.prepareStatement("""
+                     insert into access_requests (id, tenant_id, operator_id, scopes, reason, ticket, duration_minutes, lockbox, status,
+                                                  requested_at, ended_at, ended_by)
+                     select gen_random_uuid(), ?, ?, array['users:read'], 'Newer and closed, request ' || g, 'NEWER-' || g, 30, false,
+                            'DENIED', r.t + make_interval(secs => g), r.t + make_interval(secs => g), 'operator'
+                     from generate_series(1, 1000) g, (select max(requested_at) as t from access_requests) r""")) {
+            ps.setObject(1, owner.tenantId());
+            ps.setObject(2, bob.id());
+            assertThat(ps.executeUpdate()).isEqualTo(1000);
+        }
 
-        assertThat(TestOperators.disable(context, alice.email())).isTrue();
-        assertThat(api.get("/ops/api/v1/tenants/" + owner.tenantId() + "/users", aliceToken).status()).isEqualTo(401);
-        for (String id : List.of(active, pending)) {
-            assertThat(api.get("/ops/api/v1/access-requests/" + id, bobToken).json().get("status").asString()).isEqualTo("REVOKED");
-            assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'access.revoked' "
-                    + "and details ->> 'request' = ? and details ->> 'by' = 'operator_disabled'", owner.tenantId(), id)).isEqualTo(1);
+        try {
+            assertThat(TestOperators.disable(context, alice.email())).isTrue();
+            assertThat(api.get("/ops/api/v1/tenants/" + owner.tenantId() + "/users", aliceToken).status()).isEqualTo(401);
+            for (String id : List.of(active, pending)) {
+                assertThat(api.get("/ops/api/v1/access-requests/" + id, bobToken).json().get("status").asString()).isEqualTo("REVOKED");
+                assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'access.revoked' "
+                        + "and details ->> 'request' = ? and details ->> 'by' = 'operator_disabled'", owner.tenantId(), id)).isEqualTo(1);
+            }
+        } finally {
+            // the other tests' queues read the newest requests: these must not stay ahead of theirs
+            try (java.sql.Connection c = TestDatabase.asAdmin();
+                 java.sql.PreparedStatement ps = c.prepareStatement("delete from access_requests where operator_id = ? and ticket like 'NEWER-%'")) {
+                ps.setObject(1, bob.id());
+                ps.executeUpdate();
+            }
         }
     }
 
