@@ -7,6 +7,11 @@ public enum OperatorRole {
     /** Requests access to one tenant, reads under an approved grant, triages reports. */
     SUPPORT;
 
+    /** The role as people read it: "Platform administrator", not PLATFORM_ADMIN. */
+    public String label() {
+        return this == PLATFORM_ADMIN ? "Platform administrator" : "Support";
+    }
+
     /** The Spring Security authority: prefixed so it can never be mistaken for a tenant role's. */
     public String authority() {
         return "ROLE_OPS_" + name();

@@ -205,6 +205,7 @@ class OperatorConsoleTest extends IntegrationTest {
         ConsoleClient console = TestOperators.console(port, clock, admin);
 
         String first = console.get("/ops").body();
+        assertThat(first).contains("<span id=\"operator-role\">Platform administrator</span>").doesNotContain("PLATFORM_ADMIN");
         assertThat(rows(first, "tenant")).hasSize(ListPage.SIZE);
         assertThat(first).contains("Page 1 of " + ((total + ListPage.SIZE - 1) / ListPage.SIZE) + " (" + total + " tenants)")
                 .contains("href=\"/ops?page=2\"");
