@@ -17,6 +17,7 @@ import org.springframework.web.util.UriComponentsBuilder;
 public record ListPage<T>(List<T> items, int page, int pages, int total, String previous, String next) {
 
     public static final int SIZE = 25;
+    private static final String PAGE_NUMBER = "[0-9]{1,6}";
 
     /**
      * The page {@code requested} (a number from 1; anything else, or beyond the end, is the nearest page there is) of
@@ -50,10 +51,15 @@ public record ListPage<T>(List<T> items, int page, int pages, int total, String 
         return page(items, page, count, path, filters, "page");
     }
 
+    /** A requested page number as the links may carry it: the number, or null when it is none. */
+    public static String number(String requested) {
+        return requested != null && requested.matches(PAGE_NUMBER) ? requested : null;
+    }
+
     /** The page to show of {@code total} items: {@code requested} (a number from 1), or the nearest page there is. */
     private static int number(String requested, int total) {
         int pages = pages(total);
-        if (requested != null && requested.matches("[0-9]{1,6}")) {
+        if (number(requested) != null) {
             return Math.min(pages, Math.max(1, Integer.parseInt(requested)));
         }
         return 1;

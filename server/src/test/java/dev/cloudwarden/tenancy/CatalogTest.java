@@ -72,7 +72,9 @@ class CatalogTest extends IntegrationTest {
             // access-request queue (what operators asked and decided), each for operators without any tenant scope
             "operator_tenants", "operator_access_requests",
             // the same two, counted and a page at a time with their filters (V21): the operators' console's lists
-            "operator_tenant_count", "operator_tenant_page", "operator_access_request_count", "operator_access_request_page");
+            "operator_tenant_count", "operator_tenant_page", "operator_access_request_count", "operator_access_request_page",
+            // the ids and tenants of one operator's open requests (V22), for ending them all when they are offboarded
+            "operator_open_requests_of");
 
     @Test
     void everyTenantTableHasForcedRowLevelSecurityAndAPolicyOnTheCurrentTenant() throws Exception {

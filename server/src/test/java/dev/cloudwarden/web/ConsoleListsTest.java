@@ -128,7 +128,10 @@ class ConsoleListsTest extends IntegrationTest {
         assertThat(console.get("/console/tokens?q=" + "x".repeat(101)).body()).contains("Type at most 100 characters");
 
         String people = console.get("/console/users").body();
-        assertThat(people).contains("Page 1 of 2 (26 pending invitations)").contains("invitationsPage=2");
+        assertThat(people).contains("Page 1 of 2 (26 pending invitations)").contains("href=\"/console/users?invitationsPage=2\"");
+        assertThat(console.get("/console/users?page=1").body()).as("the members' page is kept").contains("href=\"/console/users?page=1&amp;invitationsPage=2\"");
+        assertThat(console.get("/console/users?page=x%3Cb%3E").body()).as("but only a number").contains("href=\"/console/users?invitationsPage=2\"")
+                .doesNotContain("x%3Cb").doesNotContain("x<b");
         String invitedOnly = console.get("/console/users?state=invited&invitationsPage=2").body();
         assertThat(Pattern.compile("<tr data-email=\"guest-").matcher(invitedOnly).results().count()).isEqualTo(1);
         assertThat(invitedOnly).contains("No member matches these filters.");

@@ -122,11 +122,19 @@ class JobsConsoleController {
         try {
             list = runs.list(job, filters);
         } catch (ApiProblem problem) {
-            model.addAttribute("filterError", "Choose the status and who started the runs from their lists.");
-            status = "";
-            trigger = "";
             before = "";
-            list = runs.list(job, Map.of("limit", String.valueOf(RUNS_PAGE + 1)));
+            if ("before".equals(problem.field())) {
+                // a page of runs that is gone (its run deleted with its account, say): the newest, with the same filters
+                model.addAttribute("filterError", "That page of runs no longer exists: here are the newest.");
+                filters.remove("before");
+            } else {
+                model.addAttribute("filterError", "Choose the status and who started the runs from their lists.");
+                status = "";
+                trigger = "";
+                filters.clear();
+                filters.put("limit", String.valueOf(RUNS_PAGE + 1));
+            }
+            list = runs.list(job, filters);
         }
         boolean older = list.size() > RUNS_PAGE;
         list = list.subList(0, Math.min(list.size(), RUNS_PAGE));

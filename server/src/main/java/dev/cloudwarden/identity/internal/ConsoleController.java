@@ -9,8 +9,10 @@ import dev.cloudwarden.common.ReturnPaths;
 import dev.cloudwarden.common.Secret;
 import dev.cloudwarden.identity.CloudwardenPrincipal;
 import dev.cloudwarden.identity.Role;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.stereotype.Controller;
@@ -125,9 +127,14 @@ class ConsoleController {
                 .filter(u -> filter.matches(u.email(), u.status().toLowerCase(Locale.ROOT))).toList();
         model.addAttribute("filter", filter);
         model.addAttribute("states", PEOPLE_STATES);
-        model.addAttribute("users", ListPage.of(chosen, page, "/console/users", filter.query()));
+        // each list's links keep the filters and the other list's page (a number, or nothing: never what else was sent)
+        Map<String, String> keepInvitations = new LinkedHashMap<>(filter.query());
+        keepInvitations.put("invitationsPage", ListPage.number(invitationsPage));
+        Map<String, String> keepMembers = new LinkedHashMap<>(filter.query());
+        keepMembers.put("page", ListPage.number(page));
+        model.addAttribute("users", ListPage.of(chosen, page, "/console/users", keepInvitations));
         model.addAttribute("invitations", ListPage.of(invitations.pending().stream().filter(i -> filter.matches(i.email(), "invited")).toList(),
-                invitationsPage, "/console/users", filter.query(), "invitationsPage"));
+                invitationsPage, "/console/users", keepMembers, "invitationsPage"));
         model.addAttribute("roles", Role.values());
         return "users";
     }

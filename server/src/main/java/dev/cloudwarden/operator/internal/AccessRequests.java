@@ -152,6 +152,10 @@ class AccessRequests {
             if (lockActiveTenant().isEmpty()) {
                 throw ApiProblem.conflict("tenant_not_active", "The tenant is not active: nobody reads it.");
             }
+            // offboarding ends an operator's requests; this holds even for one it missed
+            if (!requesterActive(r.operatorId())) {
+                throw ApiProblem.conflict("requester_not_active", "The operator who asked has left: nobody can approve this request any more.");
+            }
             Instant now = clock.instant();
             switch (decider) {
                 case ByOperator op -> {
@@ -241,6 +245,7 @@ class AccessRequests {
                          from access_requests
                         where operator_id = ? and status = 'ACTIVE' and expires_at > ? and ? = any(scopes)
                           and exists (select 1 from tenants t where t.id = tenant_id and t.status = 'ACTIVE')
+                          and exists (select 1 from operators o where o.id = operator_id and o.status = 'ACTIVE')
                         order by expires_at desc limit 1""")
                 .params(operatorId, Timestamp.from(now), scope.value()).query(AccessRequests::row).optional()));
     }
@@ -251,32 +256,24 @@ class AccessRequests {
      */
     boolean stillActive(UUID grantId) {
         return jdbc.sql("""
-                select exists (select 1 from access_requests r join tenants t on t.id = r.tenant_id
-                               where r.id = ? and r.status = 'ACTIVE' and r.expires_at > ? and t.status = 'ACTIVE')""")
+                select exists (select 1 from access_requests r join tenants t on t.id = r.tenant_id join operators o on o.id = r.operator_id
+                               where r.id = ? and r.status = 'ACTIVE' and r.expires_at > ? and t.status = 'ACTIVE' and o.status = 'ACTIVE')""")
                 .params(grantId, Timestamp.from(clock.instant())).query(Boolean.class).single();
     }
 
-    /** The most operator_access_request_page (V21) gives at once. */
-    private static final int OPEN_PAGE = 100;
+    /** An open request (pending or active) of some operator, found across tenants. */
+    private record Open(UUID id, UUID tenantId) {
+    }
 
     /**
      * Ends every open request and grant of an operator who was disabled, in each tenant's history
-     * ({@code access.revoked}, by {@code operator_disabled}).
+     * ({@code access.revoked}, by {@code operator_disabled}), however many requests the platform has.
      */
     int endAllOf(UUID operatorId) {
-        // every open one, however many newer requests there are: read by state, a page at a time, before any ends
-        List<Request> open = new java.util.ArrayList<>();
-        for (String state : List.of("PENDING", "ACTIVE")) {
-            List<Request> page;
-            int offset = 0;
-            do {
-                page = queue("", state, OPEN_PAGE, offset);
-                page.stream().filter(r -> r.operatorId().equals(operatorId)).forEach(open::add);
-                offset += OPEN_PAGE;
-            } while (page.size() == OPEN_PAGE);
-        }
+        List<Open> open = tx.execute(s -> jdbc.sql("select id, tenant_id from operator_open_requests_of(?)").param(operatorId)
+                .query((rs, n) -> new Open(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))).list());
         int ended = 0;
-        for (Request r : open) {
+        for (Open r : open) {
             ended += inTenant(r.tenantId(), () -> {
                 int n = jdbc.sql("""
                         update access_requests set status = 'REVOKED', ended_at = ?, ended_by = 'system'
@@ -288,6 +285,11 @@ class AccessRequests {
             });
         }
         return ended;
+    }
+
+    private boolean requesterActive(UUID operatorId) {
+        return jdbc.sql("select exists (select 1 from operators where id = ? and status = 'ACTIVE')").param(operatorId)
+                .query(Boolean.class).single();
     }
 
     /** The tenant in scope's customer-approval setting, its row share-locked; empty unless it is active. */

@@ -81,8 +81,8 @@ class JobListTest extends IntegrationTest {
                 ps.setObject(2, t.tenantId());
                 ps.setObject(3, java.util.UUID.fromString(i == 59 ? otherJob : job));
                 ps.setString(4, i % 2 == 0 ? "failed" : "succeeded");
-                // runs 20 to 29 share one moment, across the first page's end: the id breaks the tie
-                ps.setTimestamp(5, java.sql.Timestamp.from(start.plusSeconds(i >= 20 && i < 30 ? 20 * 60 : i * 60L)));
+                // runs 30 to 39 share one moment; newest first, the first page ends inside them: the id breaks the tie
+                ps.setTimestamp(5, java.sql.Timestamp.from(start.plusSeconds(i >= 30 && i < 40 ? 30 * 60 : i * 60L)));
                 ps.executeUpdate();
             }
         }
@@ -118,11 +118,17 @@ class JobListTest extends IntegrationTest {
         assertThat(run.matcher(failedRest).results().count()).as("30 failed runs, 25 on the first page").isEqualTo(5);
         assertThat(failedRest).doesNotContain("id=\"older-runs\"").contains("<td>Failed</td>").doesNotContain("<td>Succeeded</td>");
 
-        for (String bad : List.of("status=%3Cscript%3E", "trigger=cron", "before=not-a-run", "before=" + otherRun)) {
+        for (String bad : List.of("status=%3Cscript%3E", "trigger=cron")) {
             String refused = console.get("/console/jobs/" + job + "?" + bad).body();
-            assertThat(refused).as(bad).contains("Choose the status and who started the runs from their lists.")
-                    .doesNotContain("<script>").doesNotContain("not-a-run");
+            assertThat(refused).as(bad).contains("Choose the status and who started the runs from their lists.").doesNotContain("<script>");
             assertThat(run.matcher(refused).results().count()).as(bad + ": the newest runs instead").isEqualTo(JobsConsoleController.RUNS_PAGE);
+        }
+        for (String gone : List.of("before=not-a-run", "before=" + otherRun)) {
+            String refused = console.get("/console/jobs/" + job + "?status=failed&" + gone).body();
+            assertThat(refused).as(gone).contains("That page of runs no longer exists: here are the newest.").doesNotContain("not-a-run")
+                    .doesNotContain(otherRun);
+            assertThat(run.matcher(refused).results().count()).as(gone + ": the newest failed runs").isEqualTo(JobsConsoleController.RUNS_PAGE);
+            assertThat(refused).as("the status filter is kept").contains("<td>Failed</td>").doesNotContain("<td>Succeeded</td>");
         }
         String history = "/api/v1/jobs/" + job + "/runs";
         for (String bad : List.of("before=not-a-run", "before=" + otherRun)) {

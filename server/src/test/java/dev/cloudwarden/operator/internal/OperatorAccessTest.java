@@ -432,13 +432,13 @@ class OperatorAccessTest extends IntegrationTest {
         String active = request(aliceToken, owner.tenantId(), List.of("users:read"), 60).json().get("id").asString();
         api.post("/ops/api/v1/access-requests/" + active + "/approve", Map.of(), bobToken);
         String pending = request(aliceToken, owner.tenantId(), List.of("jobs:read"), 60).json().get("id").asString();
-        // a thousand newer requests of someone else, closed: Alice's open ones are found however many came after
+        // a thousand newer open requests of someone else: Alice's are found however many came after, and only hers end
         try (java.sql.Connection c = TestDatabase.asAdmin();
              java.sql.PreparedStatement ps = c.prepareStatement("""
                      insert into access_requests (id, tenant_id, operator_id, scopes, reason, ticket, duration_minutes, lockbox, status,
-                                                  requested_at, ended_at, ended_by)
-                     select gen_random_uuid(), ?, ?, array['users:read'], 'Newer and closed, request ' || g, 'NEWER-' || g, 30, false,
-                            'DENIED', r.t + make_interval(secs => g), r.t + make_interval(secs => g), 'operator'
+                                                  requested_at)
+                     select gen_random_uuid(), ?, ?, array['users:read'], 'Newer and open, request ' || g, 'NEWER-' || g, 30, false,
+                            'PENDING', r.t + make_interval(secs => g)
                      from generate_series(1, 1000) g, (select max(requested_at) as t from access_requests) r""")) {
             ps.setObject(1, owner.tenantId());
             ps.setObject(2, bob.id());
@@ -453,6 +453,19 @@ class OperatorAccessTest extends IntegrationTest {
                 assertThat(TestDatabase.count("select count(*) from activity_events where tenant_id = ? and action = 'access.revoked' "
                         + "and details ->> 'request' = ? and details ->> 'by' = 'operator_disabled'", owner.tenantId(), id)).isEqualTo(1);
             }
+            assertThat(TestDatabase.count("select count(*) from access_requests where operator_id = ? and status = 'PENDING'", bob.id()))
+                    .as("nobody else's").isEqualTo(1000);
+
+            // one the offboarding would have missed (put back by hand): nobody approves it, and it grants nothing
+            try (java.sql.Connection c = TestDatabase.asAdmin();
+                 java.sql.PreparedStatement ps = c.prepareStatement("""
+                         update access_requests set status = 'PENDING', ended_at = null, ended_by = null where id = ?""")) {
+                ps.setObject(1, UUID.fromString(pending));
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            Api.Response approval = api.post("/ops/api/v1/access-requests/" + pending + "/approve", Map.of(), bobToken);
+            assertThat(approval.status()).isEqualTo(409);
+            assertThat(approval.json().get("error").asString()).isEqualTo("requester_not_active");
         } finally {
             // the other tests' queues read the newest requests: these must not stay ahead of theirs
             try (java.sql.Connection c = TestDatabase.asAdmin();

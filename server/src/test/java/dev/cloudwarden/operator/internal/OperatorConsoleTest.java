@@ -175,6 +175,8 @@ class OperatorConsoleTest extends IntegrationTest {
                 .as("a page beyond the end: the last").hasSize(1);
         assertThat(rows(console.get("/ops/access-requests?q=" + prefix + "-2&state=pending").body(), "request")).as("2, 20-26").hasSize(8);
         assertThat(rows(console.get("/ops/access-requests?q=request%2026").body(), "request")).as("by its reason").hasSize(1);
+        assertThat(rows(console.get("/ops/access-requests?q=" + prefix + "%25").body(), "request")).as("% is a letter, not a wildcard").isEmpty();
+        assertThat(rows(console.get("/ops/access-requests?q=" + prefix + "_").body(), "request")).as("_ too").isEmpty();
         assertThat(console.get("/ops/access-requests?q=" + prefix + "&state=active").body()).contains("No access request matches these filters.");
 
         String bad = console.get("/ops/access-requests?q=" + prefix + "&state=%3Cb%3Ebold").body();
@@ -190,7 +192,8 @@ class OperatorConsoleTest extends IntegrationTest {
         assertThat(rows(customer.get("/console/platform-access?page=2").body(), "request")).hasSize(1).doesNotContainAnyElementsOf(rows(own, "request"));
         assertThat(rows(customer.get("/console/platform-access?q=REQUEST+2&state=pending").body(), "request")).as("2, 20-26").hasSize(8);
         assertThat(customer.get("/console/platform-access?state=active").body()).contains("No access request matches these filters.");
-        assertThat(customer.get("/console/platform-access?q=100%25").body()).as("% is a letter").contains("No access request matches these filters.");
+        assertThat(rows(customer.get("/console/platform-access?q=request%25").body(), "request")).as("% is a letter, not a wildcard").isEmpty();
+        assertThat(rows(customer.get("/console/platform-access?q=request_2").body(), "request")).as("_ too").isEmpty();
     }
 
     @Test
@@ -265,6 +268,8 @@ class OperatorConsoleTest extends IntegrationTest {
         try {
             String page = console.get("/ops/tombstones?q=" + marker).body();
             assertThat(rows(page, "tenant")).hasSize(ListPage.SIZE);
+            assertThat(rows(console.get("/ops/tombstones?q=" + marker + "%25").body(), "tenant")).as("% is a letter, not a wildcard").isEmpty();
+            assertThat(rows(console.get("/ops/tombstones?q=" + marker.substring(0, 7) + "_").body(), "tenant")).as("_ too").isEmpty();
             assertThat(page).contains("Page 1 of 2 (26 tombstones)").contains("href=\"/ops/tombstones?q=" + marker + "&amp;page=2\"")
                     .doesNotContain("id=\"filter-state\"");
             assertThat(page).containsPattern("<td><time data-local datetime=\"[^\"]+\">[^<]+UTC</time></td>");
